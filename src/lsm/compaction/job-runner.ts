@@ -1,0 +1,118 @@
+/**
+ * Runs flush and compaction jobs off the event loop.
+ *
+ * A job is a named async function `(ctx, input) => output` registered in a job
+ * module. `newInlineRunner` runs them on the calling thread (tests with
+ * in-memory or fault-injecting storage, which cannot cross threads);
+ * `newWorkerRunner` runs them in worker threads that rebuild the storage from
+ * a serialisable spec, so reads and writes never stall behind a compaction.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Storage } from '../../storage/storage.js';
+import { CorruptionError, StorageError, TabulaError, type Code } from '../../base/errors.js';
+
+export interface JobContext {
+  storage: Storage;
+}
+
+export type JobFn = (ctx: JobContext, input: any) => Promise<any>;
+export type JobTable = Record<string, JobFn>;
+
+export interface JobRunner {
+  run<O>(name: string, input: unknown, transfer?: ArrayBuffer[]): Promise<O>;
+  close(): Promise<void>;
+}
+
+export function newInlineRunner(storage: Storage, jobs: JobTable): JobRunner {
+  return {
+    async run<O>(name: string, input: unknown): Promise<O> {
+      const fn = jobs[name];
+      if (!fn) throw new Error(`unknown job ${name}`);
+      return (await fn({ storage }, input)) as O;
+    },
+    async close() {},
+  };
+}
+
+export interface WorkerRunnerOptions {
+  /** URL of the worker entry module (it calls serveJobs). */
+  workerUrl: URL;
+  /** Passed to the worker as workerData (e.g. a storage spec). */
+  workerData: unknown;
+  threads?: number;
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+/** A fixed pool of worker threads; jobs are dispatched round-robin to the least busy. */
+export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
+  const threads = opts.threads ?? 1;
+  // Under vitest/tsx the source is TypeScript: let the worker load it through tsx.
+  const isTs = opts.workerUrl.pathname.endsWith('.ts');
+  const workers: Array<{ w: Worker; busy: number; pending: Map<number, Pending> }> = [];
+  let nextId = 0;
+  let closed = false;
+  for (let i = 0; i < threads; i++) {
+    const w = new Worker(opts.workerUrl, {
+      workerData: opts.workerData,
+      execArgv: isTs ? ['--import', 'tsx'] : [],
+    });
+    const slot = { w, busy: 0, pending: new Map<number, Pending>() };
+    w.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: { message: string; name: string; code?: number; file?: string } }) => {
+      const p = slot.pending.get(m.id);
+      if (!p) return;
+      slot.pending.delete(m.id);
+      slot.busy--;
+      if (m.ok) p.resolve(m.value);
+      else p.reject(reviveError(m.error!));
+    });
+    w.on('error', (e) => {
+      for (const p of slot.pending.values()) p.reject(e);
+      slot.pending.clear();
+    });
+    w.unref();
+    workers.push(slot);
+  }
+  return {
+    run<O>(name: string, input: unknown, transfer?: ArrayBuffer[]): Promise<O> {
+      if (closed) return Promise.reject(new Error('job runner closed'));
+      let slot = workers[0]!;
+      for (const s of workers) if (s.busy < slot.busy) slot = s;
+      const id = nextId++;
+      slot.busy++;
+      return new Promise<O>((resolve, reject) => {
+        slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        slot.w.postMessage({ id, name, input }, transfer ?? []);
+      });
+    },
+    async close() {
+      closed = true;
+      await Promise.all(workers.map((s) => s.w.terminate()));
+    },
+  };
+}
+
+/** Worker side: answers job messages using `jobs` and a storage built from workerData. */
+export function serveJobs(port: import('node:worker_threads').MessagePort, storage: Storage, jobs: JobTable): void {
+  port.on('message', async (m: { id: number; name: string; input: unknown }) => {
+    try {
+      const fn = jobs[m.name];
+      if (!fn) throw new Error(`unknown job ${m.name}`);
+      const value = await fn({ storage }, m.input);
+      port.postMessage({ id: m.id, ok: true, value });
+    } catch (e) {
+      const err = e as { message?: string; name?: string; code?: number; file?: string };
+      port.postMessage({ id: m.id, ok: false, error: { message: String(err?.message ?? e), name: String(err?.name ?? 'Error'), code: err?.code, file: err?.file } });
+    }
+  });
+}
+
+function reviveError(e: { message: string; name: string; code?: number; file?: string }): Error {
+  if (e.name === 'CorruptionError' && e.file) return new CorruptionError(e.file, e.message.replace(`${e.file}: `, ''));
+  if (e.name === 'StorageError') return new StorageError(e.message);
+  if (typeof e.code === 'number') return new TabulaError(e.code as Code, e.message);
+  return new Error(e.message);
+}

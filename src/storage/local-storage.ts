@@ -1,0 +1,410 @@
+/**
+ * Storage over a local directory (DESIGN §5), the default backend.
+ *
+ * Names map to files under `root` ('/'-separated, subdirectories created on
+ * demand). Durability rules:
+ * - immutable files are written to a `.tmp-` file in the target directory,
+ *   fsynced, hard-linked to their name (link() refuses to overwrite, which
+ *   gives atomic no-overwrite and makes writeIfAbsent race-free across
+ *   processes), and the directory is fsynced;
+ * - logs are created with O_EXCL and written with positional writes; `sync`
+ *   is fdatasync, and the first sync of a log also fsyncs its directory so
+ *   the name itself survives a crash;
+ * - newly created directories are fsynced into their parents.
+ * Deletes are not fsynced: a deleted file reappearing after a crash is
+ * harmless because names are never reused.
+ *
+ * Temp files are never returned by `list`; a crash between link and unlink
+ * can leave one behind, which `sweepTempFiles` removes.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fsp from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CorruptionError, NotFoundError, StorageError } from '../base/errors.js';
+import type { LogFile, ReadableFile, Storage } from './storage.js';
+
+/** Prefix of temp files; `list` skips them and valid names may not use it. */
+export const TEMP_PREFIX = '.tmp-';
+
+let tempSeq = 0;
+const tempTag = randomBytes(4).toString('hex');
+
+export class LocalStorage implements Storage {
+  /** Directories known to exist (and to be durable in their parents). */
+  private readonly dirReady = new Map<string, Promise<void>>();
+
+  /** `root` need not exist yet; it is created by the first write. */
+  constructor(readonly root: string) {}
+
+  /**
+   * Absolute path of `name`. Rejects names that are empty, absolute, contain
+   * empty, '.' or '..' segments, or use the temp prefix.
+   */
+  pathOf(name: string): string {
+    checkName(name);
+    return join(this.root, name);
+  }
+
+  async open(name: string): Promise<ReadableFile> {
+    const path = this.pathOf(name);
+    let fh: fsp.FileHandle | undefined;
+    try {
+      fh = await fsp.open(path, 'r');
+      const st = await fh.stat();
+      if (!st.isFile()) throw new StorageError(`${name}: not a regular file`);
+      return new LocalReadableFile(name, st.size, fh);
+    } catch (e) {
+      await fh?.close().catch(() => {});
+      throw toStorageError(e, name, 'open');
+    }
+  }
+
+  async readAll(name: string): Promise<Uint8Array> {
+    const path = this.pathOf(name);
+    try {
+      return await fsp.readFile(path);
+    } catch (e) {
+      throw toStorageError(e, name, 'read');
+    }
+  }
+
+  async writeFile(name: string, data: Uint8Array): Promise<void> {
+    if (!(await this.writeNew(name, data))) throw new StorageError(`${name}: already exists`);
+  }
+
+  async writeIfAbsent(name: string, data: Uint8Array): Promise<boolean> {
+    return this.writeNew(name, data);
+  }
+
+  async createLog(name: string): Promise<LogFile> {
+    const path = this.pathOf(name);
+    const dir = dirname(path);
+    try {
+      const fh = await this.inDir(dir, () => fsp.open(path, 'wx'));
+      return new LocalLog(name, dir, fh);
+    } catch (e) {
+      if (errnoOf(e) === 'EEXIST') throw new StorageError(`${name}: already exists`);
+      throw toStorageError(e, name, 'create log');
+    }
+  }
+
+  /**
+   * Only the directory named by the prefix (up to its last '/') is read, then
+   * matching subdirectories recursively: listing 'sst/' never walks 'wal/'.
+   */
+  async list(prefix: string): Promise<string[]> {
+    const slash = prefix.lastIndexOf('/');
+    const dirRel = prefix.slice(0, slash + 1);
+    if (dirRel !== '') checkName(dirRel.slice(0, -1));
+    const out: string[] = [];
+    await this.walk(dirRel, prefix.slice(slash + 1), out);
+    // Default sort compares UTF-16 code units, like MemoryStorage.
+    return out.sort();
+  }
+
+  async stat(name: string): Promise<{ size: number; mtimeMs: number } | undefined> {
+    const path = this.pathOf(name);
+    try {
+      const st = await fsp.stat(path);
+      return st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : undefined;
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw toStorageError(e, name, 'stat');
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    const path = this.pathOf(name);
+    try {
+      await fsp.unlink(path);
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw toStorageError(e, name, 'delete');
+    }
+  }
+
+  /**
+   * Removes temp files left by crashed writers, returning how many. Only
+   * files older than `olderThanMs` go, because other processes sharing the
+   * directory may be writing theirs right now.
+   */
+  async sweepTempFiles(olderThanMs = 3_600_000, now = Date.now()): Promise<number> {
+    let removed = 0;
+    const visit = async (dir: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await fsp.readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (errnoOf(e) === 'ENOENT') return;
+        throw toStorageError(e, dir, 'sweep');
+      }
+      for (const ent of entries) {
+        const p = join(dir, ent.name);
+        if (ent.isDirectory()) {
+          await visit(p);
+        } else if (ent.isFile() && ent.name.startsWith(TEMP_PREFIX)) {
+          const st = await fsp.stat(p).catch(() => undefined);
+          if (st && now - st.mtimeMs >= olderThanMs) {
+            await fsp.unlink(p).then(() => removed++, () => {});
+          }
+        }
+      }
+    };
+    await visit(this.root);
+    return removed;
+  }
+
+  /** Writes `name` atomically unless it exists; false if it does. */
+  private async writeNew(name: string, data: Uint8Array): Promise<boolean> {
+    const path = this.pathOf(name);
+    const dir = dirname(path);
+    const tmp = join(dir, `${TEMP_PREFIX}${process.pid}-${tempTag}-${++tempSeq}`);
+    try {
+      const fh = await this.inDir(dir, () => fsp.open(tmp, 'wx'));
+      try {
+        await writeFully(fh, data, 0);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      await fsp.unlink(tmp).catch(() => {});
+      throw toStorageError(e, name, 'write');
+    }
+    try {
+      // link() fails with EEXIST instead of replacing: exactly one of many
+      // concurrent writers (in any process) wins the name.
+      await fsp.link(tmp, path);
+    } catch (e) {
+      if (errnoOf(e) === 'EEXIST') return false;
+      throw toStorageError(e, name, 'write');
+    } finally {
+      await fsp.unlink(tmp).catch(() => {});
+    }
+    try {
+      await syncDirectory(dir);
+    } catch (e) {
+      throw toStorageError(e, name, 'sync directory of');
+    }
+    return true;
+  }
+
+  /**
+   * Runs `create` (which creates a file in `dir`) after making sure `dir`
+   * exists; retries once if the directory vanished since it was cached.
+   */
+  private async inDir<T>(dir: string, create: () => Promise<T>): Promise<T> {
+    await this.ensureDir(dir);
+    try {
+      return await create();
+    } catch (e) {
+      if (errnoOf(e) !== 'ENOENT') throw e;
+      this.dirReady.delete(dir);
+      await this.ensureDir(dir);
+      return await create();
+    }
+  }
+
+  private ensureDir(dir: string): Promise<void> {
+    let ready = this.dirReady.get(dir);
+    if (!ready) {
+      // Cache the promise, not a flag: a concurrent caller must also wait
+      // for the parents' fsync before relying on the new directory.
+      ready = makeDurableDir(dir);
+      this.dirReady.set(dir, ready);
+      ready.catch(() => this.dirReady.delete(dir));
+    }
+    return ready;
+  }
+
+  private async walk(dirRel: string, namePrefix: string, out: string[]): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await fsp.readdir(join(this.root, dirRel), { withFileTypes: true });
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw toStorageError(e, dirRel || '/', 'list');
+    }
+    const subdirs: Promise<void>[] = [];
+    for (const ent of entries) {
+      const n = ent.name;
+      if (!n.startsWith(namePrefix) || n.startsWith(TEMP_PREFIX)) continue;
+      if (ent.isDirectory()) subdirs.push(this.walk(`${dirRel}${n}/`, '', out));
+      else if (ent.isFile()) out.push(dirRel + n);
+    }
+    await Promise.all(subdirs);
+  }
+}
+
+/** fsyncs a directory so entries created or renamed in it survive a crash. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch (e) {
+    // Some filesystems cannot fsync directories; nothing more can be done there.
+    if (errnoOf(e) !== 'EINVAL') throw e;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** mkdir -p, then fsyncs the parent of every directory it created. */
+async function makeDurableDir(dir: string): Promise<void> {
+  const first = await fsp.mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  const parents: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    const parent = dirname(d);
+    parents.push(parent);
+    if (d === first || parent === d) break;
+  }
+  for (const p of parents) await syncDirectory(p);
+}
+
+class LocalReadableFile implements ReadableFile {
+  private closed = false;
+  constructor(readonly name: string, readonly size: number, private readonly fh: fsp.FileHandle) {}
+
+  /** Returns a fresh unpooled buffer owned by the caller (safe to cache). */
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (!(offset >= 0 && length >= 0 && offset + length <= this.size)) {
+      throw new CorruptionError(this.name, `short read: ${length} bytes at ${offset} of ${this.size}`);
+    }
+    if (this.closed) throw new StorageError(`${this.name}: file is closed`);
+    // Unpooled: a cached 2 KiB block must not pin a shared 8 KiB pool slab.
+    const buf = Buffer.allocUnsafeSlow(length);
+    let done = 0;
+    while (done < length) {
+      let n: number;
+      try {
+        n = (await this.fh.read(buf, done, length - done, offset + done)).bytesRead;
+      } catch (e) {
+        throw toStorageError(e, this.name, 'read');
+      }
+      if (n === 0) {
+        throw new CorruptionError(this.name, `short read: file ends at ${offset + done}, wanted ${length} bytes at ${offset}`);
+      }
+      done += n;
+    }
+    return buf;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close().catch(() => {});
+  }
+}
+
+/**
+ * Appends are serialised in call order (each one's position is fixed when it
+ * is called), so callers may issue several without awaiting. `sync` covers
+ * every append called before it. After any failed append or sync the log is
+ * poisoned: a failed fsync may have dropped dirty pages, so retrying could
+ * claim durability for bytes that are gone (the "fsyncgate" lesson).
+ */
+class LocalLog implements LogFile {
+  private written = 0;
+  private tail: Promise<void> = Promise.resolve();
+  private syncs: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private closed = false;
+  private dirSynced = false;
+
+  constructor(readonly name: string, private readonly dir: string, private readonly fh: fsp.FileHandle) {}
+
+  get size(): number {
+    return this.written;
+  }
+
+  /** The caller must not modify `data` until the returned promise settles. */
+  append(data: Uint8Array): Promise<void> {
+    const bad = this.unusable();
+    if (bad) return Promise.reject(bad);
+    const pos = this.written;
+    this.written += data.length;
+    const done = this.tail.then(async () => {
+      if (this.failure) throw this.failure;
+      try {
+        await writeFully(this.fh, data, pos);
+      } catch (e) {
+        throw (this.failure ??= toStorageError(e, this.name, 'append to'));
+      }
+    });
+    this.tail = done.catch(() => {});
+    return done;
+  }
+
+  sync(): Promise<void> {
+    const bad = this.unusable();
+    if (bad) return Promise.reject(bad);
+    const appended = this.tail;
+    const done = this.syncs.then(async () => {
+      await appended;
+      if (this.failure) throw this.failure;
+      try {
+        await this.fh.datasync();
+        if (!this.dirSynced) {
+          await syncDirectory(this.dir);
+          this.dirSynced = true;
+        }
+      } catch (e) {
+        throw (this.failure ??= toStorageError(e, this.name, 'sync'));
+      }
+    });
+    this.syncs = done.catch(() => {});
+    return done;
+  }
+
+  /** Waits for pending appends and syncs, then closes. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.tail;
+    await this.syncs;
+    await this.fh.close().catch(() => {});
+  }
+
+  private unusable(): Error | undefined {
+    if (this.closed) return new StorageError(`${this.name}: log is closed`);
+    return this.failure;
+  }
+}
+
+async function writeFully(fh: fsp.FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let off = 0;
+  while (off < data.length) {
+    const { bytesWritten } = await fh.write(data, off, data.length - off, position + off);
+    off += bytesWritten;
+  }
+}
+
+function checkName(name: string): void {
+  let ok = name.length > 0 && !name.includes('\0') && !name.includes('\\');
+  if (ok) {
+    for (const seg of name.split('/')) {
+      if (seg === '' || seg === '.' || seg === '..' || seg.startsWith(TEMP_PREFIX)) {
+        ok = false;
+        break;
+      }
+    }
+  }
+  if (!ok) throw new StorageError(`${JSON.stringify(name)}: invalid storage name`);
+}
+
+function errnoOf(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null ? (e as NodeJS.ErrnoException).code : undefined;
+}
+
+/** ENOENT → NotFoundError; our own errors pass through; the rest → StorageError naming the file. */
+function toStorageError(e: unknown, name: string, op: string): Error {
+  if (e instanceof StorageError || e instanceof NotFoundError || e instanceof CorruptionError) return e;
+  if (errnoOf(e) === 'ENOENT') return new NotFoundError(`${name}: no such file`);
+  const msg = e instanceof Error ? e.message : String(e);
+  return new StorageError(`${name}: ${op} failed: ${msg}`, { cause: e });
+}

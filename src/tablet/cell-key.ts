@@ -1,0 +1,148 @@
+/**
+ * Cell keys: one byte string per cell (or tombstone) whose plain byte order
+ * is the Bigtable read order — row, family, qualifier ascending, timestamp
+ * descending, newest write first. Layout and rationale: FORMAT.md beside this file.
+ *
+ *   key = esc(row) esc(family) qual inv(ts) inv(seq)
+ *   esc(x) = x with 0x00 -> 0x00 0xFF, then the terminator 0x00 0x01
+ *   qual   = esc(qualifier), or 0x00 0x00 for a family tombstone
+ *   inv(n) = 8 bytes big-endian of MAX_SAFE_INTEGER - n
+ *
+ * A row tombstone is the family tombstone of the empty family "" (real family
+ * names are never empty), so it sorts before every other key of its row.
+ */
+import { readUint64BE, writeUint64BE } from '../base/varint.js';
+
+export const MAX_U53 = Number.MAX_SAFE_INTEGER;
+/** Timestamp given to tombstones so they sort before every cell of their scope. */
+export const TOMBSTONE_TS = MAX_U53;
+
+const ESC = 0xff;
+const TERM = 0x01;
+const FAMILY_MARK = 0x00;
+
+/** Bytes needed by esc(x). */
+function escLength(x: Uint8Array): number {
+  let n = x.length + 2;
+  for (let i = 0; i < x.length; i++) if (x[i] === 0) n++;
+  return n;
+}
+
+function writeEsc(out: Uint8Array, pos: number, x: Uint8Array): number {
+  for (let i = 0; i < x.length; i++) {
+    const b = x[i]!;
+    out[pos++] = b;
+    if (b === 0) out[pos++] = ESC;
+  }
+  out[pos++] = 0;
+  out[pos++] = TERM;
+  return pos;
+}
+
+/** Encodes a full cell key. `qualifier` undefined = family tombstone; family '' = row tombstone. */
+export function encodeCellKey(
+  row: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number,
+): Buffer {
+  const len = escLength(row) + escLength(family) + (qualifier ? escLength(qualifier) : 2) + 16;
+  const out = Buffer.allocUnsafe(len);
+  let pos = writeEsc(out, 0, row);
+  pos = writeEsc(out, pos, family);
+  if (qualifier) pos = writeEsc(out, pos, qualifier);
+  else { out[pos++] = 0; out[pos++] = FAMILY_MARK; }
+  writeUint64BE(out, pos, MAX_U53 - ts);
+  writeUint64BE(out, pos + 8, MAX_U53 - seq);
+  return out;
+}
+
+/** The encoded row prefix esc(row): every key of the row starts with it; also the bloom key. */
+export function rowPrefix(row: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(escLength(row));
+  writeEsc(out, 0, row);
+  return out;
+}
+
+/** Smallest key greater than every key of `row`: esc(row) with its terminator bumped. */
+export function rowEndKey(row: Uint8Array): Buffer {
+  const out = rowPrefix(row);
+  out[out.length - 1] = TERM + 1;
+  return out;
+}
+
+/** Length of the esc(...) component starting at pos (including its terminator). */
+function escComponentEnd(key: Uint8Array, pos: number): number {
+  for (;;) {
+    const i = key.indexOf(0, pos);
+    if (i < 0 || i + 1 >= key.length) throw new RangeError('malformed cell key');
+    const next = key[i + 1];
+    if (next === ESC) { pos = i + 2; continue; }
+    return i + 2; // terminator (0x01) or family mark (0x00)
+  }
+}
+
+function unescape(key: Uint8Array, start: number, end: number): Buffer {
+  // end points past the 2-byte terminator.
+  const raw = key.subarray(start, end - 2);
+  if (raw.indexOf(0) < 0) return Buffer.from(raw);
+  const out = Buffer.allocUnsafe(raw.length);
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) {
+    out[n++] = raw[i]!;
+    if (raw[i] === 0) i++; // skip the 0xFF escape
+  }
+  return out.subarray(0, n);
+}
+
+/** The bloom key of a cell key: its esc(row) prefix, as a view (no copy). */
+export function bloomKeyOf(key: Uint8Array): Uint8Array {
+  return key.subarray(0, escComponentEnd(key, 0));
+}
+
+/**
+ * A decoded cell key. Offsets point into `key`, so decoding allocates nothing
+ * until a field is materialised. Reused by the read path (see decodeInto).
+ */
+export class CellKeyView {
+  key: Uint8Array = new Uint8Array(0);
+  /** End of esc(row) (exclusive). */
+  rowEnd = 0;
+  /** End of esc(family). */
+  familyEnd = 0;
+  /** End of the qualifier component; qualifier === undefined for family/row tombstones. */
+  qualEnd = 0;
+  isFamilyMark = false;
+  ts = 0;
+  seq = 0;
+
+  decode(key: Uint8Array): this {
+    this.key = key;
+    this.rowEnd = escComponentEnd(key, 0);
+    this.familyEnd = escComponentEnd(key, this.rowEnd);
+    const qStart = this.familyEnd;
+    if (key[qStart] === 0 && key[qStart + 1] === FAMILY_MARK) {
+      this.isFamilyMark = true;
+      this.qualEnd = qStart + 2;
+    } else {
+      this.isFamilyMark = false;
+      this.qualEnd = escComponentEnd(key, qStart);
+    }
+    if (this.qualEnd + 16 !== key.length) throw new RangeError('malformed cell key');
+    this.ts = MAX_U53 - readUint64BE(key, this.qualEnd);
+    this.seq = MAX_U53 - readUint64BE(key, this.qualEnd + 8);
+    return this;
+  }
+
+  /** True for the row tombstone (family tombstone of family ""). */
+  get isRowMark(): boolean {
+    return this.isFamilyMark && this.familyEnd - this.rowEnd === 2;
+  }
+
+  row(): Buffer { return unescape(this.key, 0, this.rowEnd); }
+  family(): string { return unescape(this.key, this.rowEnd, this.familyEnd).toString('latin1'); }
+  familyBytes(): Buffer { return unescape(this.key, this.rowEnd, this.familyEnd); }
+  qualifier(): Buffer { return unescape(this.key, this.familyEnd, this.qualEnd); }
+}
+
+/** Decodes just the row key of a cell key. */
+export function rowOfCellKey(key: Uint8Array): Buffer {
+  return unescape(key, 0, escComponentEnd(key, 0));
+}

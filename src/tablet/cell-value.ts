@@ -1,0 +1,39 @@
+/**
+ * Engine values of cell keys (see FORMAT.md): one type byte, then
+ *   PUT            the cell value bytes
+ *   DELETE_ROW     nothing
+ *   DELETE_FAMILY  nothing
+ *   DELETE_COLUMN  start u64 BE, end u64 BE (end = MAX_SAFE_INTEGER: unbounded)
+ * Persisted in WAL records and SSTables: never change these numbers.
+ */
+import { readUint64BE, writeUint64BE } from '../base/varint.js';
+
+export const PUT = 0;
+export const DELETE_ROW = 1;
+export const DELETE_FAMILY = 2;
+export const DELETE_COLUMN = 3;
+
+export function encodePut(value: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(value.length + 1);
+  out[0] = PUT;
+  out.set(value, 1);
+  return out;
+}
+
+const DELETE_ROW_VALUE = Buffer.from([DELETE_ROW]);
+const DELETE_FAMILY_VALUE = Buffer.from([DELETE_FAMILY]);
+
+export function encodeDeleteRow(): Buffer { return DELETE_ROW_VALUE; }
+export function encodeDeleteFamily(): Buffer { return DELETE_FAMILY_VALUE; }
+
+/** Column tombstone for timestamps in [start, end); end undefined = unbounded. */
+export function encodeDeleteColumn(start: number, end: number | undefined): Buffer {
+  const out = Buffer.allocUnsafe(17);
+  out[0] = DELETE_COLUMN;
+  writeUint64BE(out, 1, start);
+  writeUint64BE(out, 9, end ?? Number.MAX_SAFE_INTEGER);
+  return out;
+}
+
+export function deleteColumnStart(v: Uint8Array): number { return readUint64BE(v, 1); }
+export function deleteColumnEnd(v: Uint8Array): number { return readUint64BE(v, 9); }

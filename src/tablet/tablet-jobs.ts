@@ -1,0 +1,140 @@
+/**
+ * The tablet's background jobs, runnable inline or in a worker thread
+ * (lsm/compaction/job-runner.ts): inputs and outputs are plain, cloneable data.
+ *
+ * flush:   a frozen memtable, exported as one flat sorted buffer -> one SSTable.
+ * compact: several SSTables (each maybe restricted to a key range) -> new
+ *          SSTables of at most targetFileBytes. A full compaction (every table
+ *          of the tablet) also applies visibility and GC rules and drops
+ *          tombstones; a partial one only merges.
+ */
+import type { JobContext, JobTable } from '../lsm/compaction/job-runner.js';
+import { newBlockCache } from '../lsm/cache/block-cache.js';
+import { newFlatIterator } from '../lsm/iterator/flat-iterator.js';
+import { newMergingIterator } from '../lsm/iterator/merging-iterator.js';
+import { newRangeIterator } from '../lsm/iterator/range-iterator.js';
+import type { KvIterator } from '../lsm/iterator/kv-iterator.js';
+import { newSstableBuilder, type SstableBuilder } from '../lsm/sstable/sstable-builder.js';
+import { openSstable, type SstableReader } from '../lsm/sstable/sstable-reader.js';
+import type { GcRule } from '../model/gc-rule.js';
+import { compareRanges } from '../base/bytes.js';
+import { CellKeyView, bloomKeyOf } from './cell-key.js';
+import { Visibility } from './visibility.js';
+
+export interface FlushInput {
+  data: Uint8Array;
+  file: string;
+  blockSize: number;
+}
+
+export interface OutputFile {
+  file: string;
+  size: number;
+  entries: number;
+}
+
+export interface CompactInput {
+  inputs: Array<{ file: string; start?: Uint8Array; end?: Uint8Array }>;
+  /** Output names: `${outputPrefix}-${n}.sst`, n = 0, 1, ... */
+  outputPrefix: string;
+  targetFileBytes: number;
+  blockSize: number;
+  full: boolean;
+  schema: Array<[string, GcRule]>;
+  nowMicros: number;
+}
+
+export interface CompactOutput {
+  files: OutputFile[];
+  entriesIn: number;
+}
+
+function builder(blockSize: number): SstableBuilder {
+  return newSstableBuilder({ blockSize, bloomKey: bloomKeyOf });
+}
+
+async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
+  const b = builder(input.blockSize);
+  const it = newFlatIterator(input.data);
+  const view = new CellKeyView();
+  let minSeq = Number.MAX_SAFE_INTEGER;
+  let maxSeq = 0;
+  it.seekToFirst();
+  for (; it.valid(); it.next()) {
+    const key = it.key();
+    view.decode(key);
+    if (view.seq < minSeq) minSeq = view.seq;
+    if (view.seq > maxSeq) maxSeq = view.seq;
+    b.add(key, it.value());
+  }
+  const bytes = b.finish({ minSeq: b.entryCount ? minSeq : 0, maxSeq });
+  await ctx.storage.writeFile(input.file, bytes);
+  return { file: input.file, size: bytes.length, entries: b.entryCount };
+}
+
+async function compact(ctx: JobContext, input: CompactInput): Promise<CompactOutput> {
+  const cache = newBlockCache(8 << 20);
+  const readers: SstableReader[] = [];
+  const files: OutputFile[] = [];
+  try {
+    const children: KvIterator[] = [];
+    for (const ref of input.inputs) {
+      const r = await openSstable(ctx.storage, ref.file, cache);
+      readers.push(r);
+      const it = r.iterator();
+      children.push(ref.start || ref.end ? newRangeIterator(it, ref.start, ref.end) : it);
+    }
+    const it = newMergingIterator(children);
+    const schema = new Map(input.schema);
+    const vis = input.full ? new Visibility((f) => schema.get(f), Number.MAX_SAFE_INTEGER, input.nowMicros) : undefined;
+    const view = new CellKeyView();
+    let b = builder(input.blockSize);
+    let minSeq = Number.MAX_SAFE_INTEGER;
+    let maxSeq = 0;
+    let entriesIn = 0;
+    let rowKey: Buffer | undefined;
+    const finishFile = async () => {
+      if (b.entryCount === 0) return;
+      const file = `${input.outputPrefix}-${files.length}.sst`;
+      const bytes = b.finish({ minSeq, maxSeq });
+      await ctx.storage.writeFile(file, bytes);
+      files.push({ file, size: bytes.length, entries: b.entryCount });
+      b = builder(input.blockSize);
+      minSeq = Number.MAX_SAFE_INTEGER;
+      maxSeq = 0;
+    };
+    let r = it.seekToFirst();
+    if (r) await r;
+    while (it.valid()) {
+      entriesIn++;
+      const key = it.key();
+      view.decode(key);
+      const newRow = rowKey === undefined || compareRanges(key, 0, view.rowEnd, rowKey, 0, rowKey.length) !== 0;
+      if (newRow) {
+        // Files split only between rows, so a row never spans two outputs of one job.
+        if (b.estimatedSize >= input.targetFileBytes) await finishFile();
+        rowKey = Buffer.from(key.subarray(0, view.rowEnd));
+        vis?.startRow();
+      }
+      const value = it.value();
+      if (!vis || vis.accept(view, value)) {
+        if (view.seq < minSeq) minSeq = view.seq;
+        if (view.seq > maxSeq) maxSeq = view.seq;
+        b.add(key, value);
+      }
+      r = it.next();
+      if (r) await r;
+    }
+    await finishFile();
+    it.close();
+    return { files, entriesIn };
+  } catch (e) {
+    // Leave no half-written outputs behind (they are unreferenced anyway).
+    await Promise.all(files.map((f) => ctx.storage.delete(f.file).catch(() => {})));
+    throw e;
+  } finally {
+    await Promise.all(readers.map((r) => r.close()));
+  }
+}
+
+export const tabletJobs: JobTable = { flush, compact };

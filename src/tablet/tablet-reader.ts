@@ -1,0 +1,128 @@
+/**
+ * The tablet read path over one version: merging iterator -> visibility and
+ * GC (visibility.ts) -> row assembly. Rows come out in batches so callers
+ * pay one await per batch, not per row or cell.
+ */
+import { compareBytes, hasPrefix } from '../base/bytes.js';
+import type { Cell, Row } from '../model/cell.js';
+import type { KvIterator } from '../lsm/iterator/kv-iterator.js';
+import { CellKeyView, bloomKeyOf, rowOfCellKey, rowPrefix } from './cell-key.js';
+import { Visibility, type SchemaLookup } from './visibility.js';
+import { versionIterator, type TabletVersion } from './tablet-version.js';
+
+export interface ReadContext {
+  version: TabletVersion;
+  schema: SchemaLookup;
+  snapshotSeq: number;
+  nowMicros: number;
+}
+
+export interface ScanOptions {
+  /** Engine-key bounds [lower, upper); see cell-key.ts rowPrefix/rowEndKey. */
+  lower?: Uint8Array;
+  upper?: Uint8Array;
+  reverse?: boolean;
+  /** Stop after this many non-empty rows. */
+  limit?: number;
+  /** Rows per yielded batch (default 256). */
+  batchRows?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads the row whose first entry the iterator is positioned at; leaves the
+ * iterator on the first entry after the row. Returns cells (maybe empty).
+ */
+async function readRowAt(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: CellKeyView): Promise<Cell[]> {
+  const cells: Cell[] = [];
+  vis.startRow();
+  while (it.valid()) {
+    const key = it.key();
+    if (!hasPrefix(key, prefix)) break;
+    view.decode(key);
+    const value = it.value();
+    if (vis.accept(view, value)) {
+      cells.push({
+        family: vis.family,
+        qualifier: view.qualifier(),
+        timestamp: view.ts,
+        value: Buffer.from(value.subarray(1)),
+      });
+    }
+    const r = it.next();
+    if (r) await r;
+  }
+  return cells;
+}
+
+export async function readRow(ctx: ReadContext, row: Buffer): Promise<Row | undefined> {
+  const prefix = rowPrefix(row);
+  const it = versionIterator(ctx.version, prefix, undefined, prefix);
+  try {
+    const r = it.seek(prefix);
+    if (r) await r;
+    const vis = new Visibility(ctx.schema, ctx.snapshotSeq, ctx.nowMicros);
+    const cells = await readRowAt(it, prefix, vis, new CellKeyView());
+    return cells.length ? { key: row, cells } : undefined;
+  } finally {
+    it.close();
+  }
+}
+
+export async function* scanRows(ctx: ReadContext, opts: ScanOptions): AsyncGenerator<Row[]> {
+  const { lower, upper } = opts;
+  const limit = opts.limit ?? Infinity;
+  const batchRows = opts.batchRows ?? 256;
+  const it = versionIterator(ctx.version, lower, upper);
+  const vis = new Visibility(ctx.schema, ctx.snapshotSeq, ctx.nowMicros);
+  const view = new CellKeyView();
+  let batch: Row[] = [];
+  let count = 0;
+  try {
+    if (!opts.reverse) {
+      let r = lower ? it.seek(lower) : it.seekToFirst();
+      if (r) await r;
+      while (it.valid() && count < limit) {
+        const key = it.key();
+        if (upper && compareBytes(key, upper) >= 0) break;
+        const prefix = Buffer.from(bloomKeyOf(key));
+        const cells = await readRowAt(it, prefix, vis, view);
+        if (cells.length) {
+          batch.push({ key: rowOfCellKey(prefix), cells });
+          count++;
+          if (batch.length >= batchRows) {
+            if (opts.signal?.aborted) return;
+            yield batch;
+            batch = [];
+          }
+        }
+      }
+    } else {
+      let pos = upper;
+      while (count < limit) {
+        let r = pos ? it.seekLT(pos) : it.seekToLast();
+        if (r) await r;
+        if (!it.valid()) break;
+        const key = it.key();
+        if (lower && compareBytes(key, lower) < 0) break;
+        const prefix = Buffer.from(bloomKeyOf(key));
+        r = it.seek(prefix);
+        if (r) await r;
+        const cells = await readRowAt(it, prefix, vis, view);
+        if (cells.length) {
+          batch.push({ key: rowOfCellKey(prefix), cells });
+          count++;
+          if (batch.length >= batchRows) {
+            if (opts.signal?.aborted) return;
+            yield batch;
+            batch = [];
+          }
+        }
+        pos = prefix;
+      }
+    }
+    if (batch.length) yield batch;
+  } finally {
+    it.close();
+  }
+}

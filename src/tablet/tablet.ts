@@ -1,0 +1,435 @@
+/**
+ * A tablet: one row range [startRow, endRow) of a table, served by one tablet
+ * server. It owns a memtable stack and a list of SSTable references recorded
+ * in its manifest, and shares the server's WAL, block cache and job runner.
+ *
+ * Write path: validate -> encode entries with fresh sequence numbers -> WAL
+ * (group commit) -> memtable -> acknowledge. Reads see a consistent snapshot
+ * (entries up to the last applied sequence number), so a row's mutations
+ * become visible all at once. Full memtables are flushed by a background job;
+ * SSTables are merged by compaction jobs; both install their result by
+ * writing a new manifest version (fenced by the owner's epoch).
+ */
+import type { Clock } from '../base/clock.js';
+import { NotFoundError, UnavailableError } from '../base/errors.js';
+import { logger } from '../base/log.js';
+import { compareBytes } from '../base/bytes.js';
+import type { Storage } from '../storage/storage.js';
+import type { Wal } from '../lsm/wal/wal.js';
+import type { WalRecord } from '../lsm/wal/wal-record.js';
+import type { BlockCache } from '../lsm/cache/block-cache.js';
+import type { JobRunner } from '../lsm/compaction/job-runner.js';
+import { pickCompaction } from '../lsm/compaction/compaction-picker.js';
+import { newMemtable, type Memtable } from '../lsm/memtable/memtable.js';
+import { openSstable } from '../lsm/sstable/sstable-reader.js';
+import type { Manifest, SstableRef } from '../lsm/manifest/manifest.js';
+import { newManifestStore, type ManifestStore } from '../lsm/manifest/manifest-store.js';
+import type { GcRule } from '../model/gc-rule.js';
+import type { Row } from '../model/cell.js';
+import type { RowMutation } from '../model/mutation.js';
+import type { RowRange } from '../model/row-set.js';
+import { TOMBSTONE_TS, encodeCellKey, rowEndKey, rowPrefix } from './cell-key.js';
+import { encodeDeleteColumn, encodeDeleteFamily, encodeDeleteRow, encodePut } from './cell-value.js';
+import { EntryBatch, forEachEntry } from './entry-batch.js';
+import { RowLocks } from './row-lock.js';
+import { readRow, scanRows } from './tablet-reader.js';
+import type { TableSource, TabletVersion } from './tablet-version.js';
+import type { CompactInput, CompactOutput, FlushInput, OutputFile } from './tablet-jobs.js';
+import { newFileId } from './file-id.js';
+
+const log = logger('tablet');
+const EMPTY_FAMILY = Buffer.alloc(0);
+
+export interface TabletConfig {
+  id: string;
+  storage: Storage;
+  wal: Wal;
+  cache: BlockCache;
+  runner: JobRunner;
+  clock: Clock;
+  /** Epoch of the owning server's assignment; manifests written with it fence older owners. */
+  epoch: number;
+  families: Map<string, GcRule>;
+  /** Row range served; undefined bounds are unbounded. */
+  startRow?: Buffer;
+  endRow?: Buffer;
+  /** Freeze and flush the memtable past this many bytes (default 32 MiB). */
+  memtableBytes?: number;
+  /** Compact when a tablet holds more SSTables than this (default 8). */
+  maxSstables?: number;
+  blockSize?: number;
+  targetFileBytes?: number;
+  /** Run flushes and compactions automatically (default true). */
+  background?: boolean;
+  /** Extra manifest meta the owner wants kept (table name, etc.). */
+  meta?: Record<string, unknown>;
+}
+
+interface Frozen {
+  mem: Memtable;
+  maxSeq: number;
+}
+
+export interface TabletStats {
+  memtableBytes: number;
+  frozenMemtables: number;
+  sstables: number;
+  sstableBytes: number;
+  appliedSeq: number;
+  flushedSeq: number;
+  flushes: number;
+  compactions: number;
+}
+
+export class Tablet {
+  readonly id: string;
+  private readonly manifests: ManifestStore;
+  private active: Memtable = newMemtable();
+  private activeMaxSeq = 0;
+  private frozen: Frozen[] = []; // oldest first
+  private tables: TableSource[] = []; // newest first
+  private flushedSeq = 0;
+  private nextSeq = 1;
+  private appliedSeq = 0;
+  private closed = false;
+  private readonly locks = new RowLocks();
+  private installChain: Promise<unknown> = Promise.resolve();
+  private flushing: Promise<void> | undefined;
+  private compacting: Promise<void> | undefined;
+  private backgroundError: unknown;
+  private readonly familyBytes = new Map<string, Buffer>();
+  private counters = { flushes: 0, compactions: 0 };
+  private readonly lowerKey: Buffer | undefined;
+  private readonly upperKey: Buffer | undefined;
+
+  private constructor(private readonly cfg: TabletConfig) {
+    this.id = cfg.id;
+    this.manifests = newManifestStore(cfg.storage, `tablets/${cfg.id}`);
+    this.lowerKey = cfg.startRow?.length ? rowPrefix(cfg.startRow) : undefined;
+    this.upperKey = cfg.endRow?.length ? rowPrefix(cfg.endRow) : undefined;
+  }
+
+  /**
+   * Opens (or creates) the tablet: loads its newest manifest, claims it with
+   * cfg.epoch (FencedError if a newer owner exists) and opens its SSTables.
+   * The caller then replays WAL records newer than `flushedSeq` via replay().
+   */
+  static async open(cfg: TabletConfig): Promise<Tablet> {
+    const t = new Tablet(cfg);
+    const m = await t.manifests.load();
+    let current: Manifest;
+    if (!m) {
+      current = await t.manifests.write({ epoch: cfg.epoch, flushedSeq: 0, sstables: [], meta: cfg.meta ?? {} });
+    } else {
+      current = m.epoch === cfg.epoch ? m : await t.manifests.claim(cfg.epoch);
+    }
+    t.flushedSeq = current.flushedSeq;
+    t.nextSeq = current.flushedSeq + 1;
+    t.appliedSeq = current.flushedSeq;
+    t.tables = await Promise.all(current.sstables.map(async (ref) => ({ ref, reader: await openSstable(cfg.storage, ref.file, cfg.cache) })));
+    log.debug({ tablet: cfg.id, sstables: t.tables.length, flushedSeq: t.flushedSeq }, 'open');
+    return t;
+  }
+
+  /** Sequence number up to which this tablet's data is in SSTables. */
+  get flushedSequence(): number { return this.flushedSeq; }
+
+  /** Re-applies a WAL record (during recovery, before serving). Records at or below flushedSeq are skipped. */
+  replay(rec: WalRecord): void {
+    if (rec.lastSeq <= this.flushedSeq) return;
+    forEachEntry(rec.payload, (k, v) => this.active.put(k, v));
+    if (rec.lastSeq > this.activeMaxSeq) this.activeMaxSeq = rec.lastSeq;
+    if (rec.lastSeq >= this.nextSeq) this.nextSeq = rec.lastSeq + 1;
+    if (rec.lastSeq > this.appliedSeq) this.appliedSeq = rec.lastSeq;
+    this.maybeFreeze();
+  }
+
+  setFamilies(families: Map<string, GcRule>): void {
+    this.cfg.families = families;
+  }
+
+  get families(): ReadonlyMap<string, GcRule> { return this.cfg.families; }
+
+  /** True when `row` belongs to this tablet's range. */
+  containsRow(row: Buffer): boolean {
+    const { startRow, endRow } = this.cfg;
+    if (startRow?.length && compareBytes(row, startRow) < 0) return false;
+    if (endRow?.length && compareBytes(row, endRow) >= 0) return false;
+    return true;
+  }
+
+  /**
+   * Applies each RowMutation atomically (the whole batch shares one WAL
+   * record, so it is durable all-or-nothing). Families must exist
+   * (NotFoundError) and rows must belong to the tablet. Timestamps -1 take the
+   * server's time. Resolves once durable and visible.
+   * `lockedRow`: the caller holds that row's lock (check-and-mutate).
+   */
+  async mutate(rows: RowMutation[], lockedRow?: Buffer): Promise<void> {
+    this.checkOpen();
+    for (const rm of rows) {
+      if (!this.containsRow(rm.row)) throw new UnavailableError(`row outside tablet ${this.id}`);
+      for (const m of rm.mutations) {
+        if (m.type !== 'deleteFromRow' && !this.cfg.families.has(m.family)) {
+          throw new NotFoundError(`column family ${m.family} not found`);
+        }
+      }
+      if (this.locks.size > 0 && rm.row !== lockedRow && this.locks.isLocked(rm.row)) await this.locks.waitUnlocked(rm.row);
+    }
+    await this.writeStall();
+    const now = this.cfg.clock.nowMicros();
+    const batch = new EntryBatch();
+    const first = this.nextSeq;
+    let seq = first;
+    for (const rm of rows) {
+      for (const m of rm.mutations) {
+        switch (m.type) {
+          case 'setCell':
+            batch.add(encodeCellKey(rm.row, this.fam(m.family), m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++), encodePut(m.value));
+            break;
+          case 'deleteFromColumn':
+            batch.add(encodeCellKey(rm.row, this.fam(m.family), m.qualifier, TOMBSTONE_TS, seq++), encodeDeleteColumn(m.start, m.end));
+            break;
+          case 'deleteFromFamily':
+            batch.add(encodeCellKey(rm.row, this.fam(m.family), undefined, TOMBSTONE_TS, seq++), encodeDeleteFamily());
+            break;
+          case 'deleteFromRow':
+            batch.add(encodeCellKey(rm.row, EMPTY_FAMILY, undefined, TOMBSTONE_TS, seq++), encodeDeleteRow());
+            break;
+        }
+      }
+    }
+    if (batch.count === 0) return;
+    const last = seq - 1;
+    this.nextSeq = seq;
+    await this.cfg.wal.append(this.id, first, last, batch.encode());
+    // Group commit resolves appends in order, so sequence numbers are applied in order.
+    const mem = this.active;
+    for (let i = 0; i < batch.count; i++) mem.put(batch.keys[i]!, batch.values[i]!);
+    this.activeMaxSeq = last;
+    this.appliedSeq = last;
+    this.maybeFreeze();
+  }
+
+  /** Runs fn holding the row's lock (check-and-mutate, read-modify-write). */
+  withRowLock<T>(row: Buffer, fn: () => Promise<T>): Promise<T> {
+    return this.locks.with(row, fn);
+  }
+
+  /** The row as a reader sees it now, or undefined if it has no visible cells. */
+  async readRow(row: Buffer): Promise<Row | undefined> {
+    this.checkOpen();
+    return readRow(this.readContext(), row);
+  }
+
+  /**
+   * Scans rows of this tablet in `range` (clipped to the tablet), forward or
+   * reverse, yielding batches of rows. The scan sees a snapshot taken at its start.
+   */
+  scan(range: RowRange = {}, opts: { reverse?: boolean; limit?: number; batchRows?: number; signal?: AbortSignal } = {}): AsyncGenerator<Row[]> {
+    this.checkOpen();
+    let lower = range.start ? (range.start.closed ? rowPrefix(range.start.key) : rowEndKey(range.start.key)) : undefined;
+    let upper = range.end ? (range.end.closed ? rowEndKey(range.end.key) : rowPrefix(range.end.key)) : undefined;
+    if (this.lowerKey && (!lower || compareBytes(lower, this.lowerKey) < 0)) lower = this.lowerKey;
+    if (this.upperKey && (!upper || compareBytes(upper, this.upperKey) > 0)) upper = this.upperKey;
+    return scanRows(this.readContext(), { lower, upper, ...opts });
+  }
+
+  private readContext() {
+    const version: TabletVersion = {
+      memtables: [this.active, ...this.frozen.map((f) => f.mem).reverse()],
+      tables: this.tables,
+    };
+    const families = this.cfg.families;
+    return { version, schema: (f: string) => families.get(f), snapshotSeq: this.appliedSeq, nowMicros: this.cfg.clock.nowMicros() };
+  }
+
+  /** Flushes everything written so far into SSTables. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    if (this.active.count > 0) this.freeze();
+    await this.drainFlushes();
+  }
+
+  /**
+   * Compacts now. full: flush first and merge every SSTable into new files,
+   * applying GC rules and dropping deletes (major compaction). Otherwise run
+   * the picker once (with `maxTables` overriding the configured bound).
+   * Resolves true when a full compaction (GC applied) ran.
+   */
+  async compact(opts: { full?: boolean; maxTables?: number } = {}): Promise<boolean> {
+    this.checkOpen();
+    if (opts.full) await this.flush();
+    while (this.compacting) await this.compacting.catch(() => {});
+    const p = this.runCompaction(opts.full ?? false, opts.maxTables);
+    this.compacting = p.then(() => {}).finally(() => { this.compacting = undefined; });
+    return p;
+  }
+
+  stats(): TabletStats {
+    return {
+      memtableBytes: this.active.approximateBytes + this.frozen.reduce((s, f) => s + f.mem.approximateBytes, 0),
+      frozenMemtables: this.frozen.length,
+      sstables: this.tables.length,
+      sstableBytes: this.tables.reduce((s, t) => s + t.reader.properties.fileSize, 0),
+      appliedSeq: this.appliedSeq,
+      flushedSeq: this.flushedSeq,
+      flushes: this.counters.flushes,
+      compactions: this.counters.compactions,
+    };
+  }
+
+  /** The SSTable references of the current version (for splits and introspection). */
+  sstableRefs(): SstableRef[] { return this.tables.map((t) => t.ref); }
+
+  /**
+   * Stops serving. With flush, writes the memtable out first so the WAL is no
+   * longer needed for this tablet (a move). Waits for running background jobs.
+   */
+  async close(opts: { flush?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    if (opts.flush) await this.flush();
+    this.closed = true;
+    await Promise.allSettled([this.flushing, this.compacting]);
+    await Promise.allSettled(this.tables.map((t) => t.reader.close()));
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private fam(name: string): Buffer {
+    let b = this.familyBytes.get(name);
+    if (!b) { b = Buffer.from(name, 'latin1'); this.familyBytes.set(name, b); }
+    return b;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new UnavailableError(`tablet ${this.id} is closed`);
+  }
+
+  /** Bounds memory: writers wait while two memtables are already waiting to flush. */
+  private async writeStall(): Promise<void> {
+    while (this.frozen.length >= 2 && this.flushing) await this.flushing.catch(() => {});
+  }
+
+  private maybeFreeze(): void {
+    if (this.active.approximateBytes >= (this.cfg.memtableBytes ?? 32 << 20)) {
+      this.freeze();
+      if (this.cfg.background !== false) this.kickFlush();
+    }
+  }
+
+  private freeze(): void {
+    this.active.freeze();
+    this.frozen.push({ mem: this.active, maxSeq: this.activeMaxSeq });
+    this.active = newMemtable();
+  }
+
+  private kickFlush(): void {
+    if (this.flushing || this.closed) return;
+    this.flushing = this.flushLoop().finally(() => { this.flushing = undefined; });
+    this.flushing.catch((e) => {
+      this.backgroundError = e;
+      log.warn({ tablet: this.id, err: String(e) }, 'background flush failed; will retry');
+      setTimeout(() => { if (!this.closed && this.frozen.length) this.kickFlush(); }, 200).unref();
+    });
+  }
+
+  private async drainFlushes(): Promise<void> {
+    for (;;) {
+      if (this.flushing) { await this.flushing; continue; }
+      if (!this.frozen.length) return;
+      this.kickFlush();
+    }
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.frozen.length && !this.closed) await this.flushOldest();
+    if (this.cfg.background !== false) this.maybeCompact();
+  }
+
+  private async flushOldest(): Promise<void> {
+    const f = this.frozen[0]!;
+    const start = Date.now();
+    let source: TableSource | undefined;
+    if (f.mem.count > 0) {
+      const data = f.mem.exportSorted();
+      const file = `sst/${newFileId()}.sst`;
+      const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10 };
+      const out = await this.cfg.runner.run<OutputFile>('flush', input);
+      source = { ref: { file: out.file }, reader: await openSstable(this.cfg.storage, out.file, this.cfg.cache) };
+    }
+    await this.install((tables) => ({ tables: source ? [source, ...tables] : tables, flushedSeq: Math.max(f.maxSeq, this.flushedSeq) }));
+    this.frozen.shift();
+    this.counters.flushes++;
+    await this.cfg.wal.markFlushed(this.id, this.flushedSeq);
+    log.info({ tablet: this.id, entries: f.mem.count, ms: Date.now() - start }, 'flush');
+  }
+
+  /**
+   * Serialises manifest updates: computes the next table list from the
+   * current one, writes the manifest, then swaps it in.
+   */
+  private install(next: (tables: TableSource[]) => { tables: TableSource[]; flushedSeq: number }): Promise<void> {
+    const p = this.installChain.then(async () => {
+      const { tables, flushedSeq } = next(this.tables);
+      await this.manifests.write({
+        epoch: this.cfg.epoch,
+        flushedSeq,
+        sstables: tables.map((t) => t.ref),
+        meta: this.cfg.meta ?? {},
+      });
+      this.tables = tables;
+      this.flushedSeq = flushedSeq;
+    });
+    this.installChain = p.catch(() => {});
+    return p;
+  }
+
+  private maybeCompact(): void {
+    if (this.compacting || this.closed) return;
+    if (this.tables.length <= (this.cfg.maxSstables ?? 8)) return;
+    this.compacting = this.runCompaction(false).then(() => {}).finally(() => { this.compacting = undefined; });
+    this.compacting.catch((e) => log.warn({ tablet: this.id, err: String(e) }, 'background compaction failed'));
+  }
+
+  private async runCompaction(full: boolean, maxTables = this.cfg.maxSstables ?? 8): Promise<boolean> {
+    const current = this.tables;
+    let chosen: TableSource[];
+    let isFull: boolean;
+    if (full) {
+      if (current.length === 0) return false;
+      chosen = current;
+      isFull = true;
+    } else {
+      const pick = pickCompaction(current.map((t) => ({ size: t.reader.properties.fileSize })), { maxTables });
+      if (!pick) return false;
+      chosen = pick.indices.map((i) => current[i]!);
+      isFull = pick.full;
+    }
+    const start = Date.now();
+    const input: CompactInput = {
+      inputs: chosen.map((t) => t.ref),
+      outputPrefix: `sst/${newFileId()}`,
+      targetFileBytes: this.cfg.targetFileBytes ?? 64 << 20,
+      blockSize: this.cfg.blockSize ?? 16 << 10,
+      full: isFull,
+      schema: [...this.cfg.families],
+      nowMicros: this.cfg.clock.nowMicros(),
+    };
+    const out = await this.cfg.runner.run<CompactOutput>('compact', input);
+    const outputs: TableSource[] = await Promise.all(out.files.map(async (f) => ({ ref: { file: f.file }, reader: await openSstable(this.cfg.storage, f.file, this.cfg.cache) })));
+    const gone = new Set(chosen);
+    await this.install((tables) => {
+      const at = tables.findIndex((t) => gone.has(t));
+      const kept = tables.filter((t) => !gone.has(t));
+      kept.splice(at < 0 ? kept.length : at, 0, ...outputs);
+      return { tables: kept, flushedSeq: this.flushedSeq };
+    });
+    this.counters.compactions++;
+    for (const t of chosen) {
+      if (!t.ref.start && !t.ref.end) this.cfg.cache.evictFile(t.ref.file);
+    }
+    log.info({ tablet: this.id, inputs: chosen.length, outputs: out.files.length, full: isFull, entriesIn: out.entriesIn, ms: Date.now() - start }, 'compaction');
+    return isFull;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The storage side of a tablet server: one WAL shared by all hosted tablets,
+ * one block cache, one job runner, and the tablets themselves.
+ *
+ * On open it replays its WAL directory and keeps the records of each tablet
+ * until that tablet is opened (records of tablets never opened again keep
+ * their segments until forgetTablet). Closing and reopening a host over the
+ * same storage is a restart: every acknowledged write comes back.
+ */
+import { systemClock, type Clock } from '../base/clock.js';
+import { logger } from '../base/log.js';
+import { AlreadyExistsError, NotFoundError } from '../base/errors.js';
+import type { Storage } from '../storage/storage.js';
+import { openWal, replayWal, type Wal, type WalRecord } from '../lsm/wal/wal.js';
+import { newBlockCache, type BlockCache } from '../lsm/cache/block-cache.js';
+import { newInlineRunner, newWorkerRunner, type JobRunner } from '../lsm/compaction/job-runner.js';
+import { Tablet, type TabletConfig } from '../tablet/tablet.js';
+import { tabletJobs } from '../tablet/tablet-jobs.js';
+
+const log = logger('tablet-host');
+
+export interface TabletHostOptions {
+  storage: Storage;
+  /** Names this server's WAL directory: wal/<serverId>. */
+  serverId: string;
+  clock?: Clock;
+  cacheBytes?: number;
+  /**
+   * Where flush/compaction jobs run: 'inline' (this thread; required for
+   * storage that cannot cross threads) or worker threads over a local
+   * directory root.
+   */
+  jobs?: 'inline' | { localRoot: string; threads?: number };
+  walSync?: boolean;
+  walSegmentBytes?: number;
+}
+
+/** What a tablet needs beyond the host's shared parts. */
+export type HostedTabletConfig = Omit<TabletConfig, 'storage' | 'wal' | 'cache' | 'runner' | 'clock'>;
+
+export class TabletHost {
+  private readonly tablets = new Map<string, Tablet>();
+  private pending = new Map<string, WalRecord[]>();
+
+  private constructor(
+    readonly storage: Storage,
+    readonly wal: Wal,
+    readonly cache: BlockCache,
+    readonly runner: JobRunner,
+    readonly clock: Clock,
+  ) {}
+
+  static async open(opts: TabletHostOptions): Promise<TabletHost> {
+    const pending = new Map<string, WalRecord[]>();
+    const { wal, report } = await openWal(
+      { storage: opts.storage, dir: `wal/${opts.serverId}`, sync: opts.walSync, segmentBytes: opts.walSegmentBytes },
+      (r) => {
+        let list = pending.get(r.tabletId);
+        if (!list) pending.set(r.tabletId, (list = []));
+        list.push(r);
+      },
+    );
+    if (report.droppedBytes) log.warn({ report }, 'WAL replay dropped a damaged tail');
+    const jobs = opts.jobs ?? 'inline';
+    const runner = jobs === 'inline'
+      ? newInlineRunner(opts.storage, tabletJobs)
+      : newWorkerRunner({ workerUrl: workerUrl(), workerData: { kind: 'local', root: jobs.localRoot }, threads: jobs.threads ?? 1 });
+    const host = new TabletHost(opts.storage, wal, newBlockCache(opts.cacheBytes ?? 256 << 20), runner, opts.clock ?? systemClock);
+    host.pending = pending;
+    return host;
+  }
+
+  /**
+   * Opens a tablet and replays its records from this host's WAL (and from
+   * `recoverFrom`: WAL directories of dead servers that held it).
+   */
+  async openTablet(cfg: HostedTabletConfig, recoverFrom: string[] = []): Promise<Tablet> {
+    if (this.tablets.has(cfg.id)) throw new AlreadyExistsError(`tablet ${cfg.id} is already open`);
+    const t = await Tablet.open({ ...cfg, storage: this.storage, wal: this.wal, cache: this.cache, runner: this.runner, clock: this.clock });
+    for (const dir of recoverFrom) {
+      await replayWal(this.storage, dir, (r) => t.replay(r), (id) => id === cfg.id);
+    }
+    for (const r of this.pending.get(cfg.id) ?? []) t.replay(r);
+    this.pending.delete(cfg.id);
+    this.tablets.set(cfg.id, t);
+    return t;
+  }
+
+  tablet(id: string): Tablet {
+    const t = this.tablets.get(id);
+    if (!t) throw new NotFoundError(`tablet ${id} is not served here`);
+    return t;
+  }
+
+  hosted(): Tablet[] {
+    return [...this.tablets.values()];
+  }
+
+  /** Stops serving a tablet (flushing it first when asked) and releases its WAL records. */
+  async closeTablet(id: string, opts: { flush?: boolean } = {}): Promise<void> {
+    const t = this.tablets.get(id);
+    if (!t) return;
+    await t.close(opts);
+    this.tablets.delete(id);
+    if (opts.flush) await this.wal.forgetTablet(id);
+  }
+
+  /** Closes every tablet (flushing when asked), the WAL and the job runner. */
+  async close(opts: { flush?: boolean } = {}): Promise<void> {
+    for (const t of this.tablets.values()) await t.close(opts);
+    this.tablets.clear();
+    await this.wal.close();
+    await this.runner.close();
+  }
+}
+
+function workerUrl(): URL {
+  const self = import.meta.url;
+  return new URL(self.endsWith('.ts') ? '../tablet/job-worker.ts' : '../tablet/job-worker.js', self);
+}
