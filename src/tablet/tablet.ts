@@ -262,7 +262,8 @@ export class Tablet {
     if (opts.full) await this.flush();
     while (this.compacting) await this.compacting.catch(() => {});
     const p = this.runCompaction(opts.full ?? false, opts.maxTables);
-    this.compacting = p.then(() => {}).finally(() => { this.compacting = undefined; });
+    // Others only wait on `compacting`; the caller gets p's error.
+    this.compacting = p.then(() => {}, () => {}).finally(() => { this.compacting = undefined; });
     return p;
   }
 

@@ -50,22 +50,22 @@ interface Pending {
 /** A fixed pool of worker threads; jobs are dispatched round-robin to the least busy. */
 export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
   const threads = opts.threads ?? 1;
-  // Under vitest/tsx the source is TypeScript: let the worker load it through tsx.
+  // Under vitest/tsx the source is TypeScript: the worker registers tsx first.
   const isTs = opts.workerUrl.pathname.endsWith('.ts');
   const workers: Array<{ w: Worker; busy: number; pending: Map<number, Pending> }> = [];
   let nextId = 0;
   let closed = false;
   for (let i = 0; i < threads; i++) {
-    const w = new Worker(opts.workerUrl, {
-      workerData: opts.workerData,
-      execArgv: isTs ? ['--import', 'tsx'] : [],
-    });
+    const w = isTs
+      ? new Worker(tsBootstrap(opts.workerUrl), { eval: true, workerData: opts.workerData })
+      : new Worker(opts.workerUrl, { workerData: opts.workerData });
     const slot = { w, busy: 0, pending: new Map<number, Pending>() };
     w.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: { message: string; name: string; code?: number; file?: string } }) => {
       const p = slot.pending.get(m.id);
       if (!p) return;
       slot.pending.delete(m.id);
-      slot.busy--;
+      // An idle worker must not keep the process alive; a busy one must.
+      if (--slot.busy === 0) slot.w.unref();
       if (m.ok) p.resolve(m.value);
       else p.reject(reviveError(m.error!));
     });
@@ -82,7 +82,7 @@ export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
       let slot = workers[0]!;
       for (const s of workers) if (s.busy < slot.busy) slot = s;
       const id = nextId++;
-      slot.busy++;
+      if (slot.busy++ === 0) slot.w.ref();
       return new Promise<O>((resolve, reject) => {
         slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
         slot.w.postMessage({ id, name, input }, transfer ?? []);
@@ -115,4 +115,10 @@ function reviveError(e: { message: string; name: string; code?: number; file?: s
   if (e.name === 'StorageError') return new StorageError(e.message);
   if (typeof e.code === 'number') return new TabulaError(e.code as Code, e.message);
   return new Error(e.message);
+}
+
+/** Worker source that registers tsx's loader, then imports the TypeScript entry (tests and tsx runs only). */
+function tsBootstrap(entry: URL): string {
+  const api = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
 }
