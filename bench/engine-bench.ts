@@ -1,0 +1,154 @@
+/**
+ * Engine benchmark: loads the same data into Tabula's engine (one tablet on a
+ * local directory, WAL fsync on, flush/compaction in a worker thread) and into
+ * LevelDB (classic-level, the engine behind `level`) in one run, and prints
+ * both side by side. Usage: npm run bench:engine [-- --cells N]
+ *
+ * Ends with: bench-engine: batch_write_ratio=X random_read_ratio=X scan_ratio=X durable_writes_per_s=N
+ * (ratios are Tabula / LevelDB; the batch and read ratios are the lower of
+ * their two cases).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { ClassicLevel } from 'classic-level';
+import { LocalStorage } from '../src/storage/local-storage.js';
+import { TabletHost } from '../src/tabletserver/tablet-host.js';
+import type { Tablet } from '../src/tablet/tablet.js';
+import type { RowMutation } from '../src/model/mutation.js';
+
+const args = process.argv.slice(2);
+const CELLS = Number(args[args.indexOf('--cells') + 1] || 0) || 1_000_000;
+const BATCH = 1000;
+const PIPELINE = 4;
+const READS = 100_000;
+const DURABLE = 20_000;
+const CONCURRENCY = 64;
+const base = process.env.BENCH_DIR ?? join(process.cwd(), '.bench-data');
+
+function key(i: number, random: boolean): Buffer {
+  const k = Buffer.alloc(16);
+  if (random) {
+    // A bijective scramble of i, so random keys are unique and re-findable.
+    const x = Math.imul(i ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
+    k.writeUInt32BE(x, 0);
+    k.writeUInt32BE(i, 4);
+  } else {
+    k.writeUInt32BE(0, 0);
+    k.writeUInt32BE(i, 4);
+  }
+  k.write('0123456789ab'.slice(0, 8), 8, 'latin1');
+  return k;
+}
+
+const VALUE = randomBytes(100);
+const QUAL = Buffer.from('q');
+const families = new Map([['f', { kind: 'never' as const }]]);
+
+interface Engine {
+  name: string;
+  writeBatch(keys: Buffer[]): Promise<void>;
+  writeOne(k: Buffer): Promise<void>;
+  get(k: Buffer): Promise<boolean>;
+  scan(): Promise<number>;
+  reopen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function tabula(dir: string): Promise<Engine> {
+  let host: TabletHost;
+  let t: Tablet;
+  const open = async () => {
+    host = await TabletHost.open({ storage: new LocalStorage(dir), serverId: 'bench', jobs: { localRoot: dir } });
+    t = await host.openTablet({ id: 'bench', epoch: 1, families });
+  };
+  await open();
+  const rm = (k: Buffer): RowMutation => ({ row: k, mutations: [{ type: 'setCell', family: 'f', qualifier: QUAL, timestamp: 1000, value: VALUE }] });
+  return {
+    name: 'tabula',
+    writeBatch: (keys) => t.mutate(keys.map(rm)),
+    writeOne: (k) => t.mutate([rm(k)]),
+    get: async (k) => (await t.readRow(k)) !== undefined,
+    scan: async () => { let n = 0; for await (const b of t.scan()) n += b.length; return n; },
+    reopen: async () => { await host.close({ flush: true }); await open(); },
+    close: () => host.close({ flush: true }),
+  };
+}
+
+async function leveldb(dir: string): Promise<Engine> {
+  let db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  await db.open();
+  return {
+    name: 'leveldb',
+    writeBatch: (keys) => db.batch(keys.map((k) => ({ type: 'put' as const, key: k, value: VALUE }))),
+    writeOne: (k) => db.put(k, VALUE, { sync: true }),
+    get: async (k) => (await db.get(k)) !== undefined,
+    scan: async () => { let n = 0; for await (const _ of db.iterator()) n++; return n; },
+    reopen: async () => { await db.close(); db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' }); await db.open(); },
+    close: () => db.close(),
+  };
+}
+
+async function timed(fn: () => Promise<number>): Promise<number> {
+  const t = process.hrtime.bigint();
+  const n = await fn();
+  return n / (Number(process.hrtime.bigint() - t) / 1e9);
+}
+
+async function run(make: (dir: string) => Promise<Engine>): Promise<Record<string, number>> {
+  const r: Record<string, number> = {};
+  for (const random of [false, true]) {
+    const dir = mkdtempSync(join(base, 'e-'));
+    const e = await make(dir);
+    r[random ? 'batch_random' : 'batch_seq'] = await timed(async () => {
+      // A bulk loader keeps a few batches in flight; both engines get the same pipeline.
+      let next = 0;
+      await Promise.all(Array.from({ length: PIPELINE }, async () => {
+        while (next < CELLS) {
+          const i = next;
+          next += BATCH;
+          const keys: Buffer[] = [];
+          for (let j = i; j < Math.min(CELLS, i + BATCH); j++) keys.push(key(j, random));
+          await e.writeBatch(keys);
+        }
+      }));
+      return CELLS;
+    });
+    if (random) {
+      const picks = Array.from({ length: READS }, () => key(Math.floor(Math.random() * CELLS), true));
+      await e.reopen();
+      r.read_cold = await timed(async () => { await concurrently(picks, 16, (k) => e.get(k)); return READS; });
+      // Warm: the same keys again, now cached by both engines.
+      r.read_cached = await timed(async () => { await concurrently(picks, 16, (k) => e.get(k)); return READS; });
+      r.scan = await timed(() => e.scan());
+      const dkeys = Array.from({ length: DURABLE }, (_, i) => key(CELLS + i, true));
+      r.durable_writes = await timed(async () => { await concurrently(dkeys, CONCURRENCY, (k) => e.writeOne(k)); return DURABLE; });
+    }
+    await e.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return r;
+}
+
+async function concurrently<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (i < items.length) {
+      const ok = await fn(items[i++]!);
+      if (ok === false) throw new Error('missing key');
+    }
+  }));
+}
+
+import { mkdirSync } from 'node:fs';
+mkdirSync(base, { recursive: true });
+console.log(`engine bench: ${CELLS} cells, 16-byte keys, 100-byte values, batches of ${BATCH} (${PIPELINE} in flight); ${os.cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
+const ldb = await run(leveldb);
+const tab = await run(tabula);
+const rows = ['batch_seq', 'batch_random', 'read_cached', 'read_cold', 'scan', 'durable_writes'];
+console.log('metric'.padEnd(16) + 'tabula ops/s'.padStart(16) + 'leveldb ops/s'.padStart(16) + 'ratio'.padStart(8));
+for (const m of rows) console.log(m.padEnd(16) + Math.round(tab[m]!).toLocaleString('en').padStart(16) + Math.round(ldb[m]!).toLocaleString('en').padStart(16) + (tab[m]! / ldb[m]!).toFixed(2).padStart(8));
+const ratio = (m: string) => tab[m]! / ldb[m]!;
+console.log(`bench-engine: batch_write_ratio=${Math.min(ratio('batch_seq'), ratio('batch_random')).toFixed(2)} random_read_ratio=${Math.min(ratio('read_cached'), ratio('read_cold')).toFixed(2)} scan_ratio=${ratio('scan').toFixed(2)} durable_writes_per_s=${Math.round(tab.durable_writes!)}`);
+rmSync(base, { recursive: true, force: true });
