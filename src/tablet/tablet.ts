@@ -26,7 +26,7 @@ import type { Manifest, SstableRef } from '../lsm/manifest/manifest.js';
 import { newManifestStore, type ManifestStore } from '../lsm/manifest/manifest-store.js';
 import type { GcRule } from '../model/gc-rule.js';
 import type { Row } from '../model/cell.js';
-import type { RowMutation } from '../model/mutation.js';
+import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowRange } from '../model/row-set.js';
 import { TOMBSTONE_TS, encodeCellKey, rowEndKey, rowPrefix } from './cell-key.js';
 import { encodeDeleteColumn, encodeDeleteFamily, encodeDeleteRow, encodePut } from './cell-value.js';
@@ -169,11 +169,7 @@ export class Tablet {
     this.checkOpen();
     for (const rm of rows) {
       if (!this.containsRow(rm.row)) throw new UnavailableError(`row outside tablet ${this.id}`);
-      for (const m of rm.mutations) {
-        if (m.type !== 'deleteFromRow' && !this.cfg.families.has(m.family)) {
-          throw new NotFoundError(`column family ${m.family} not found`);
-        }
-      }
+      for (const m of rm.mutations) this.checkFamily(m);
       if (this.locks.size > 0 && rm.row !== lockedRow && this.locks.isLocked(rm.row)) await this.locks.waitUnlocked(rm.row);
     }
     await this.writeStall();
@@ -209,6 +205,13 @@ export class Tablet {
     this.activeMaxSeq = last;
     this.appliedSeq = last;
     this.maybeFreeze();
+  }
+
+  /** Throws NotFoundError (naming `field`) when the mutation's family does not exist. */
+  checkFamily(m: Mutation, field = 'family_name'): void {
+    if (m.type !== 'deleteFromRow' && !this.cfg.families.has(m.family)) {
+      throw new NotFoundError(`${field}: column family "${m.family}" not found`);
+    }
   }
 
   /** Runs fn holding the row's lock (check-and-mutate, read-modify-write). */

@@ -1,0 +1,457 @@
+/**
+ * The memtable: a sorted in-memory map from byte keys to byte values, the
+ * first stop of every write (DESIGN §4).
+ *
+ * Design (performance is the point, DESIGN §9):
+ * - Key and value bytes are appended to large Buffer chunks (an arena, 1 MiB
+ *   by default); nothing is ever moved or freed, so views handed out by
+ *   iterators stay valid for the life of the memtable.
+ * - A skiplist (branching 4, max height 12) whose nodes are variable-length
+ *   records in one Int32Array (see the NODE_* layout below). No JS object per
+ *   entry, so the GC sees a handful of large arrays instead of millions of
+ *   small objects.
+ * - Comparisons are a JS byte loop straight on the arena, preceded by a
+ *   4-byte big-endian key prefix cached in the node record, so most
+ *   comparisons never touch the arena at all.
+ * - A skiplist rather than a B-tree: nodes never move and are never removed,
+ *   so an iterator (which holds a node offset) survives any interleaved put.
+ */
+import { FailedPreconditionError } from '../../base/errors.js';
+import { varintLength, writeVarint } from '../../base/varint.js';
+import type { KvIterator } from '../iterator/kv-iterator.js';
+
+export interface Memtable {
+  /**
+   * Inserts key→value. Keys are unique in practice (they carry a sequence
+   * number); inserting an existing key replaces its value. The memtable copies
+   * the bytes (callers may reuse their buffers). Throws
+   * FailedPreconditionError if frozen.
+   */
+  put(key: Uint8Array, value: Uint8Array): void;
+  /**
+   * Approximate bytes used (keys + values + per-entry node overhead), for the
+   * flush threshold. Replaced values still count (their bytes stay in the arena).
+   */
+  readonly approximateBytes: number;
+  /** Number of distinct keys. */
+  readonly count: number;
+  /** True after freeze(); a frozen memtable rejects put() but still reads. */
+  readonly frozen: boolean;
+  /** Makes the memtable immutable (before it is flushed). Idempotent. */
+  freeze(): void;
+  /**
+   * A KvIterator over the memtable. It stays valid and keeps working while
+   * further put() calls happen between its calls; entries inserted ahead of
+   * the cursor may or may not be seen. Always synchronous (returns void).
+   * key()/value() views stay valid for the life of the memtable (the arena is
+   * append-only), which is longer than the contract requires.
+   */
+  iterator(): KvIterator;
+  /**
+   * Serialises all entries in key order into one flat, freshly allocated
+   * buffer that owns its ArrayBuffer (so it can be transferred to a worker):
+   * `varint keyLen, key, varint valueLen, value`, repeated. Read it back with
+   * newFlatIterator.
+   */
+  exportSorted(): Uint8Array;
+}
+
+export interface MemtableOptions {
+  /** Arena chunk size in bytes (default 1 MiB). Entries larger than a quarter chunk get a chunk of their own. */
+  chunkSize?: number;
+  /** Seed of the skiplist height generator (default fixed; any non-zero 32-bit value). */
+  seed?: number;
+}
+
+/** Creates an empty memtable. */
+export function newMemtable(opts: MemtableOptions = {}): Memtable {
+  return new SkiplistMemtable(opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.seed ?? 0x2545f491);
+}
+
+/**
+ * Test/debug aid, O(n · height): checks that every skiplist level is strictly
+ * sorted, that the tail of every level is recorded, and that count matches.
+ * A mis-linked upper level still answers correctly (just slowly), so the
+ * property tests call this to catch such bugs. Throws Error on a violation.
+ */
+export function verifyMemtable(mt: Memtable): void {
+  if (!(mt instanceof SkiplistMemtable)) throw new TypeError('not a skiplist memtable');
+  mt.verify();
+}
+
+const DEFAULT_CHUNK_SIZE = 1 << 20;
+const MAX_HEIGHT = 12; // branching 4: comfortable up to 4^12 ≈ 16M entries
+
+// Node record layout in `nodes` (Int32Array). A node is identified by the
+// offset of its record. Offset 0 is the head node, so 0 also means "null"
+// in next links (nothing ever links to the head).
+const N_PREFIX = 0; // first 4 key bytes big-endian, zero-padded, xor 0x80000000 (signed compare = unsigned order)
+const N_KCHUNK = 1;
+const N_KOFF = 2;
+const N_KLEN = 3;
+const N_VCHUNK = 4;
+const N_VOFF = 5;
+const N_VLEN = 6;
+const N_HEIGHT = 7;
+const N_NEXT = 8; // followed by `height` next links, level 0 first
+const HEAD = 0;
+
+/** Per-entry overhead counted in approximateBytes besides the node record. */
+const ENTRY_OVERHEAD = 16;
+
+function keyPrefix(k: Uint8Array): number {
+  const n = k.length;
+  const p =
+    ((n > 0 ? k[0]! : 0) << 24) |
+    ((n > 1 ? k[1]! : 0) << 16) |
+    ((n > 2 ? k[2]! : 0) << 8) |
+    (n > 3 ? k[3]! : 0);
+  return p ^ 0x80000000;
+}
+
+class SkiplistMemtable implements Memtable {
+  /** Node records; replaced by a bigger copy when full (iterators re-read this field). */
+  nodes: Int32Array;
+  private nodesUsed: number;
+  /** Arena chunks. Chunk 0 is empty so zero-length entries always have a valid chunk. */
+  readonly chunks: Buffer[] = [Buffer.alloc(0)];
+  private chunkIdx = 0;
+  private chunk: Buffer = this.chunks[0]!;
+  private chunkPos = 0;
+  private readonly chunkSize: number;
+  /** Current list height (levels in use). */
+  private height = 1;
+  private rnd: number;
+  private readonly prev = new Int32Array(MAX_HEIGHT);
+  /** Last node at each level (HEAD when the level is empty), for the append fast path. */
+  private readonly tails = new Int32Array(MAX_HEIGHT);
+  private bytes = 0;
+  private exportBytes = 0;
+  private n = 0;
+  private isFrozen = false;
+
+  constructor(chunkSize: number, seed: number) {
+    if (!(chunkSize >= 64)) throw new RangeError('chunkSize must be >= 64');
+    this.chunkSize = chunkSize;
+    this.rnd = seed | 0 || 1;
+    this.nodes = new Int32Array(1 << 12);
+    this.nodes[HEAD + N_HEIGHT] = MAX_HEIGHT;
+    this.nodesUsed = N_NEXT + MAX_HEIGHT;
+  }
+
+  get approximateBytes(): number { return this.bytes; }
+  get count(): number { return this.n; }
+  get frozen(): boolean { return this.isFrozen; }
+  freeze(): void { this.isFrozen = true; }
+
+  put(key: Uint8Array, value: Uint8Array): void {
+    if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
+    const nodes = this.nodes;
+    const chunks = this.chunks;
+    const prev = this.prev;
+    const tp = keyPrefix(key);
+    const tlen = key.length;
+    const tails = this.tails;
+    let x = HEAD;
+    // Append fast path (monotonic keys): one comparison with the last node.
+    let level = this.height - 1;
+    const last = tails[0]!;
+    if (last !== HEAD) {
+      const c = this.compareNode(last, key, tp);
+      if (c < 0) {
+        for (let l = 0; l <= level; l++) prev[l] = tails[l]!;
+        level = -1;
+      } else if (c === 0) {
+        this.replaceValue(last, value);
+        return;
+      }
+    }
+    for (; level >= 0; level--) {
+      for (;;) {
+        const nx = nodes[x + N_NEXT + level]!;
+        if (nx === 0) break;
+        // Inline comparison of node nx with the key (hot path).
+        const np = nodes[nx + N_PREFIX]!;
+        let c: number;
+        if (np !== tp) {
+          c = np < tp ? -1 : 1;
+        } else {
+          const chunk = chunks[nodes[nx + N_KCHUNK]!]!;
+          const off = nodes[nx + N_KOFF]!;
+          const len = nodes[nx + N_KLEN]!;
+          const m = len < tlen ? len : tlen;
+          let i = m < 4 ? m : 4; // the prefix proved bytes [0, min(4, lens)) equal
+          c = 0;
+          for (; i < m; i++) {
+            const d = chunk[off + i]! - key[i]!;
+            if (d !== 0) { c = d; break; }
+          }
+          if (c === 0) c = len - tlen;
+        }
+        if (c < 0) { x = nx; continue; }
+        if (c === 0) { this.replaceValue(nx, value); return; }
+        break;
+      }
+      prev[level] = x;
+    }
+
+    const h = this.randomHeight();
+    if (h > this.height) {
+      for (let l = this.height; l < h; l++) prev[l] = HEAD;
+      this.height = h;
+    }
+
+    // Copy the bytes into the arena: key then value, contiguous when possible.
+    const vlen = value.length;
+    const kvOff = this.reserve(tlen + vlen);
+    const c = this.chunk;
+    if (tlen > 0) c.set(key, kvOff);
+    if (vlen > 0) c.set(value, kvOff + tlen);
+
+    const recLen = N_NEXT + h;
+    let nn = this.nodes;
+    if (this.nodesUsed + recLen > nn.length) nn = this.growNodes(recLen);
+    const node = this.nodesUsed;
+    this.nodesUsed += recLen;
+    nn[node + N_PREFIX] = tp;
+    nn[node + N_KCHUNK] = this.chunkIdx;
+    nn[node + N_KOFF] = kvOff;
+    nn[node + N_KLEN] = tlen;
+    nn[node + N_VCHUNK] = this.chunkIdx;
+    nn[node + N_VOFF] = kvOff + tlen;
+    nn[node + N_VLEN] = vlen;
+    nn[node + N_HEIGHT] = h;
+    for (let l = 0; l < h; l++) {
+      const p = prev[l]! + N_NEXT + l;
+      const after = nn[p]!;
+      nn[node + N_NEXT + l] = after;
+      nn[p] = node;
+      if (after === 0) tails[l] = node;
+    }
+    this.n++;
+    this.bytes += tlen + vlen + recLen * 4 + ENTRY_OVERHEAD;
+    this.exportBytes += varintLength(tlen) + tlen + varintLength(vlen) + vlen;
+  }
+
+  private replaceValue(node: number, value: Uint8Array): void {
+    const nodes = this.nodes;
+    const oldLen = nodes[node + N_VLEN]!;
+    const vlen = value.length;
+    const off = this.reserve(vlen);
+    if (vlen > 0) this.chunk.set(value, off);
+    nodes[node + N_VCHUNK] = this.chunkIdx;
+    nodes[node + N_VOFF] = off;
+    nodes[node + N_VLEN] = vlen;
+    this.bytes += vlen;
+    this.exportBytes += varintLength(vlen) + vlen - varintLength(oldLen) - oldLen;
+  }
+
+  /** Reserves n bytes in the current chunk (starting a new one if needed); returns the offset. */
+  private reserve(n: number): number {
+    if (this.chunkPos + n <= this.chunk.length) {
+      const off = this.chunkPos;
+      this.chunkPos += n;
+      return off;
+    }
+    // Big entries get a chunk of their own so they do not waste a shared one.
+    const size = n > this.chunkSize >>> 2 ? n : this.chunkSize;
+    this.chunk = Buffer.allocUnsafeSlow(size);
+    this.chunks.push(this.chunk);
+    this.chunkIdx = this.chunks.length - 1;
+    this.chunkPos = n;
+    return 0;
+  }
+
+  private growNodes(extra: number): Int32Array {
+    let cap = this.nodes.length * 2;
+    while (cap < this.nodesUsed + extra) cap *= 2;
+    const nn = new Int32Array(cap);
+    nn.set(this.nodes.subarray(0, this.nodesUsed));
+    this.nodes = nn;
+    return nn;
+  }
+
+  /** Height with P(h) = 4^-(h-1), capped at MAX_HEIGHT (xorshift32). */
+  private randomHeight(): number {
+    let r = this.rnd;
+    r ^= r << 13; r ^= r >>> 17; r ^= r << 5;
+    this.rnd = r;
+    // Two random bits per level: level up while both are zero (p = 1/4).
+    let h = 1;
+    let bits = r >>> 0;
+    while (h < MAX_HEIGHT && (bits & 3) === 0) { h++; bits >>>= 2; }
+    return h;
+  }
+
+  verify(): void {
+    const nodes = this.nodes;
+    for (let level = 0; level < MAX_HEIGHT; level++) {
+      let x = HEAD;
+      let n = 0;
+      for (let nx = nodes[x + N_NEXT + level]!; nx !== 0; nx = nodes[nx + N_NEXT + level]!) {
+        if (nodes[nx + N_HEIGHT]! <= level) throw new Error(`node ${nx} linked above its height at level ${level}`);
+        if (x !== HEAD) {
+          const k = this.nodeKey(nx);
+          if (this.compareNode(x, k, keyPrefix(k)) >= 0) throw new Error(`level ${level} out of order at node ${nx}`);
+        }
+        x = nx;
+        n++;
+      }
+      if (this.tails[level] !== x) throw new Error(`level ${level}: tail ${this.tails[level]} but last node ${x}`);
+      if (level === 0 && n !== this.n) throw new Error(`count ${this.n} but ${n} nodes at level 0`);
+      if (level >= this.height && n !== 0) throw new Error(`level ${level} in use above height ${this.height}`);
+    }
+  }
+
+  /** Compares node's key with target (sign of node - target). */
+  compareNode(node: number, target: Uint8Array, tp: number): number {
+    const nodes = this.nodes;
+    const np = nodes[node + N_PREFIX]!;
+    if (np !== tp) return np < tp ? -1 : 1;
+    const chunk = this.chunks[nodes[node + N_KCHUNK]!]!;
+    const off = nodes[node + N_KOFF]!;
+    const len = nodes[node + N_KLEN]!;
+    const tlen = target.length;
+    const m = len < tlen ? len : tlen;
+    for (let i = m < 4 ? m : 4; i < m; i++) {
+      const d = chunk[off + i]! - target[i]!;
+      if (d !== 0) return d;
+    }
+    return len - tlen;
+  }
+
+  /** First node with key >= target, or 0. */
+  findGreaterOrEqual(target: Uint8Array): number {
+    const tp = keyPrefix(target);
+    let x = HEAD;
+    for (let level = this.height - 1; level >= 0; level--) {
+      for (;;) {
+        const nx = this.nodes[x + N_NEXT + level]!;
+        if (nx === 0) break;
+        const c = this.compareNode(nx, target, tp);
+        if (c < 0) { x = nx; continue; }
+        if (c === 0) return nx;
+        break;
+      }
+    }
+    return this.nodes[x + N_NEXT]!;
+  }
+
+  /** Last node with key < target, or 0. */
+  findLessThan(target: Uint8Array): number {
+    const tp = keyPrefix(target);
+    let x = HEAD;
+    for (let level = this.height - 1; level >= 0; level--) {
+      for (;;) {
+        const nx = this.nodes[x + N_NEXT + level]!;
+        if (nx === 0 || this.compareNode(nx, target, tp) >= 0) break;
+        x = nx;
+      }
+    }
+    return x;
+  }
+
+  /** Last node, or 0 when empty. */
+  findLast(): number {
+    const nodes = this.nodes;
+    let x = HEAD;
+    for (let level = this.height - 1; level >= 0; level--) {
+      for (;;) {
+        const nx = nodes[x + N_NEXT + level]!;
+        if (nx === 0) break;
+        x = nx;
+      }
+    }
+    return x;
+  }
+
+  nextNode(node: number): number { return this.nodes[node + N_NEXT]!; }
+  firstNode(): number { return this.nodes[HEAD + N_NEXT]!; }
+
+  nodeKey(node: number): Buffer {
+    const nodes = this.nodes;
+    const off = nodes[node + N_KOFF]!;
+    return this.chunks[nodes[node + N_KCHUNK]!]!.subarray(off, off + nodes[node + N_KLEN]!);
+  }
+
+  nodeValue(node: number): Buffer {
+    const nodes = this.nodes;
+    const off = nodes[node + N_VOFF]!;
+    return this.chunks[nodes[node + N_VCHUNK]!]!.subarray(off, off + nodes[node + N_VLEN]!);
+  }
+
+  iterator(): KvIterator {
+    return new MemtableIterator(this);
+  }
+
+  exportSorted(): Uint8Array {
+    // A plain Uint8Array owns its ArrayBuffer, so it can be transferred.
+    const out = new Uint8Array(this.exportBytes);
+    const nodes = this.nodes;
+    const chunks = this.chunks;
+    let pos = 0;
+    for (let x = nodes[HEAD + N_NEXT]!; x !== 0; x = nodes[x + N_NEXT]!) {
+      const klen = nodes[x + N_KLEN]!;
+      pos = writeVarint(out, pos, klen);
+      pos = copyInto(out, pos, chunks[nodes[x + N_KCHUNK]!]!, nodes[x + N_KOFF]!, klen);
+      const vlen = nodes[x + N_VLEN]!;
+      pos = writeVarint(out, pos, vlen);
+      pos = copyInto(out, pos, chunks[nodes[x + N_VCHUNK]!]!, nodes[x + N_VOFF]!, vlen);
+    }
+    if (pos !== out.length) throw new Error(`memtable export size mismatch: ${pos} != ${out.length}`);
+    return out;
+  }
+}
+
+/** Copies src[off, off+len) to out[pos...] without allocating a view; returns the end position. */
+function copyInto(out: Uint8Array, pos: number, src: Buffer, off: number, len: number): number {
+  if (len > 32) {
+    src.copy(out, pos, off, off + len);
+  } else {
+    for (let i = 0; i < len; i++) out[pos + i] = src[off + i]!;
+  }
+  return pos + len;
+}
+
+/**
+ * Iterator over a SkiplistMemtable. Holds a node offset; nodes never move or
+ * disappear, so it survives interleaved puts. The key/value views are created
+ * lazily and cached per position.
+ */
+class MemtableIterator implements KvIterator {
+  private node = 0;
+  private k: Buffer | undefined;
+  private v: Buffer | undefined;
+  private closed = false;
+
+  constructor(private readonly mt: SkiplistMemtable) {}
+
+  private at(node: number): void {
+    this.node = node;
+    this.k = undefined;
+    this.v = undefined;
+  }
+
+  seek(target: Uint8Array): void { this.at(this.mt.findGreaterOrEqual(target)); }
+  seekToFirst(): void { this.at(this.mt.firstNode()); }
+  seekLT(target: Uint8Array): void { this.at(this.mt.findLessThan(target)); }
+  seekToLast(): void { this.at(this.mt.findLast()); }
+  next(): void {
+    if (this.node === 0) throw new FailedPreconditionError('memtable iterator: next() on an invalid iterator');
+    this.at(this.mt.nextNode(this.node));
+  }
+  valid(): boolean { return this.node !== 0; }
+  key(): Uint8Array {
+    if (this.node === 0) throw new FailedPreconditionError('memtable iterator: key() on an invalid iterator');
+    return (this.k ??= this.mt.nodeKey(this.node));
+  }
+  value(): Uint8Array {
+    if (this.node === 0) throw new FailedPreconditionError('memtable iterator: value() on an invalid iterator');
+    return (this.v ??= this.mt.nodeValue(this.node));
+  }
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.node = 0;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Builds one prefix-compressed block (data, index or properties) directly
+ * into a ByteWriter. Layout (FORMAT.md "Data block"):
+ *
+ *   entry*  = varint shared | varint unshared | varint valueLength | key[shared..] | value
+ *   restarts = u32le offset (relative to the block start) of every restartInterval-th entry
+ *   u32le restart count
+ *
+ * followed by the block trailer (type byte + checksum32), written by finish().
+ * Keys must be added in strictly increasing order; the caller checks that.
+ */
+import { checksum32 } from '../../base/checksum.js';
+import { compareRanges } from '../../base/bytes.js';
+import type { BlockType } from './format.js';
+import type { ByteWriter } from './byte-writer.js';
+
+/** Where a block lives in the file: contents [offset, offset+size), trailer after it. */
+export interface BlockHandle {
+  offset: number;
+  size: number;
+}
+
+export interface BlockBuilder {
+  /** Entries in the current (unfinished) block. */
+  readonly entryCount: number;
+  /** Contents size of the current block if finished now (without trailer). */
+  readonly sizeEstimate: number;
+  /** File offset where the current block starts. */
+  readonly startOffset: number;
+  /** Appends an entry; key must be greater than the previous key of this block. */
+  add(key: Uint8Array, value: Uint8Array): void;
+  /** The last key added (a view valid until the next add); empty before the first add. */
+  lastKey(): Uint8Array;
+  /** compareBytes(key, lastKey()) without allocating a view. */
+  compareToLast(key: Uint8Array): number;
+  /** Writes restarts, count and trailer; returns the handle; the next add starts a new block. */
+  finish(type: BlockType): BlockHandle;
+}
+
+export function newBlockBuilder(out: ByteWriter, restartInterval: number): BlockBuilder {
+  return new BlockBuilderImpl(out, restartInterval);
+}
+
+class BlockBuilderImpl implements BlockBuilder {
+  entryCount = 0;
+  private start: number;
+  private restarts: number[] = [];
+  private counter = 0;
+  private last: Buffer = Buffer.allocUnsafe(64);
+  private lastLen = 0;
+
+  constructor(private readonly out: ByteWriter, private readonly restartInterval: number) {
+    this.start = out.length;
+  }
+
+  get startOffset(): number {
+    return this.start;
+  }
+
+  get sizeEstimate(): number {
+    return this.out.length - this.start + 4 * this.restarts.length + 4;
+  }
+
+  add(key: Uint8Array, value: Uint8Array): void {
+    const out = this.out;
+    let shared = 0;
+    if (this.counter >= this.restartInterval || this.entryCount === 0) {
+      this.restarts.push(out.length - this.start);
+      this.counter = 0;
+    } else {
+      const last = this.last;
+      const n = this.lastLen < key.length ? this.lastLen : key.length;
+      while (shared < n && last[shared] === key[shared]) shared++;
+    }
+    out.varint(shared);
+    out.varint(key.length - shared);
+    out.varint(value.length);
+    out.bytes(key, shared, key.length);
+    out.bytes(value);
+    // Only the unshared suffix of the last key changes.
+    if (key.length > this.last.length) {
+      const grown = Buffer.allocUnsafe(Math.max(key.length, 2 * this.last.length));
+      this.last.copy(grown, 0, 0, shared);
+      this.last = grown;
+    }
+    for (let i = shared; i < key.length; i++) this.last[i] = key[i]!;
+    this.lastLen = key.length;
+    this.counter++;
+    this.entryCount++;
+  }
+
+  compareToLast(key: Uint8Array): number {
+    return compareRanges(key, 0, key.length, this.last, 0, this.lastLen);
+  }
+
+  lastKey(): Uint8Array {
+    return this.last.subarray(0, this.lastLen);
+  }
+
+  finish(type: BlockType): BlockHandle {
+    const out = this.out;
+    for (const r of this.restarts) out.u32le(r);
+    out.u32le(this.restarts.length);
+    const handle = { offset: this.start, size: out.length - this.start };
+    out.u8(type);
+    out.u32le(checksum32(out.buf.subarray(this.start, out.length)));
+    this.start = out.length;
+    this.restarts.length = 0;
+    this.counter = 0;
+    this.entryCount = 0;
+    return handle;
+  }
+}
+
+/** Appends `contents` as a block of the given type (contents + trailer); returns its handle. */
+export function writeRawBlock(out: ByteWriter, contents: Uint8Array, type: BlockType): BlockHandle {
+  const start = out.length;
+  out.bytes(contents);
+  out.u8(type);
+  const handle = { offset: start, size: contents.length };
+  out.u32le(checksum32(out.buf.subarray(start, out.length)));
+  return handle;
+}

@@ -1,0 +1,183 @@
+/**
+ * Builds a complete SSTable file in memory (layout in FORMAT.md). Entries
+ * are added in strictly increasing compareBytes order; `finish` returns the
+ * file bytes, which the caller writes with Storage.writeFile.
+ *
+ * The SSTable layer is generic: it knows byte keys and byte values only.
+ */
+import { bytesEqual, printable } from '../../base/bytes.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../base/errors.js';
+import { varintLength } from '../../base/varint.js';
+import { BLOCK_TRAILER_SIZE, BlockType, FOOTER_SIZE, FORMAT_VERSION } from './format.js';
+import { ByteWriter } from './byte-writer.js';
+import { newBlockBuilder, writeRawBlock, type BlockBuilder, type BlockHandle } from './block-builder.js';
+import { newBloomFilterBuilder, type BloomFilterBuilder } from './bloom-filter.js';
+import { writePropertiesBlock } from './table-properties.js';
+import { writeFooter } from './footer.js';
+
+export interface SstableBuilderOptions {
+  /** Target size of a data block's contents in bytes (default 16 KiB). An entry larger than this gets a block of its own. */
+  blockSize?: number;
+  /** A full key is stored every restartInterval entries (default 16). */
+  restartInterval?: number;
+  /** Bloom filter bits per key (default 10; 0 = no bloom filter). */
+  bloomBitsPerKey?: number;
+  /**
+   * Maps an entry key to the key hashed into the bloom filter (the tablet
+   * passes "row key of this cell key"); default identity. Consecutive equal
+   * bloom keys are added once. Must return a value valid until the next add.
+   */
+  bloomKey?: (key: Uint8Array) => Uint8Array;
+}
+
+export interface SstableBuilder {
+  /**
+   * Appends an entry. key must be greater than the previous key (compareBytes),
+   * else InvalidArgumentError. key and value are copied; the caller keeps ownership.
+   */
+  add(key: Uint8Array, value: Uint8Array): void;
+  readonly entryCount: number;
+  /** Approximate size of the file if finished now. */
+  readonly estimatedSize: number;
+  /**
+   * Writes the remaining blocks and the footer and returns the complete file
+   * bytes (a view of the builder's buffer; the builder is done afterwards).
+   */
+  finish(props: { minSeq: number; maxSeq: number }): Uint8Array;
+}
+
+/** Index block restart interval (not persisted: readers take restarts from the block). */
+const INDEX_RESTART_INTERVAL = 16;
+
+export function newSstableBuilder(opts: SstableBuilderOptions = {}): SstableBuilder {
+  const blockSize = opts.blockSize ?? 16 * 1024;
+  const restartInterval = opts.restartInterval ?? 16;
+  const bloomBitsPerKey = opts.bloomBitsPerKey ?? 10;
+  if (!Number.isInteger(blockSize) || blockSize < 1) {
+    throw new InvalidArgumentError(`blockSize: must be a positive integer, got ${blockSize}`);
+  }
+  if (!Number.isInteger(restartInterval) || restartInterval < 1) {
+    throw new InvalidArgumentError(`restartInterval: must be a positive integer, got ${restartInterval}`);
+  }
+  if (!Number.isInteger(bloomBitsPerKey) || bloomBitsPerKey < 0 || bloomBitsPerKey > 100) {
+    throw new InvalidArgumentError(`bloomBitsPerKey: must be an integer in [0, 100], got ${bloomBitsPerKey}`);
+  }
+  return new SstableBuilderImpl(blockSize, restartInterval, bloomBitsPerKey, opts.bloomKey);
+}
+
+class SstableBuilderImpl implements SstableBuilder {
+  entryCount = 0;
+  private readonly out = new ByteWriter(256 * 1024);
+  private readonly data: BlockBuilder;
+  private readonly bloom: BloomFilterBuilder | undefined;
+  private readonly handles: BlockHandle[] = [];
+  private readonly firstKeys: Uint8Array[] = [];
+  private readonly lastKeys: Uint8Array[] = [];
+  private indexEstimate = 0;
+  private blockFirstKey: Uint8Array | undefined;
+  private smallestKey: Uint8Array = Buffer.alloc(0);
+  private prevBloomKey: Buffer | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly blockSize: number,
+    restartInterval: number,
+    private readonly bloomBitsPerKey: number,
+    private readonly bloomKey: ((key: Uint8Array) => Uint8Array) | undefined,
+  ) {
+    this.data = newBlockBuilder(this.out, restartInterval);
+    this.bloom = bloomBitsPerKey > 0 ? newBloomFilterBuilder(bloomBitsPerKey) : undefined;
+  }
+
+  get estimatedSize(): number {
+    return this.data.startOffset + this.data.sizeEstimate + BLOCK_TRAILER_SIZE + this.indexEstimate +
+      (this.bloom ? this.bloom.sizeEstimate + BLOCK_TRAILER_SIZE : 0) + 256 + FOOTER_SIZE;
+  }
+
+  add(key: Uint8Array, value: Uint8Array): void {
+    if (this.finished) throw new FailedPreconditionError('sstable builder: add after finish');
+    const data = this.data;
+    if (this.entryCount > 0 && data.compareToLast(key) <= 0) {
+      throw new InvalidArgumentError(
+        `key: sstable keys must be strictly increasing, got ${printable(key)} after ${printable(data.lastKey())}`,
+      );
+    }
+    if (data.entryCount > 0) {
+      // Flush before an entry would overflow the block, so an entry larger
+      // than blockSize always ends up alone in its block.
+      const entryEstimate = key.length + value.length + 3 + varintLength(value.length);
+      if (data.sizeEstimate + entryEstimate + 4 > this.blockSize) this.flushBlock();
+    }
+    if (data.entryCount === 0) this.blockFirstKey = Buffer.from(key);
+    data.add(key, value);
+    if (this.entryCount === 0) this.smallestKey = Buffer.from(key);
+    this.entryCount++;
+    if (this.bloom) {
+      const fn = this.bloomKey;
+      if (fn === undefined) {
+        this.bloom.addKey(key);
+      } else {
+        const bk = fn(key);
+        if (this.prevBloomKey === undefined || !bytesEqual(bk, this.prevBloomKey)) {
+          this.bloom.addKey(bk);
+          this.prevBloomKey = Buffer.from(bk);
+        }
+      }
+    }
+  }
+
+  finish(props: { minSeq: number; maxSeq: number }): Uint8Array {
+    if (this.finished) throw new FailedPreconditionError('sstable builder: finish called twice');
+    const { minSeq, maxSeq } = props;
+    if (!Number.isSafeInteger(minSeq) || minSeq < 0) throw new InvalidArgumentError(`minSeq: must be a non-negative integer, got ${minSeq}`);
+    if (!Number.isSafeInteger(maxSeq) || maxSeq < minSeq) throw new InvalidArgumentError(`maxSeq: must be an integer >= minSeq, got ${maxSeq}`);
+    this.finished = true;
+    if (this.data.entryCount > 0) this.flushBlock();
+    const out = this.out;
+    const dataBytes = out.length;
+    const largestKey = this.entryCount > 0 ? Buffer.from(this.data.lastKey()) : Buffer.alloc(0);
+
+    const bloom: BlockHandle = this.bloom
+      ? writeRawBlock(out, this.bloom.finish(), BlockType.BLOOM)
+      : { offset: 0, size: 0 };
+    const properties = writePropertiesBlock(out, {
+      entryCount: this.entryCount,
+      smallestKey: this.smallestKey,
+      largestKey,
+      minSeq,
+      maxSeq,
+      dataBytes,
+      blockCount: this.handles.length,
+      bloomBitsPerKey: this.bloomBitsPerKey,
+      bloomKeyCount: this.bloom?.keyCount ?? 0,
+    });
+    const index = this.writeIndex();
+    writeFooter(out, { formatVersion: FORMAT_VERSION, index, bloom, properties });
+    return out.result();
+  }
+
+  private flushBlock(): void {
+    const h = this.data.finish(BlockType.DATA);
+    const last = Buffer.from(this.data.lastKey());
+    const first = this.blockFirstKey!;
+    this.handles.push(h);
+    this.firstKeys.push(first);
+    this.lastKeys.push(last);
+    this.indexEstimate += first.length + last.length + 24;
+  }
+
+  /** Index entry per data block: key = last key; value = varint offset, varint size, first key. */
+  private writeIndex(): BlockHandle {
+    const ib = newBlockBuilder(this.out, INDEX_RESTART_INTERVAL);
+    const v = new ByteWriter(256);
+    for (let i = 0; i < this.handles.length; i++) {
+      const h = this.handles[i]!;
+      v.length = 0;
+      v.varint(h.offset);
+      v.varint(h.size);
+      v.bytes(this.firstKeys[i]!);
+      ib.add(this.lastKeys[i]!, v.result());
+    }
+    return ib.finish(BlockType.INDEX);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The KvIterator over one SSTable: a two-level iterator (in-memory index →
+ * data block). Positioning is synchronous when the target block is the
+ * iterator's current block or is in the BlockCache; otherwise it returns a
+ * Promise that settles once the block is read and verified.
+ *
+ * The index keeps both the first and the last key of every block, so
+ * seek(t) goes straight to the first block whose last key >= t, and
+ * seekLT(t) to the last block whose first key < t: neither ever needs to
+ * step to a neighbouring block.
+ *
+ * Lifetime: key() is a view of a per-iterator key buffer that is rewritten
+ * in place (often the same object from call to call), value() a view of the
+ * block; both are valid until the next positioning call (KvIterator
+ * contract): copy a key to keep it. Unlike the general contract, next() is
+ * also allowed after seekLT/seekToLast.
+ */
+import { compareBytes } from '../../base/bytes.js';
+import { CorruptionError } from '../../base/errors.js';
+import type { KvIterator, MaybePromise } from '../iterator/kv-iterator.js';
+import { newBlockIterator, type BlockIterator } from './block-iterator.js';
+
+/** What the iterator needs from an open table (implemented by the reader). */
+export interface DataBlockSource {
+  readonly name: string;
+  readonly blockCount: number;
+  /** First / last key of each data block (from the index). */
+  readonly firstKeys: readonly Uint8Array[];
+  readonly lastKeys: readonly Uint8Array[];
+  blockOffset(i: number): number;
+  /** The verified contents of data block i: synchronously when cached. */
+  dataBlock(i: number): Uint8Array | Promise<Uint8Array>;
+}
+
+/** First i with keys[i] >= target (keys.length if none). */
+export function lowerBound(keys: readonly Uint8Array[], target: Uint8Array): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareBytes(keys[mid]!, target) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** What to do once the block is installed. */
+type Op = 0 | 1 | 2 | 3;
+const Op = { Seek: 0, SeekLT: 1, First: 2, Last: 3 } as const;
+
+export function newSstableIterator(src: DataBlockSource): KvIterator {
+  return new SstableIterator(src);
+}
+
+class SstableIterator implements KvIterator {
+  private readonly bit: BlockIterator;
+  /** Index of the block installed in `bit`, -1 for none. */
+  private bi = -1;
+
+  constructor(private readonly src: DataBlockSource) {
+    this.bit = newBlockIterator(src.name);
+  }
+
+  seek(target: Uint8Array): MaybePromise<void> {
+    return this.go(lowerBound(this.src.lastKeys, target), Op.Seek, target);
+  }
+
+  seekLT(target: Uint8Array): MaybePromise<void> {
+    return this.go(lowerBound(this.src.firstKeys, target) - 1, Op.SeekLT, target);
+  }
+
+  seekToFirst(): MaybePromise<void> {
+    return this.go(0, Op.First, undefined);
+  }
+
+  seekToLast(): MaybePromise<void> {
+    return this.go(this.src.blockCount - 1, Op.Last, undefined);
+  }
+
+  next(): MaybePromise<void> {
+    this.bit.next();
+    if (this.bit.valid()) return;
+    return this.go(this.bi + 1, Op.First, undefined);
+  }
+
+  valid(): boolean {
+    return this.bit.valid();
+  }
+
+  key(): Uint8Array {
+    return this.bit.key();
+  }
+
+  value(): Uint8Array {
+    return this.bit.value();
+  }
+
+  close(): void {
+    this.bit.release();
+    this.bi = -1;
+  }
+
+  /** Installs block i (fetching it if needed) and applies op there. */
+  private go(i: number, op: Op, target: Uint8Array | undefined): MaybePromise<void> {
+    if (i < 0 || i >= this.src.blockCount) {
+      this.bit.invalidate();
+      return;
+    }
+    if (i !== this.bi) {
+      const b = this.src.dataBlock(i);
+      if (!(b instanceof Uint8Array)) {
+        this.bit.invalidate();
+        return b.then((block) => {
+          this.install(i, block);
+          this.apply(op, target);
+        });
+      }
+      this.install(i, b);
+    }
+    this.apply(op, target);
+  }
+
+  private install(i: number, block: Uint8Array): void {
+    this.bi = -1;
+    this.bit.reset(block, this.src.blockOffset(i));
+    this.bi = i;
+  }
+
+  private apply(op: Op, target: Uint8Array | undefined): void {
+    const bit = this.bit;
+    switch (op) {
+      case Op.Seek: bit.seek(target!); break;
+      case Op.SeekLT: bit.seekLT(target!); break;
+      case Op.First: bit.seekToFirst(); break;
+      case Op.Last: bit.seekToLast(); break;
+    }
+    // The index promised an answer in this block; anything else means the
+    // index and the block disagree, and wrong data must never be returned.
+    if (!bit.valid()) {
+      throw new CorruptionError(this.src.name, `data block at offset ${this.src.blockOffset(this.bi)} does not match the index`);
+    }
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Opens an SSTable (FORMAT.md): reads and verifies the footer, index, bloom
+ * filter and properties once and keeps them in memory; data blocks are read
+ * on demand through the server's shared BlockCache.
+ *
+ * Every block's checksum is verified when it is read from storage; a
+ * mismatch or any malformed structure throws CorruptionError naming the file
+ * (and the block offset) — wrong data is never returned.
+ */
+import { checksum32 } from '../../base/checksum.js';
+import { compareBytes } from '../../base/bytes.js';
+import { CorruptionError, UnavailableError } from '../../base/errors.js';
+import { readUint32LE, readVarint, varintEnd } from '../../base/varint.js';
+import type { Storage, ReadableFile } from '../../storage/storage.js';
+import type { BlockCache } from '../cache/block-cache.js';
+import type { KvIterator } from '../iterator/kv-iterator.js';
+import { BLOCK_TRAILER_SIZE, BlockType, FOOTER_SIZE } from './format.js';
+import type { BlockHandle } from './block-builder.js';
+import { newBlockIterator } from './block-iterator.js';
+import { bloomMayContain } from './bloom-filter.js';
+import { readFooter } from './footer.js';
+import { readPropertiesBlock } from './table-properties.js';
+import { lowerBound, newSstableIterator, type DataBlockSource } from './sstable-iterator.js';
+
+export interface SstableProperties {
+  formatVersion: number;
+  entryCount: number;
+  /** Empty for an empty table. */
+  smallestKey: Uint8Array;
+  largestKey: Uint8Array;
+  minSeq: number;
+  maxSeq: number;
+  /** Bytes of all data blocks, trailers included (data blocks occupy [0, dataBytes)). */
+  dataBytes: number;
+  blockCount: number;
+  fileSize: number;
+}
+
+export interface SstableReader {
+  readonly name: string;
+  readonly properties: SstableProperties;
+  /** Bloom check on a bloom key (e.g. a row key); false = definitely absent. Always true without a filter. */
+  mayContain(bloomKey: Uint8Array): boolean;
+  /**
+   * A KvIterator over all entries (see src/lsm/iterator/kv-iterator.ts: sync
+   * when the block is cached, a Promise when it must be read). Also allows
+   * next() after seekLT/seekToLast.
+   */
+  iterator(): KvIterator;
+  /**
+   * First key of every data block (from the index): used to pick split points
+   * and answer SampleRowKeys. A fresh array; the keys are shared, do not mutate.
+   */
+  blockFirstKeys(): Uint8Array[];
+  /** Approximate byte offset of key within the file (0 before the first key, dataBytes past the last). */
+  approximateOffsetOf(key: Uint8Array): number;
+  /**
+   * Closes the file. Blocks already cached stay in the cache (another reader
+   * may share the file); call cache.evictFile when the file is deleted.
+   * Iterators that then need a new block fail with UnavailableError.
+   */
+  close(): Promise<void>;
+}
+
+/** Opens `name` in `storage`. Rejects with CorruptionError naming the file if any metadata is bad. */
+export async function openSstable(storage: Storage, name: string, cache: BlockCache): Promise<SstableReader> {
+  const file = await storage.open(name);
+  try {
+    return await load(file, name, cache);
+  } catch (e) {
+    await file.close().catch(() => {});
+    throw e;
+  }
+}
+
+const TYPE_NAMES: Record<number, string> = {
+  [BlockType.DATA]: 'data',
+  [BlockType.INDEX]: 'index',
+  [BlockType.BLOOM]: 'bloom',
+  [BlockType.PROPERTIES]: 'properties',
+};
+
+/**
+ * Checks the trailer of a raw block (contents + trailer) and returns the contents.
+ * Throws CorruptionError naming the file and the block offset.
+ */
+function verifyBlock(file: string, raw: Uint8Array, h: BlockHandle, type: BlockType): Uint8Array {
+  const kind = TYPE_NAMES[type];
+  if (raw.length !== h.size + BLOCK_TRAILER_SIZE) {
+    throw new CorruptionError(file, `${kind} block at offset ${h.offset}: read ${raw.length} bytes, expected ${h.size + BLOCK_TRAILER_SIZE}`);
+  }
+  const stored = readUint32LE(raw, h.size + 1);
+  if (checksum32(raw.subarray(0, h.size + 1)) !== stored) {
+    throw new CorruptionError(file, `${kind} block at offset ${h.offset}: checksum mismatch`);
+  }
+  if (raw[h.size] !== type) {
+    throw new CorruptionError(file, `${kind} block at offset ${h.offset}: block type ${raw[h.size]}, expected ${type}`);
+  }
+  return raw.subarray(0, h.size);
+}
+
+async function load(file: ReadableFile, name: string, cache: BlockCache): Promise<SstableReader> {
+  const fileSize = file.size;
+  if (fileSize < FOOTER_SIZE) throw new CorruptionError(name, `file too small for an SSTable (${fileSize} bytes)`);
+  const footerStart = fileSize - FOOTER_SIZE;
+  const footer = readFooter(name, await file.read(footerStart, FOOTER_SIZE));
+
+  const hasBloom = footer.bloom.size > 0;
+  const metaHandles = hasBloom ? [footer.bloom, footer.properties, footer.index] : [footer.properties, footer.index];
+  for (const h of metaHandles) {
+    if (h.offset + h.size + BLOCK_TRAILER_SIZE > footerStart) {
+      throw new CorruptionError(name, `footer: block handle ${h.offset}+${h.size} beyond end of file`);
+    }
+  }
+  // The metadata blocks are contiguous before the footer: one read.
+  const metaStart = Math.min(...metaHandles.map((h) => h.offset));
+  const meta = await file.read(metaStart, footerStart - metaStart);
+  const metaBlock = (h: BlockHandle, type: BlockType): Uint8Array =>
+    verifyBlock(name, meta.subarray(h.offset - metaStart, h.offset - metaStart + h.size + BLOCK_TRAILER_SIZE), h, type);
+
+  const bloom = hasBloom ? metaBlock(footer.bloom, BlockType.BLOOM) : undefined;
+  const stored = readPropertiesBlock(name, metaBlock(footer.properties, BlockType.PROPERTIES), footer.properties.offset);
+
+  // Index: key = last key of block; value = varint offset, varint size, first key.
+  const firstKeys: Uint8Array[] = [];
+  const lastKeys: Uint8Array[] = [];
+  const offsets: number[] = [];
+  const sizes: number[] = [];
+  const it = newBlockIterator(name);
+  it.reset(metaBlock(footer.index, BlockType.INDEX), footer.index.offset);
+  const bad = (msg: string): CorruptionError => new CorruptionError(name, `index block at offset ${footer.index.offset}: ${msg}`);
+  let expectedOffset = 0;
+  for (it.seekToFirst(); it.valid(); it.next()) {
+    const v = it.value();
+    let offset: number;
+    let size: number;
+    let p: number;
+    try {
+      offset = readVarint(v, 0);
+      size = readVarint(v, varintEnd.pos);
+      p = varintEnd.pos;
+    } catch {
+      throw bad(`bad block handle in entry ${offsets.length}`);
+    }
+    if (offset !== expectedOffset) throw bad(`data block ${offsets.length} at offset ${offset}, expected ${expectedOffset}`);
+    expectedOffset = offset + size + BLOCK_TRAILER_SIZE;
+    if (expectedOffset > metaStart) throw bad(`data block ${offsets.length} overlaps metadata`);
+    const first = Buffer.from(v.subarray(p));
+    const last = Buffer.from(it.key());
+    if (compareBytes(first, last) > 0) throw bad(`block ${offsets.length} first key > last key`);
+    if (lastKeys.length > 0 && compareBytes(lastKeys[lastKeys.length - 1]!, first) >= 0) {
+      throw bad(`block ${offsets.length} overlaps the previous block`);
+    }
+    firstKeys.push(first);
+    lastKeys.push(last);
+    offsets.push(offset);
+    sizes.push(size);
+  }
+  if (offsets.length !== stored.blockCount || expectedOffset !== stored.dataBytes || stored.dataBytes > metaStart) {
+    throw new CorruptionError(name, `properties (blockCount ${stored.blockCount}, dataBytes ${stored.dataBytes}) disagree with the index (${offsets.length} blocks, ${expectedOffset} bytes)`);
+  }
+
+  const properties: SstableProperties = {
+    formatVersion: footer.formatVersion,
+    entryCount: stored.entryCount,
+    smallestKey: stored.smallestKey,
+    largestKey: stored.largestKey,
+    minSeq: stored.minSeq,
+    maxSeq: stored.maxSeq,
+    dataBytes: stored.dataBytes,
+    blockCount: stored.blockCount,
+    fileSize,
+  };
+  return new SstableReaderImpl(name, file, cache, properties, bloom, firstKeys, lastKeys, offsets, sizes);
+}
+
+class SstableReaderImpl implements SstableReader, DataBlockSource {
+  readonly blockCount: number;
+  private readonly inflight = new Map<number, Promise<Uint8Array>>();
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    private readonly file: ReadableFile,
+    private readonly cache: BlockCache,
+    readonly properties: SstableProperties,
+    private readonly bloom: Uint8Array | undefined,
+    readonly firstKeys: Uint8Array[],
+    readonly lastKeys: Uint8Array[],
+    private readonly offsets: number[],
+    private readonly sizes: number[],
+  ) {
+    this.blockCount = offsets.length;
+  }
+
+  mayContain(bloomKey: Uint8Array): boolean {
+    return this.bloom === undefined || bloomMayContain(this.bloom, bloomKey);
+  }
+
+  iterator(): KvIterator {
+    return newSstableIterator(this);
+  }
+
+  blockFirstKeys(): Uint8Array[] {
+    return this.firstKeys.slice();
+  }
+
+  approximateOffsetOf(key: Uint8Array): number {
+    const i = lowerBound(this.lastKeys, key);
+    return i < this.offsets.length ? this.offsets[i]! : this.properties.dataBytes;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.file.close();
+  }
+
+  blockOffset(i: number): number {
+    return this.offsets[i]!;
+  }
+
+  dataBlock(i: number): Uint8Array | Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(new UnavailableError(`${this.name}: sstable reader is closed`));
+    const offset = this.offsets[i]!;
+    const hit = this.cache.get(this.name, offset);
+    if (hit !== undefined) return hit;
+    // Concurrent misses on one block share a single read.
+    let p = this.inflight.get(offset);
+    if (p === undefined) {
+      p = this.fetch(offset, this.sizes[i]!);
+      this.inflight.set(offset, p);
+    }
+    return p;
+  }
+
+  private async fetch(offset: number, size: number): Promise<Uint8Array> {
+    try {
+      const h = { offset, size };
+      const block = verifyBlock(this.name, await this.file.read(offset, size + BLOCK_TRAILER_SIZE), h, BlockType.DATA);
+      this.cache.put(this.name, offset, block);
+      return block;
+    } finally {
+      this.inflight.delete(offset);
+    }
+  }
+}

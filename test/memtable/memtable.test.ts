@@ -1,0 +1,221 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { newMemtable, verifyMemtable } from '../../src/lsm/memtable/memtable.js';
+import { newFlatIterator } from '../../src/lsm/iterator/flat-iterator.js';
+import { FailedPreconditionError } from '../../src/base/errors.js';
+import type { KvIterator } from '../../src/lsm/iterator/kv-iterator.js';
+import { Model, entryPos, hex, keyArb, pos, valueArb } from '../iterator/model.js';
+
+const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+function scan(it: KvIterator): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (it.seekToFirst(); it.valid(); it.next()) out.push(pos(it)!);
+  return out;
+}
+
+type Op =
+  | { t: 'put'; k: Uint8Array; v: Uint8Array }
+  | { t: 'open' }
+  | { t: 'seek' | 'seekLT'; i: number; k: Uint8Array }
+  | { t: 'first' | 'last' | 'next'; i: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('put' as const), k: keyArb(), v: valueArb }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('open' as const) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constantFrom('seek' as const, 'seekLT' as const), i: fc.nat(3), k: keyArb() }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constantFrom('first' as const, 'last' as const, 'next' as const, 'next' as const), i: fc.nat(3) }) },
+);
+
+describe('memtable', () => {
+  it('puts, replaces and iterates in byte order', () => {
+    const mt = newMemtable();
+    mt.put(b('b'), b('2'));
+    mt.put(b('a'), b('1'));
+    mt.put(b('\xff'), b('3'));
+    mt.put(b(''), b('0'));
+    mt.put(b('a'), b('1bis'));
+    expect(mt.count).toBe(4);
+    expect(scan(mt.iterator()).map(([k, v]) => [Buffer.from(k, 'hex').toString('latin1'), Buffer.from(v, 'hex').toString()])).toEqual([
+      ['', '0'], ['a', '1bis'], ['b', '2'], ['\xff', '3'],
+    ]);
+  });
+
+  it('copies the bytes it is given', () => {
+    const mt = newMemtable();
+    const k = b('key1');
+    const v = b('val1');
+    mt.put(k, v);
+    k.fill(0);
+    v.fill(0);
+    const it = mt.iterator();
+    it.seekToFirst();
+    expect(Buffer.from(it.key()).toString()).toBe('key1');
+    expect(Buffer.from(it.value()).toString()).toBe('val1');
+  });
+
+  it('rejects puts once frozen but still reads', () => {
+    const mt = newMemtable();
+    mt.put(b('a'), b('1'));
+    expect(mt.frozen).toBe(false);
+    mt.freeze();
+    expect(mt.frozen).toBe(true);
+    expect(() => mt.put(b('b'), b('2'))).toThrow(FailedPreconditionError);
+    expect(scan(mt.iterator())).toHaveLength(1);
+  });
+
+  it('accounts approximate bytes', () => {
+    const mt = newMemtable();
+    expect(mt.approximateBytes).toBe(0);
+    mt.put(new Uint8Array(40), new Uint8Array(100));
+    const one = mt.approximateBytes;
+    expect(one).toBeGreaterThanOrEqual(140);
+    expect(one).toBeLessThan(300);
+    for (let i = 1; i < 1000; i++) mt.put(Buffer.from(`k${i}`.padEnd(40, 'x')), new Uint8Array(100));
+    expect(mt.approximateBytes).toBeGreaterThan(1000 * 140);
+    expect(mt.approximateBytes).toBeLessThan(1000 * 300);
+  });
+
+  it('handles entries bigger than a chunk and many small chunks', () => {
+    const mt = newMemtable({ chunkSize: 64 });
+    const big = Buffer.alloc(1000, 7);
+    mt.put(b('big'), big);
+    for (let i = 0; i < 200; i++) mt.put(b(`k${String(i).padStart(3, '0')}`), b(`v${i}`));
+    mt.put(b('big2'), Buffer.alloc(50, 9));
+    const it = mt.iterator();
+    it.seek(b('big'));
+    expect(Buffer.from(it.value()).equals(big)).toBe(true);
+    it.next();
+    expect(Buffer.from(it.key()).toString()).toBe('big2');
+    expect(it.value()).toEqual(Buffer.alloc(50, 9));
+    expect(mt.count).toBe(202);
+  });
+
+  it('seekLT, seekToLast and seek on an empty memtable', () => {
+    const mt = newMemtable();
+    const it = mt.iterator();
+    it.seekToFirst(); expect(it.valid()).toBe(false);
+    it.seekToLast(); expect(it.valid()).toBe(false);
+    it.seek(b('a')); expect(it.valid()).toBe(false);
+    it.seekLT(b('a')); expect(it.valid()).toBe(false);
+    expect(mt.exportSorted()).toHaveLength(0);
+  });
+
+  it('key views stay valid across later puts and growth', () => {
+    const mt = newMemtable({ chunkSize: 256 });
+    mt.put(b('first'), b('v'));
+    const it = mt.iterator();
+    it.seekToFirst();
+    const k = it.key();
+    for (let i = 0; i < 5000; i++) mt.put(b(`z${i}`), b('x'.repeat(20)));
+    expect(Buffer.from(k).toString()).toBe('first');
+    it.next();
+    expect(Buffer.from(it.key()).toString()).toBe('z0');
+  });
+
+  it('matches a sorted-array model under interleaved puts and iterator ops', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 120 }), fc.constantFrom(64, 200, 1 << 20), fc.integer({ min: 1 }), (ops, chunkSize, seed) => {
+        const mt = newMemtable({ chunkSize, seed });
+        const model = new Model();
+        const its: KvIterator[] = [mt.iterator()];
+        for (const op of ops) {
+          if (op.t === 'put') {
+            mt.put(op.k, op.v);
+            model.put(op.k, op.v);
+            expect(mt.count).toBe(model.entries.length);
+            continue;
+          }
+          if (op.t === 'open') {
+            if (its.length < 4) its.push(mt.iterator());
+            continue;
+          }
+          const it = its[op.i % its.length]!;
+          let want;
+          switch (op.t) {
+            case 'seek': it.seek(op.k); want = model.seek(op.k); break;
+            case 'seekLT': it.seekLT(op.k); want = model.seekLT(op.k); break;
+            case 'first': it.seekToFirst(); want = model.first(); break;
+            case 'last': it.seekToLast(); want = model.last(); break;
+            case 'next': {
+              if (!it.valid()) continue;
+              const cur = Uint8Array.from(it.key());
+              it.next();
+              // Nodes are linked in place, so next() sees every key now in the
+              // memtable after the current one (stronger than the contract).
+              want = model.after(cur);
+              break;
+            }
+          }
+          expect(pos(it)).toEqual(entryPos(want));
+        }
+        expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
+        verifyMemtable(mt);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps every skiplist level sorted under random and ascending inserts', () => {
+    const mt = newMemtable({ seed: 7 });
+    const model = new Model();
+    let x = 12345;
+    for (let i = 0; i < 3000; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      // Mix ascending runs (append fast path) with random keys.
+      const k = i % 3 === 0 ? b(`k${String(x % 5000).padStart(5, '0')}`) : b(`k${String(10000 + i).padStart(5, '0')}`);
+      mt.put(k, b(String(i)));
+      model.put(k, b(String(i)));
+    }
+    verifyMemtable(mt);
+    expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
+  });
+
+  it('exportSorted round-trips through the flat iterator', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(keyArb(8), fc.uint8Array({ maxLength: 300 })), { maxLength: 80 }),
+        fc.array(keyArb(8), { maxLength: 10 }),
+        (pairs, probes) => {
+          const mt = newMemtable({ chunkSize: 128 });
+          const model = new Model();
+          for (const [k, v] of pairs) { mt.put(k, v); model.put(k, v); }
+          const flat = mt.exportSorted();
+          expect(flat.buffer.byteLength).toBe(flat.byteLength); // owns its ArrayBuffer: transferable
+          const it = newFlatIterator(flat);
+          expect(scan(it)).toEqual(model.entries.map((e) => entryPos(e)));
+          for (const p of probes) {
+            it.seek(p); expect(pos(it)).toEqual(entryPos(model.seek(p)));
+            if (it.valid()) { it.next(); expect(pos(it)).toEqual(entryPos(model.after(model.seek(p)![0]))); }
+            it.seekLT(p); expect(pos(it)).toEqual(entryPos(model.seekLT(p)));
+          }
+          it.seekToLast(); expect(pos(it)).toEqual(entryPos(model.last()));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('exports the documented flat format (golden, FORMAT.md)', () => {
+    const mt = newMemtable();
+    mt.put(b('bc'), b('x'));
+    mt.put(b('a'), b(''));
+    expect(Buffer.from(mt.exportSorted()).toString('hex')).toBe('016100' + '0262630178');
+  });
+
+  it('exports large lengths with multi-byte varints', () => {
+    const mt = newMemtable();
+    mt.put(Buffer.alloc(200, 0x70), Buffer.alloc(70000, 2));
+    mt.put(b('a'), b(''));
+    const flat = mt.exportSorted();
+    const it = newFlatIterator(flat);
+    it.seekToFirst();
+    expect(hex(it.key())).toBe('61');
+    expect(it.value()).toHaveLength(0);
+    it.next();
+    expect(it.key()).toHaveLength(200);
+    expect(it.value()).toHaveLength(70000);
+    it.next();
+    expect(it.valid()).toBe(false);
+  });
+});

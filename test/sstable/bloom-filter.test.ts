@@ -1,0 +1,53 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { bloomMayContain, bloomProbes, newBloomFilterBuilder } from '../../src/lsm/sstable/bloom-filter.js';
+import { buildTable, k, type Entry } from './helpers.js';
+
+describe('bloom filter', () => {
+  it('~1% false positives at 10 bits/key and no false negatives', () => {
+    const n = 20_000;
+    const b = newBloomFilterBuilder(10);
+    for (let i = 0; i < n; i++) b.addKey(Buffer.from(`row#${i}`));
+    const f = b.finish();
+    expect(f.length).toBe(n * 10 / 8 + 1);
+    expect(f[f.length - 1]).toBe(bloomProbes(10));
+    for (let i = 0; i < n; i++) expect(bloomMayContain(f, Buffer.from(`row#${i}`))).toBe(true);
+    let fp = 0;
+    const probes = 100_000;
+    for (let i = 0; i < probes; i++) if (bloomMayContain(f, Buffer.from(`absent-${i}`))) fp++;
+    const rate = fp / probes;
+    expect(rate).toBeGreaterThan(0.003);
+    expect(rate).toBeLessThan(0.02);
+  });
+
+  it('never a false negative (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 300 }), fc.integer({ min: 1, max: 20 }), (keys, bits) => {
+        const b = newBloomFilterBuilder(bits);
+        for (const key of keys) b.addKey(key);
+        const f = b.finish();
+        for (const key of keys) expect(bloomMayContain(f, key)).toBe(true);
+      }),
+    );
+  });
+
+  it('sstable bloom over derived keys (row keys) with bloomKey; 0 bits = no filter', async () => {
+    // Entry key "row|col": the bloom holds the row part only.
+    const entries: Entry[] = [];
+    for (let r = 0; r < 2000; r++) for (let c = 0; c < 3; c++) entries.push([Buffer.from(`${k(r)}|c${c}`), Buffer.from('v')]);
+    const rowOf = (key: Uint8Array): Uint8Array => key.subarray(0, key.indexOf(0x7c));
+    const { reader } = await buildTable(entries, { bloomKey: rowOf });
+    for (let r = 0; r < 2000; r++) expect(reader.mayContain(k(r))).toBe(true);
+    let fp = 0;
+    for (let r = 2000; r < 12000; r++) if (reader.mayContain(k(r))) fp++;
+    expect(fp / 10000).toBeLessThan(0.02);
+
+    const { reader: noBloom } = await buildTable(entries, { bloomBitsPerKey: 0 });
+    expect(noBloom.mayContain(Buffer.from('anything'))).toBe(true);
+  });
+
+  it('a malformed filter answers "maybe", never hides data', () => {
+    expect(bloomMayContain(new Uint8Array(0), Buffer.from('x'))).toBe(true);
+    expect(bloomMayContain(Uint8Array.of(0, 0, 0, 0, 0), Buffer.from('x'))).toBe(true); // k = 0
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, it, expect } from 'vitest';
+import { compareBytes } from '../../src/base/bytes.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../src/base/errors.js';
+import { newBlockCache } from '../../src/lsm/cache/block-cache.js';
+import { newSstableBuilder } from '../../src/lsm/sstable/sstable-builder.js';
+import { FORMAT_VERSION } from '../../src/lsm/sstable/format.js';
+import { buildTable, k, type Entry } from './helpers.js';
+
+describe('sstable builder', () => {
+  it('refuses duplicate and decreasing keys, add/finish after finish, bad options', () => {
+    const b = newSstableBuilder();
+    b.add(k(2), Buffer.from('x'));
+    expect(() => b.add(k(2), Buffer.from('y'))).toThrow(InvalidArgumentError);
+    expect(() => b.add(k(1), Buffer.from('y'))).toThrow(/strictly increasing/);
+    b.add(k(3), Buffer.from('z'));
+    expect(b.entryCount).toBe(2);
+    expect(() => b.finish({ minSeq: 5, maxSeq: 4 })).toThrow(/maxSeq/);
+    b.finish({ minSeq: 1, maxSeq: 4 });
+    expect(() => b.add(k(4), Buffer.from('z'))).toThrow(FailedPreconditionError);
+    expect(() => b.finish({ minSeq: 1, maxSeq: 4 })).toThrow(FailedPreconditionError);
+    expect(() => newSstableBuilder({ blockSize: 0 })).toThrow(/blockSize/);
+    expect(() => newSstableBuilder({ restartInterval: 0 })).toThrow(/restartInterval/);
+    expect(() => newSstableBuilder({ bloomBitsPerKey: -1 })).toThrow(/bloomBitsPerKey/);
+  });
+
+  it('the empty key is a valid first key', async () => {
+    const { reader } = await buildTable([[Buffer.alloc(0), Buffer.from('e')], [Buffer.from('a'), Buffer.from('x')]]);
+    const it = reader.iterator();
+    await it.seek(Buffer.alloc(0));
+    expect(Buffer.from(it.value()).toString()).toBe('e');
+  });
+
+  it('records properties, block first keys and approximate offsets', async () => {
+    const entries: Entry[] = Array.from({ length: 5000 }, (_, i) => [k(i), Buffer.alloc(50, i & 0xff)]);
+    const b = newSstableBuilder({ blockSize: 4096 });
+    let lastEstimate = 0;
+    for (const [key, v] of entries) {
+      b.add(key, v);
+      expect(b.estimatedSize).toBeGreaterThanOrEqual(lastEstimate);
+      lastEstimate = b.estimatedSize;
+    }
+    const bytes = b.finish({ minSeq: 100, maxSeq: 5099 });
+    // The estimate is close to the real size.
+    expect(Math.abs(lastEstimate - bytes.length) / bytes.length).toBeLessThan(0.05);
+
+    const { reader, bytes: built } = await buildTable(entries, { blockSize: 4096 }, newBlockCache(1 << 20));
+    const p = reader.properties;
+    expect(p.formatVersion).toBe(FORMAT_VERSION);
+    expect(p.entryCount).toBe(5000);
+    expect(Buffer.from(p.smallestKey).equals(k(0))).toBe(true);
+    expect(Buffer.from(p.largestKey).equals(k(4999))).toBe(true);
+    expect(p.fileSize).toBe(built.length);
+    expect(p.minSeq).toBe(1);
+    expect(p.maxSeq).toBe(10);
+    expect(p.blockCount).toBeGreaterThan(50);
+    expect(p.dataBytes).toBeLessThan(p.fileSize);
+
+    const firsts = reader.blockFirstKeys();
+    expect(firsts).toHaveLength(p.blockCount);
+    expect(Buffer.from(firsts[0]!).equals(k(0))).toBe(true);
+    for (let i = 1; i < firsts.length; i++) expect(compareBytes(firsts[i - 1]!, firsts[i]!)).toBeLessThan(0);
+    // Every first key is an entry key and starts a block of ~4 KiB.
+    const it = reader.iterator();
+    for (const f of firsts) {
+      await it.seek(f);
+      expect(Buffer.from(it.key()).equals(Buffer.from(f))).toBe(true);
+    }
+
+    expect(reader.approximateOffsetOf(Buffer.from('a'))).toBe(0);
+    expect(reader.approximateOffsetOf(Buffer.from('z'))).toBe(p.dataBytes);
+    let prev = 0;
+    for (let i = 0; i < 5000; i += 97) {
+      const off = reader.approximateOffsetOf(k(i));
+      expect(off).toBeGreaterThanOrEqual(prev);
+      // Offsets are proportional to position (uniform entries): within two blocks.
+      expect(Math.abs(off - (i / 5000) * p.dataBytes)).toBeLessThan(2 * 4096 + 100);
+      prev = off;
+    }
+  });
+
+  it('large values: an entry bigger than blockSize gets its own block (2 MiB values)', async () => {
+    const big = (i: number): Buffer => Buffer.alloc(2 << 20, i);
+    const entries: Entry[] = [];
+    for (let i = 0; i < 20; i++) entries.push([k(i), i % 4 === 1 ? big(i) : Buffer.from(`small${i}`)]);
+    // A cache smaller than one big block: big blocks are never cached, reads still work.
+    const { reader, cache } = await buildTable(entries, { blockSize: 1024 }, newBlockCache(1 << 20));
+    const firsts = reader.blockFirstKeys().map((f) => Buffer.from(f).toString());
+    for (let i = 1; i < 20; i += 4) {
+      expect(firsts).toContain(k(i).toString()); // starts a block…
+      expect(firsts).toContain(k(i + 1).toString()); // …and is alone in it
+    }
+    const it = reader.iterator();
+    let n = 0;
+    for (await it.seekToFirst(); it.valid(); await it.next()) {
+      const want = entries[n]![1];
+      expect(it.value().length).toBe(want.length);
+      expect(Buffer.from(it.value()).equals(want)).toBe(true);
+      n++;
+    }
+    expect(n).toBe(20);
+    await it.seekLT(k(6));
+    expect(Buffer.from(it.value()).equals(big(5))).toBe(true);
+    expect(cache.stats().bytes).toBeLessThan(1 << 20);
+  });
+});
