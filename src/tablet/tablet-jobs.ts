@@ -20,6 +20,7 @@ import type { GcRule } from '../model/gc-rule.js';
 import { compareRanges } from '../base/bytes.js';
 import { CellKeyView, bloomKeyOf } from './cell-key.js';
 import { Visibility } from './visibility.js';
+import { Drops, type DropsData } from './drops.js';
 
 export interface FlushInput {
   data: Uint8Array;
@@ -42,6 +43,7 @@ export interface CompactInput {
   full: boolean;
   schema: Array<[string, GcRule]>;
   nowMicros: number;
+  drops?: DropsData;
 }
 
 export interface CompactOutput {
@@ -86,7 +88,7 @@ async function compact(ctx: JobContext, input: CompactInput): Promise<CompactOut
     }
     const it = newMergingIterator(children);
     const schema = new Map(input.schema);
-    const vis = input.full ? new Visibility((f) => schema.get(f), Number.MAX_SAFE_INTEGER, input.nowMicros) : undefined;
+    const vis = input.full ? new Visibility((f) => schema.get(f), Number.MAX_SAFE_INTEGER, input.nowMicros, Drops.from(input.drops)) : undefined;
     const view = new CellKeyView();
     let b = builder(input.blockSize);
     let minSeq = Number.MAX_SAFE_INTEGER;
@@ -114,7 +116,7 @@ async function compact(ctx: JobContext, input: CompactInput): Promise<CompactOut
         // Files split only between rows, so a row never spans two outputs of one job.
         if (b.estimatedSize >= input.targetFileBytes) await finishFile();
         rowKey = Buffer.from(key.subarray(0, view.rowEnd));
-        vis?.startRow();
+        vis?.startRow(key);
       }
       const value = it.value();
       if (!vis || vis.accept(view, value)) {

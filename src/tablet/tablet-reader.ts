@@ -8,6 +8,7 @@ import type { Cell, Row } from '../model/cell.js';
 import type { KvIterator } from '../lsm/iterator/kv-iterator.js';
 import { CellKeyView, bloomKeyOf, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { Visibility, type SchemaLookup } from './visibility.js';
+import type { Drops } from './drops.js';
 import { versionIterator, type TabletVersion } from './tablet-version.js';
 
 export interface ReadContext {
@@ -15,6 +16,7 @@ export interface ReadContext {
   schema: SchemaLookup;
   snapshotSeq: number;
   nowMicros: number;
+  drops: Drops;
 }
 
 export interface ScanOptions {
@@ -35,7 +37,7 @@ export interface ScanOptions {
  */
 async function readRowAt(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: CellKeyView): Promise<Cell[]> {
   const cells: Cell[] = [];
-  vis.startRow();
+  if (it.valid()) vis.startRow(it.key());
   while (it.valid()) {
     const key = it.key();
     if (!hasPrefix(key, prefix)) break;
@@ -61,7 +63,7 @@ export async function readRow(ctx: ReadContext, row: Buffer): Promise<Row | unde
   try {
     const r = it.seek(prefix);
     if (r) await r;
-    const vis = new Visibility(ctx.schema, ctx.snapshotSeq, ctx.nowMicros);
+    const vis = new Visibility(ctx.schema, ctx.snapshotSeq, ctx.nowMicros, ctx.drops);
     const cells = await readRowAt(it, prefix, vis, new CellKeyView());
     return cells.length ? { key: row, cells } : undefined;
   } finally {
@@ -74,7 +76,7 @@ export async function* scanRows(ctx: ReadContext, opts: ScanOptions): AsyncGener
   const limit = opts.limit ?? Infinity;
   const batchRows = opts.batchRows ?? 256;
   const it = versionIterator(ctx.version, lower, upper);
-  const vis = new Visibility(ctx.schema, ctx.snapshotSeq, ctx.nowMicros);
+  const vis = new Visibility(ctx.schema, ctx.snapshotSeq, ctx.nowMicros, ctx.drops);
   const view = new CellKeyView();
   let batch: Row[] = [];
   let count = 0;

@@ -36,6 +36,7 @@ import { readRow, scanRows } from './tablet-reader.js';
 import type { TableSource, TabletVersion } from './tablet-version.js';
 import type { CompactInput, CompactOutput, FlushInput, OutputFile } from './tablet-jobs.js';
 import { newFileId } from './file-id.js';
+import { Drops, type DropsData } from './drops.js';
 
 const log = logger('tablet');
 const EMPTY_FAMILY = Buffer.alloc(0);
@@ -100,6 +101,7 @@ export class Tablet {
   private readonly familyBytes = new Map<string, Buffer>();
   private counters = { flushes: 0, compactions: 0 };
   private readonly lowerKey: Buffer | undefined;
+  private drops = Drops.NONE;
   private readonly upperKey: Buffer | undefined;
 
   private constructor(private readonly cfg: TabletConfig) {
@@ -124,7 +126,9 @@ export class Tablet {
       current = m.epoch === cfg.epoch ? m : await t.manifests.claim(cfg.epoch);
     }
     t.flushedSeq = current.flushedSeq;
-    t.nextSeq = current.flushedSeq + 1;
+    t.drops = Drops.from(current.meta.drops as DropsData | undefined);
+    // A drop consumed a sequence number that may appear in no WAL record.
+    t.nextSeq = Math.max(current.flushedSeq, t.drops.maxSeq) + 1;
     t.appliedSeq = current.flushedSeq;
     t.tables = await Promise.all(current.sstables.map(async (ref) => ({ ref, reader: await openSstable(cfg.storage, ref.file, cfg.cache) })));
     log.debug({ tablet: cfg.id, sstables: t.tables.length, flushedSeq: t.flushedSeq }, 'open');
@@ -244,7 +248,25 @@ export class Tablet {
       tables: this.tables,
     };
     const families = this.cfg.families;
-    return { version, schema: (f: string) => families.get(f), snapshotSeq: this.appliedSeq, nowMicros: this.cfg.clock.nowMicros() };
+    return { version, schema: (f: string) => families.get(f), snapshotSeq: this.appliedSeq, nowMicros: this.cfg.clock.nowMicros(), drops: this.drops };
+  }
+
+  /**
+   * Deletes every row in [startRow, endRow) (endRow undefined = to the end)
+   * written before this call, in O(1): the drop is recorded in the manifest
+   * and applied by reads and full compactions.
+   */
+  async dropRange(startRow: Buffer, endRow: Buffer | undefined): Promise<void> {
+    this.checkOpen();
+    const seq = this.nextSeq++;
+    await this.install((tables) => ({ tables, flushedSeq: this.flushedSeq, drops: this.drops.withRange(Buffer.from(startRow), endRow && Buffer.from(endRow), seq) }));
+  }
+
+  /** Deletes all data of `family` written before this call (the family is being dropped). */
+  async dropFamily(family: string): Promise<void> {
+    this.checkOpen();
+    const seq = this.nextSeq++;
+    await this.install((tables) => ({ tables, flushedSeq: this.flushedSeq, drops: this.drops.withFamily(family, seq) }));
   }
 
   /** Flushes everything written so far into SSTables. */
@@ -373,17 +395,18 @@ export class Tablet {
    * Serialises manifest updates: computes the next table list from the
    * current one, writes the manifest, then swaps it in.
    */
-  private install(next: (tables: TableSource[]) => { tables: TableSource[]; flushedSeq: number }): Promise<void> {
+  private install(next: (tables: TableSource[]) => { tables: TableSource[]; flushedSeq: number; drops?: Drops }): Promise<void> {
     const p = this.installChain.then(async () => {
-      const { tables, flushedSeq } = next(this.tables);
+      const { tables, flushedSeq, drops = this.drops } = next(this.tables);
       await this.manifests.write({
         epoch: this.cfg.epoch,
         flushedSeq,
         sstables: tables.map((t) => t.ref),
-        meta: this.cfg.meta ?? {},
+        meta: { ...this.cfg.meta, drops: drops.toJSON() },
       });
       this.tables = tables;
       this.flushedSeq = flushedSeq;
+      this.drops = drops;
     });
     this.installChain = p.catch(() => {});
     return p;
@@ -419,7 +442,10 @@ export class Tablet {
       full: isFull,
       schema: [...this.cfg.families],
       nowMicros: this.cfg.clock.nowMicros(),
+      drops: this.drops.toJSON(),
     };
+    // Everything at or below this sequence number is in the inputs of a full compaction.
+    const coveredSeq = this.flushedSeq;
     const out = await this.cfg.runner.run<CompactOutput>('compact', input);
     const outputs: TableSource[] = await Promise.all(out.files.map(async (f) => ({ ref: { file: f.file }, reader: await openSstable(this.cfg.storage, f.file, this.cfg.cache) })));
     const gone = new Set(chosen);
@@ -427,7 +453,7 @@ export class Tablet {
       const at = tables.findIndex((t) => gone.has(t));
       const kept = tables.filter((t) => !gone.has(t));
       kept.splice(at < 0 ? kept.length : at, 0, ...outputs);
-      return { tables: kept, flushedSeq: this.flushedSeq };
+      return { tables: kept, flushedSeq: this.flushedSeq, drops: isFull ? this.drops.without(coveredSeq) : this.drops };
     });
     this.counters.compactions++;
     for (const t of chosen) {

@@ -17,6 +17,7 @@
 import { compareRanges } from '../base/bytes.js';
 import { isGarbage, type GcRule } from '../model/gc-rule.js';
 import type { CellKeyView } from './cell-key.js';
+import { Drops } from './drops.js';
 import { DELETE_COLUMN, PUT, deleteColumnEnd, deleteColumnStart } from './cell-value.js';
 
 /** Family name → GC rule; undefined = the family does not exist. */
@@ -40,11 +41,12 @@ export class Visibility {
     private readonly schema: SchemaLookup,
     private readonly snapshotSeq: number,
     private readonly nowMicros: number,
+    private readonly drops: Drops = Drops.NONE,
   ) {}
 
-  /** Call before the first entry of each row. */
-  startRow(): void {
-    this.rowDel = -1;
+  /** Call before the first entry of each row, with that entry's key. */
+  startRow(firstKey: Uint8Array): void {
+    this.rowDel = this.drops.empty ? -1 : this.drops.rowSeq(firstKey);
     this.famKey = undefined;
     this.colKey = undefined;
   }
@@ -95,9 +97,9 @@ export class Visibility {
   private enterFamily(k: CellKeyView): void {
     // The family component of the current key; column state restarts.
     this.famKey = Buffer.from(k.key.subarray(k.rowEnd, k.familyEnd));
-    this.famDel = -1;
     this.colKey = undefined;
     this.family = k.family();
     this.rule = this.schema(this.family);
+    this.famDel = this.drops.familySeq(this.family);
   }
 }

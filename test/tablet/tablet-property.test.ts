@@ -6,6 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { FaultyStorage } from '../../src/storage/faulty-storage.js';
 import { ManualClock } from '../../src/base/clock.js';
 import { TabletHost } from '../../src/tabletserver/tablet-host.js';
 import type { Tablet } from '../../src/tablet/tablet.js';
@@ -42,7 +43,9 @@ type Op =
   | { op: 'reopen' }
   | { op: 'crash' }
   | { op: 'tick'; ms: number }
-  | { op: 'check' };
+  | { op: 'check' }
+  | { op: 'dropRange'; start: Buffer; end: Buffer | undefined }
+  | { op: 'dropFamily'; family: string };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ op: fc.constant('mutate' as const), rows: fc.array(fc.record({ row: rowKey, mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }) }), { minLength: 1, maxLength: 3 }) }) },
@@ -52,6 +55,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ op: 'crash' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.constantFrom(1000, 4000) }) },
   { weight: 3, arbitrary: fc.constant({ op: 'check' as const }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('dropRange' as const), start: fc.constantFrom('', 'r', 'r1', 'r2').map((s) => Buffer.from(s)), end: fc.constantFrom(undefined, 'r2', 'r3', 'x').map((s) => s === undefined ? undefined : Buffer.from(s)) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('dropFamily' as const), family }) },
 );
 
 async function collect(gen: AsyncGenerator<Row[]>): Promise<Row[]> {
@@ -67,8 +72,12 @@ class Harness {
   host!: TabletHost;
   tablet!: Tablet;
 
+  /** The current host's view of storage: killing it makes the old "process" unable to touch storage again. */
+  view!: FaultyStorage;
+
   async open(): Promise<void> {
-    this.host = await TabletHost.open({ storage: this.storage, serverId: 's1', clock: this.clock, jobs: 'inline' });
+    this.view = new FaultyStorage(this.storage);
+    this.host = await TabletHost.open({ storage: this.view, serverId: 's1', clock: this.clock, jobs: 'inline' });
     this.tablet = await this.host.openTablet({ id: 't1', epoch: this.epoch, families, memtableBytes: 1500, maxSstables: 1000 });
   }
 }
@@ -115,6 +124,7 @@ describe('tablet against the naive model', () => {
                 break;
               case 'crash':
                 // kill -9: unsynced bytes vanish; the old host is abandoned and fenced by a new epoch.
+                h.view.failAlways('any');
                 h.storage.crash(7);
                 h.epoch++;
                 await h.open();
@@ -124,6 +134,17 @@ describe('tablet against the naive model', () => {
                 break;
               case 'check':
                 await check(h, model);
+                break;
+              case 'dropRange':
+                await h.tablet.dropRange(o.start, o.end);
+                for (const k of [...model.rows.keys()]) {
+                  const kb = Buffer.from(k, 'latin1');
+                  if (Buffer.compare(kb, o.start) >= 0 && (!o.end || Buffer.compare(kb, o.end) < 0)) model.rows.delete(k);
+                }
+                break;
+              case 'dropFamily':
+                await h.tablet.dropFamily(o.family);
+                for (const row of model.rows.values()) row.delete(o.family);
                 break;
             }
           }

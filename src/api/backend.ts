@@ -1,0 +1,147 @@
+/**
+ * What the gRPC handlers need from the storage side, contract first. The API
+ * layer validates and converts requests (limits, names, proto → model) and
+ * maps thrown TabulaErrors to statuses; a backend implements Bigtable
+ * semantics (DESIGN §3) over already-valid model values.
+ *
+ * Common rules for every method:
+ * - Table arguments are parsed and syntactically valid; the backend answers
+ *   NotFoundError for a table that does not exist and NotFoundError naming the
+ *   family for a mutation on a family the table lacks.
+ * - Errors are TabulaErrors (src/base/errors.ts); anything else becomes INTERNAL.
+ * - Buffers passed in may be slices of request messages: copy what you keep.
+ */
+import type { Row } from '../model/cell.js';
+import type { GcRule } from '../model/gc-rule.js';
+import type { Mutation, RowMutation } from '../model/mutation.js';
+import type { RowFilter } from '../model/row-filter.js';
+import type { RowSet } from '../model/row-set.js';
+import type { TabulaError } from '../base/errors.js';
+import type { InstanceName, TableName } from './table-name.js';
+
+export type { InstanceName, TableName } from './table-name.js';
+
+/** google.bigtable.v2.ReadModifyWriteRule. */
+export type ReadModifyWriteRule =
+  /** Appends `value` to the latest cell's value (or to "" when there is none). */
+  | { type: 'append'; family: string; qualifier: Buffer; value: Buffer }
+  /**
+   * Adds `amount` to the latest cell's value read as a 64-bit big-endian
+   * signed integer (missing cell = 0), wrapping on overflow. A latest value
+   * that is not exactly 8 bytes → InvalidArgumentError.
+   */
+  | { type: 'increment'; family: string; qualifier: Buffer; amount: bigint };
+
+/** Counters a backend may fill during readRows (ReadRows request stats). */
+export interface ReadStats {
+  rowsSeen: number;
+  cellsSeen: number;
+}
+
+export interface ReadRowsOptions {
+  /** Descending row-key order when true. */
+  reversed: boolean;
+  /** At most this many (non-empty) rows; undefined = no limit. */
+  limit?: number;
+  /** Applied per row after GC-rule visibility; undefined = pass all. */
+  filter?: RowFilter;
+  /** Aborted when the client cancels or the call ends; stop iterating promptly. */
+  signal: AbortSignal;
+  /** If present, add the rows and cells examined before filtering. */
+  stats?: ReadStats;
+}
+
+export interface DataBackend {
+  /** MutateRow: applies all mutations of one row atomically (timestamp -1 = server time). */
+  mutateRow(table: TableName, rm: RowMutation): Promise<void>;
+
+  /**
+   * MutateRows: each entry atomically and independently; the result has one
+   * slot per entry, undefined = success. Throws only for whole-request errors
+   * (e.g. table not found).
+   */
+  mutateRows(table: TableName, rms: RowMutation[]): Promise<Array<TabulaError | undefined>>;
+
+  /**
+   * ReadRows: the rows of `rowSet` (union of keys and ranges; an empty RowSet
+   * selects nothing) in key order (descending when reversed), each with its
+   * cells in canonical order after GC visibility and `filter`. Rows left with
+   * no cells are skipped and do not count toward `limit`. The iterable may be
+   * abandoned early (return() is called); resources must be released then.
+   */
+  readRows(table: TableName, rowSet: RowSet, opts: ReadRowsOptions): AsyncIterable<Row>;
+
+  /**
+   * CheckAndMutateRow: under the row lock, evaluates `predicate` on the row
+   * (undefined = the row has any cell); applies trueMutations when it yields
+   * a cell, else falseMutations. Returns whether the predicate matched.
+   */
+  checkAndMutateRow(
+    table: TableName, row: Buffer, predicate: RowFilter | undefined,
+    trueMutations: Mutation[], falseMutations: Mutation[],
+  ): Promise<boolean>;
+
+  /**
+   * ReadModifyWriteRow: applies the rules in order atomically (a later rule
+   * sees the result of an earlier one on the same column); each writes a cell
+   * with timestamp max(now, latest cell's timestamp), replacing a cell of
+   * that timestamp. Returns the written cells (one per distinct column, its
+   * final value) as a Row in canonical order.
+   */
+  readModifyWriteRow(table: TableName, row: Buffer, rules: ReadModifyWriteRule[]): Promise<Row>;
+
+  /**
+   * SampleRowKeys: ascending sample keys with approximate byte offsets; the
+   * last sample is the empty key (end of table) with the table's total size.
+   */
+  sampleRowKeys(table: TableName): Promise<Array<{ rowKey: Buffer; offsetBytes: number }>>;
+}
+
+/** A table's schema and settings as the admin API sees them. */
+export interface TableInfo {
+  name: TableName;
+  families: Map<string, GcRule>;
+  deletionProtection: boolean;
+}
+
+/** google.bigtable.admin.v2.ModifyColumnFamiliesRequest.Modification. */
+export type ColumnFamilyModification =
+  | { type: 'create'; family: string; gcRule: GcRule }
+  | { type: 'update'; family: string; gcRule: GcRule }
+  | { type: 'drop'; family: string };
+
+export interface AdminBackend {
+  /**
+   * CreateTable with column families and initial split keys (ascending,
+   * distinct, non-empty). AlreadyExistsError when the table exists.
+   */
+  createTable(name: TableName, families: Map<string, GcRule>, splits: Buffer[]): Promise<TableInfo>;
+
+  /** NotFoundError when absent. */
+  getTable(name: TableName): Promise<TableInfo>;
+
+  /** Tables of an instance, ascending by table id. */
+  listTables(instance: InstanceName): Promise<TableInfo[]>;
+
+  /** FailedPreconditionError when deletion protection is on; NotFoundError when absent. */
+  deleteTable(name: TableName): Promise<void>;
+
+  /**
+   * Applies the modifications in order, all or nothing: create of an existing
+   * family → AlreadyExistsError; update/drop of a missing one → NotFoundError.
+   * Dropping a family deletes its data.
+   */
+  modifyColumnFamilies(name: TableName, modifications: ColumnFamilyModification[]): Promise<TableInfo>;
+
+  /** Deletes every row with the prefix, or all rows. */
+  dropRowRange(name: TableName, range: { prefix: Buffer } | { all: true }): Promise<void>;
+
+  /** Changes the settings UpdateTable supports (deletion protection). */
+  updateTable(name: TableName, changes: { deletionProtection?: boolean }): Promise<TableInfo>;
+
+  /** An opaque token; checkConsistency(token) is true once writes before it are replicated. */
+  generateConsistencyToken(name: TableName): Promise<string>;
+
+  /** InvalidArgumentError for a token this table never issued. */
+  checkConsistency(name: TableName, token: string): Promise<boolean>;
+}

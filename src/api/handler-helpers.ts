@@ -1,0 +1,87 @@
+/**
+ * Small adapters between grpc-js handler signatures and async functions, so
+ * every handler's errors go through status.ts and none can crash the server.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { UnimplementedError } from '../base/errors.js';
+import type { ProtoObject } from './proto-fields.js';
+import { toServiceError } from './status.js';
+
+export type UnaryHandler = grpc.handleUnaryCall<ProtoObject, object>;
+export type ServerStreamHandler = grpc.handleServerStreamingCall<ProtoObject, unknown>;
+
+/** Wraps an async unary implementation (request → response object). */
+export function unary(fn: (req: ProtoObject, call: grpc.ServerUnaryCall<ProtoObject, object>) => Promise<object>): UnaryHandler {
+  return (call, callback) => {
+    let p: Promise<object>;
+    try {
+      p = fn(call.request, call);
+    } catch (e) {
+      callback(toServiceError(e) as grpc.ServiceError);
+      return;
+    }
+    p.then((res) => callback(null, res), (e: unknown) => callback(toServiceError(e) as grpc.ServiceError));
+  };
+}
+
+/**
+ * Wraps an async server-streaming implementation. `fn` writes through the
+ * call; after it resolves the stream is ended, a rejection becomes the
+ * status. Nothing is sent once the client has cancelled.
+ */
+export function serverStream(
+  fn: (req: ProtoObject, call: grpc.ServerWritableStream<ProtoObject, unknown>, signal: AbortSignal) => Promise<void>,
+): ServerStreamHandler {
+  return (call) => {
+    const ac = new AbortController();
+    const abort = (): void => ac.abort();
+    call.on('cancelled', abort);
+    const run = async (): Promise<void> => fn(call.request, call, ac.signal);
+    run().then(
+      () => {
+        if (!call.cancelled) call.end();
+      },
+      (e: unknown) => {
+        if (!call.cancelled) call.emit('error', toServiceError(e));
+      },
+    ).finally(() => {
+      call.off('cancelled', abort);
+    });
+  };
+}
+
+/**
+ * Waits until the stream can take more data ('drain') or the call ends.
+ * Resolves in both cases; callers check `signal.aborted` afterwards.
+ */
+export function waitForDrain(call: grpc.ServerWritableStream<ProtoObject, unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.on('drain', done);
+    signal.addEventListener('abort', done);
+  });
+}
+
+/** Handlers answering UNIMPLEMENTED (naming the method) for every method of a service. */
+export function unimplementedHandlers(def: grpc.ServiceDefinition, serviceName: string): grpc.UntypedServiceImplementation {
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const [method, m] of Object.entries(def)) {
+    const err = (): grpc.ServiceError =>
+      toServiceError(new UnimplementedError(`${serviceName}.${method} is not implemented by Tabula`)) as grpc.ServiceError;
+    if (m.requestStream && m.responseStream) {
+      out[method] = ((call: grpc.ServerDuplexStream<unknown, unknown>) => call.emit('error', err())) as grpc.UntypedHandleCall;
+    } else if (m.requestStream) {
+      out[method] = ((_call: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => cb(err())) as grpc.UntypedHandleCall;
+    } else if (m.responseStream) {
+      out[method] = ((call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', err())) as grpc.UntypedHandleCall;
+    } else {
+      out[method] = ((_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => cb(err())) as grpc.UntypedHandleCall;
+    }
+  }
+  return out;
+}

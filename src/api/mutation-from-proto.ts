@@ -1,0 +1,125 @@
+/**
+ * google.bigtable.v2.Mutation (proto-loader objects) → model Mutation, with
+ * validation of every documented limit. Errors name the field path given by
+ * the caller, e.g. `entries[3].mutations[0].set_cell.family_name`.
+ */
+import { InvalidArgumentError, TabulaError, UnimplementedError } from '../base/errors.js';
+import type { Mutation, RowMutation } from '../model/mutation.js';
+import { MAX_MUTATIONS, MAX_VALUE_BYTES } from './limits.js';
+import {
+  asArray, asBytes, asObject, asSafeInt, asString, validateFamilyName, validateQualifier, validateRowKey,
+} from './proto-fields.js';
+
+function validateTimestamp(ts: number, field: string, allowServerTime: boolean): number {
+  if (allowServerTime && ts === -1) return ts;
+  if (ts < 0) throw new InvalidArgumentError(`${field}: timestamp ${ts} must not be negative`);
+  if (ts % 1000 !== 0) {
+    throw new InvalidArgumentError(`${field}: timestamp ${ts} must be a multiple of 1000 (millisecond granularity)`);
+  }
+  return ts;
+}
+
+const MUTATION_KINDS = ['setCell', 'deleteFromColumn', 'deleteFromFamily', 'deleteFromRow', 'addToCell', 'mergeToCell'];
+
+/** Converts one Mutation message. `field` is its path, e.g. `mutations[2]`. */
+export function mutationFromProto(p: unknown, field: string): Mutation {
+  const m = asObject(p, field);
+  // proto-loader names the set oneof member; objects built by hand may only carry the member.
+  const kind = (m.mutation as string | undefined) ?? MUTATION_KINDS.find((k) => m[k] !== undefined && m[k] !== null);
+  switch (kind) {
+    case 'setCell': {
+      const f = `${field}.set_cell`;
+      const s = asObject(m.setCell, f);
+      const family = validateFamilyName(asString(s.familyName, `${f}.family_name`), `${f}.family_name`);
+      const qualifier = validateQualifier(asBytes(s.columnQualifier, `${f}.column_qualifier`), `${f}.column_qualifier`);
+      const timestamp = validateTimestamp(asSafeInt(s.timestampMicros, `${f}.timestamp_micros`), `${f}.timestamp_micros`, true);
+      const value = asBytes(s.value, `${f}.value`);
+      if (value.length > MAX_VALUE_BYTES) {
+        throw new InvalidArgumentError(`${f}.value: value is ${value.length} bytes, the limit is ${MAX_VALUE_BYTES}`);
+      }
+      return { type: 'setCell', family, qualifier, timestamp, value };
+    }
+    case 'deleteFromColumn': {
+      const f = `${field}.delete_from_column`;
+      const d = asObject(m.deleteFromColumn, f);
+      const family = validateFamilyName(asString(d.familyName, `${f}.family_name`), `${f}.family_name`);
+      const qualifier = validateQualifier(asBytes(d.columnQualifier, `${f}.column_qualifier`), `${f}.column_qualifier`);
+      const tr = asObject(d.timeRange, `${f}.time_range`);
+      const start = validateTimestamp(
+        asSafeInt(tr.startTimestampMicros, `${f}.time_range.start_timestamp_micros`),
+        `${f}.time_range.start_timestamp_micros`, false);
+      const endRaw = validateTimestamp(
+        asSafeInt(tr.endTimestampMicros, `${f}.time_range.end_timestamp_micros`),
+        `${f}.time_range.end_timestamp_micros`, false);
+      // An end of 0 (unset) means infinity.
+      const end = endRaw === 0 ? undefined : endRaw;
+      if (end !== undefined && start > end) {
+        throw new InvalidArgumentError(`${f}.time_range: start_timestamp_micros ${start} is after end_timestamp_micros ${end}`);
+      }
+      return { type: 'deleteFromColumn', family, qualifier, start, end };
+    }
+    case 'deleteFromFamily': {
+      const f = `${field}.delete_from_family`;
+      const d = asObject(m.deleteFromFamily, f);
+      return { type: 'deleteFromFamily', family: validateFamilyName(asString(d.familyName, `${f}.family_name`), `${f}.family_name`) };
+    }
+    case 'deleteFromRow':
+      return { type: 'deleteFromRow' };
+    case 'addToCell':
+      throw new UnimplementedError(`${field}.add_to_cell: aggregate mutations are not supported`);
+    case 'mergeToCell':
+      throw new UnimplementedError(`${field}.merge_to_cell: aggregate mutations are not supported`);
+    default:
+      throw new InvalidArgumentError(`${field}: mutation kind not set`);
+  }
+}
+
+/**
+ * Converts a repeated Mutation field. `field` is its path, e.g.
+ * `entries[3].mutations`. Requires minCount..100,000 entries.
+ */
+export function mutationsFromProto(p: unknown, field: string, minCount = 1): Mutation[] {
+  const list = asArray(p, field);
+  if (list.length < minCount) throw new InvalidArgumentError(`${field}: at least ${minCount} mutation(s) required`);
+  if (list.length > MAX_MUTATIONS) {
+    throw new InvalidArgumentError(`${field}: ${list.length} mutations, the limit is ${MAX_MUTATIONS}`);
+  }
+  const out = new Array<Mutation>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = mutationFromProto(list[i], `${field}[${i}]`);
+  return out;
+}
+
+/** MutateRowRequest-like `{rowKey, mutations}` → RowMutation; `prefix` is '' or e.g. `entries[3].`. */
+export function rowMutationFromProto(rowKey: unknown, mutations: unknown, prefix = ''): RowMutation {
+  const row = validateRowKey(asBytes(rowKey, `${prefix}row_key`), `${prefix}row_key`);
+  return { row, mutations: mutationsFromProto(mutations, `${prefix}mutations`) };
+}
+
+/**
+ * MutateRowsRequest.entries → one RowMutation per entry, or the validation
+ * error of that entry (reported in its own status, as Bigtable does). Request
+ * level problems (no entries, more than 100,000 mutations in total) throw.
+ */
+export function mutateRowsEntriesFromProto(entries: unknown): Array<RowMutation | TabulaError> {
+  const list = asArray(entries, 'entries');
+  if (list.length === 0) throw new InvalidArgumentError('entries: at least one entry required');
+  let total = 0;
+  for (let i = 0; i < list.length; i++) {
+    const e = asObject(list[i], `entries[${i}]`);
+    total += Array.isArray(e.mutations) ? e.mutations.length : 0;
+  }
+  if (total > MAX_MUTATIONS) {
+    throw new InvalidArgumentError(`entries: ${total} mutations in total, the limit is ${MAX_MUTATIONS}`);
+  }
+  const out = new Array<RowMutation | TabulaError>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    try {
+      const e = asObject(list[i], `entries[${i}]`);
+      out[i] = rowMutationFromProto(e.rowKey, e.mutations, `entries[${i}].`);
+    } catch (err) {
+      if (!(err instanceof TabulaError)) throw err;
+      out[i] = err;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,216 @@
+/**
+ * google.bigtable.admin.v2.BigtableTableAdmin handlers over an AdminBackend.
+ * Long-running operations (UpdateTable) complete before the call returns and
+ * answer a done Operation. Backups, snapshots, authorized views, schema
+ * bundles and IAM answer UNIMPLEMENTED.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';
+import type { GcRule } from '../model/gc-rule.js';
+import type { AdminBackend, ColumnFamilyModification, TableInfo } from './backend.js';
+import { gcRuleFromProto, gcRuleToProto } from './gc-rule-proto.js';
+import { unary, unimplementedHandlers } from './handler-helpers.js';
+import { MAX_ROW_KEY_BYTES } from './limits.js';
+import { asArray, asBytes, asObject, asSafeInt, asString, validateFamilyName, type ProtoObject } from './proto-fields.js';
+import { messages, tableAdminServiceDefinition, TABLE_ADMIN_SERVICE_NAME, TYPE_URL_PREFIX } from './protos.js';
+import { formatTableName, parseInstanceName, parseTableName, validateTableId } from './table-name.js';
+
+export type TableView = 'NAME_ONLY' | 'SCHEMA_VIEW' | 'REPLICATION_VIEW' | 'ENCRYPTION_VIEW' | 'STATS_VIEW' | 'FULL';
+
+function parseView(v: unknown, dflt: TableView): TableView {
+  if (v === undefined || v === null || v === 'VIEW_UNSPECIFIED') return dflt;
+  switch (v as string) {
+    case 'NAME_ONLY': case 'SCHEMA_VIEW': case 'REPLICATION_VIEW': case 'ENCRYPTION_VIEW': case 'STATS_VIEW': case 'FULL':
+      return v as TableView;
+    default:
+      throw new InvalidArgumentError(`view: unknown table view ${String(v)}`);
+  }
+}
+
+/** TableInfo → google.bigtable.admin.v2.Table for a view. */
+export function tableToProto(t: TableInfo, view: TableView): ProtoObject {
+  const out: ProtoObject = { name: formatTableName(t.name) };
+  if (view === 'NAME_ONLY') return out;
+  if (view === 'SCHEMA_VIEW' || view === 'FULL') {
+    const families: Record<string, ProtoObject> = {};
+    for (const [name, rule] of t.families) families[name] = { gcRule: gcRuleToProto(rule) };
+    out.columnFamilies = families;
+    out.granularity = 'MILLIS';
+  }
+  if (view === 'REPLICATION_VIEW' || view === 'FULL') {
+    out.clusterStates = { [`${t.name.instance}-c1`]: { replicationState: 'READY' } };
+  }
+  out.deletionProtection = t.deletionProtection;
+  return out;
+}
+
+/** Table.column_families (map) → family name → GC rule; `field` is its path. */
+function familiesFromProto(p: unknown, field: string): Map<string, GcRule> {
+  const out = new Map<string, GcRule>();
+  for (const [name, cf] of Object.entries(asObject(p, field))) {
+    const f = `${field}["${name}"]`;
+    validateFamilyName(name, f);
+    const fam = asObject(cf, f);
+    if (fam.valueType !== undefined && fam.valueType !== null) {
+      throw new UnimplementedError(`${f}.value_type: aggregate column families are not supported`);
+    }
+    out.set(name, gcRuleFromProto(fam.gcRule, `${f}.gc_rule`));
+  }
+  return out;
+}
+
+function modificationsFromProto(p: unknown): ColumnFamilyModification[] {
+  const list = asArray(p, 'modifications');
+  if (list.length === 0) throw new InvalidArgumentError('modifications: at least one modification required');
+  return list.map((x, i): ColumnFamilyModification => {
+    const f = `modifications[${i}]`;
+    const m = asObject(x, f);
+    const family = validateFamilyName(asString(m.id, `${f}.id`), `${f}.id`);
+    const kind = (m.mod as string | undefined) ?? (m.create !== undefined ? 'create' : m.update !== undefined ? 'update' : m.drop !== undefined ? 'drop' : undefined);
+    switch (kind) {
+      case 'create':
+      case 'update': {
+        const cf = asObject(m[kind], `${f}.${kind}`);
+        if (cf.valueType !== undefined && cf.valueType !== null) {
+          throw new UnimplementedError(`${f}.${kind}.value_type: aggregate column families are not supported`);
+        }
+        return { type: kind, family, gcRule: gcRuleFromProto(cf.gcRule, `${f}.${kind}.gc_rule`) };
+      }
+      case 'drop':
+        if (m.drop !== true) throw new InvalidArgumentError(`${f}.drop: must be true`);
+        return { type: 'drop', family };
+      default:
+        throw new InvalidArgumentError(`${f}: one of create, update or drop is required`);
+    }
+  });
+}
+
+/**
+ * google.protobuf.Any comes from protobufjs's built-in well-known types, whose
+ * field names stay snake_case (`type_url`) whatever keepCase says.
+ */
+function packAny(typeName: string, message: { serialize(v: object): Buffer }, value: object): ProtoObject {
+  return { type_url: TYPE_URL_PREFIX + typeName, value: message.serialize(value) };
+}
+
+function timestampNow(): ProtoObject {
+  const ms = Date.now();
+  return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+}
+
+let operationSeq = 0;
+
+export function tableAdminServiceHandlers(backend: AdminBackend): grpc.UntypedServiceImplementation {
+  const handlers = unimplementedHandlers(tableAdminServiceDefinition, TABLE_ADMIN_SERVICE_NAME);
+
+  /** CreateTable (CreateTableRequest → Table). */
+  handlers.CreateTable = unary(async (req) => {
+    const instance = parseInstanceName(req.parent, 'parent');
+    const tableId = asString(req.tableId, 'table_id');
+    validateTableId(tableId, 'table_id');
+    const table = asObject(req.table, 'table');
+    const families = familiesFromProto(table.columnFamilies, 'table.column_families');
+    const splits = asArray(req.initialSplits, 'initial_splits').map((s, i) => {
+      const f = `initial_splits[${i}].key`;
+      const key = asBytes(asObject(s, `initial_splits[${i}]`).key, f);
+      if (key.length === 0) throw new InvalidArgumentError(`${f}: split key must not be empty`);
+      if (key.length > MAX_ROW_KEY_BYTES) throw new InvalidArgumentError(`${f}: split key longer than ${MAX_ROW_KEY_BYTES} bytes`);
+      return key;
+    });
+    const name = { ...instance, table: tableId };
+    let info = await backend.createTable(name, families, splits);
+    if (table.deletionProtection === true) info = await backend.updateTable(name, { deletionProtection: true });
+    return tableToProto(info, 'SCHEMA_VIEW');
+  });
+
+  /** ListTables (ListTablesRequest → ListTablesResponse); page_token is the last table id returned. */
+  handlers.ListTables = unary(async (req) => {
+    const instance = parseInstanceName(req.parent, 'parent');
+    const view = parseView(req.view, 'NAME_ONLY');
+    const pageSize = asSafeInt(req.pageSize, 'page_size');
+    if (pageSize < 0) throw new InvalidArgumentError('page_size: must not be negative');
+    const after = asString(req.pageToken, 'page_token');
+    let tables = await backend.listTables(instance);
+    if (after !== '') tables = tables.filter((t) => t.name.table > after);
+    let nextPageToken = '';
+    if (pageSize > 0 && tables.length > pageSize) {
+      tables = tables.slice(0, pageSize);
+      nextPageToken = tables[tables.length - 1]!.name.table;
+    }
+    return { tables: tables.map((t) => tableToProto(t, view)), nextPageToken };
+  });
+
+  /** GetTable (GetTableRequest → Table). */
+  handlers.GetTable = unary(async (req) => {
+    const name = parseTableName(req.name, 'name');
+    return tableToProto(await backend.getTable(name), parseView(req.view, 'SCHEMA_VIEW'));
+  });
+
+  /** UpdateTable (UpdateTableRequest → done google.longrunning.Operation with a Table response). */
+  handlers.UpdateTable = unary(async (req) => {
+    const table = asObject(req.table, 'table');
+    const name = parseTableName(table.name, 'table.name');
+    const paths = asArray(asObject(req.updateMask, 'update_mask').paths, 'update_mask.paths').map((p) => asString(p, 'update_mask.paths'));
+    if (paths.length === 0) throw new InvalidArgumentError('update_mask: at least one path required');
+    const changes: { deletionProtection?: boolean } = {};
+    for (const p of paths) {
+      if (p === 'deletion_protection') changes.deletionProtection = table.deletionProtection === true;
+      else throw new UnimplementedError(`update_mask: updating "${p}" is not supported`);
+    }
+    const start = timestampNow();
+    const info = await backend.updateTable(name, changes);
+    const tableName = formatTableName(name);
+    return {
+      name: `${tableName}/operations/update-${++operationSeq}`,
+      metadata: packAny('google.bigtable.admin.v2.UpdateTableMetadata', messages.UpdateTableMetadata,
+        { name: tableName, startTime: start, endTime: timestampNow() }),
+      done: true,
+      response: packAny('google.bigtable.admin.v2.Table', messages.Table, tableToProto(info, 'SCHEMA_VIEW')),
+    };
+  });
+
+  /** DeleteTable (DeleteTableRequest → Empty); FAILED_PRECONDITION under deletion protection. */
+  handlers.DeleteTable = unary(async (req) => {
+    await backend.deleteTable(parseTableName(req.name, 'name'));
+    return {};
+  });
+
+  /** ModifyColumnFamilies (ModifyColumnFamiliesRequest → Table). */
+  handlers.ModifyColumnFamilies = unary(async (req) => {
+    const name = parseTableName(req.name, 'name');
+    const info = await backend.modifyColumnFamilies(name, modificationsFromProto(req.modifications));
+    return tableToProto(info, 'SCHEMA_VIEW');
+  });
+
+  /** DropRowRange (DropRowRangeRequest → Empty). */
+  handlers.DropRowRange = unary(async (req) => {
+    const name = parseTableName(req.name, 'name');
+    if (req.target === 'deleteAllDataFromTable' || req.deleteAllDataFromTable !== undefined) {
+      if (req.deleteAllDataFromTable !== true) throw new InvalidArgumentError('delete_all_data_from_table: must be true');
+      await backend.dropRowRange(name, { all: true });
+    } else if (req.target === 'rowKeyPrefix' || req.rowKeyPrefix !== undefined) {
+      const prefix = asBytes(req.rowKeyPrefix, 'row_key_prefix');
+      if (prefix.length === 0) throw new InvalidArgumentError('row_key_prefix: must not be empty');
+      if (prefix.length > MAX_ROW_KEY_BYTES) throw new InvalidArgumentError(`row_key_prefix: longer than ${MAX_ROW_KEY_BYTES} bytes`);
+      await backend.dropRowRange(name, { prefix });
+    } else {
+      throw new InvalidArgumentError('row_key_prefix: one of row_key_prefix or delete_all_data_from_table is required');
+    }
+    return {};
+  });
+
+  /** GenerateConsistencyToken (GenerateConsistencyTokenRequest → GenerateConsistencyTokenResponse). */
+  handlers.GenerateConsistencyToken = unary(async (req) => {
+    return { consistencyToken: await backend.generateConsistencyToken(parseTableName(req.name, 'name')) };
+  });
+
+  /** CheckConsistency (CheckConsistencyRequest → CheckConsistencyResponse). */
+  handlers.CheckConsistency = unary(async (req) => {
+    const name = parseTableName(req.name, 'name');
+    const token = asString(req.consistencyToken, 'consistency_token');
+    if (token === '') throw new InvalidArgumentError('consistency_token: must not be empty');
+    return { consistent: await backend.checkConsistency(name, token) };
+  });
+
+  return handlers;
+}

@@ -1,0 +1,62 @@
+/**
+ * Half-open row-key ranges [start, end) — the normal form every RowSet is
+ * reduced to before routing. An empty `start` is unbounded below; an absent
+ * `end` is unbounded above. Exact for byte strings: the immediate successor
+ * of key k is k + 0x00, so closed and open bounds convert without loss.
+ */
+import { compareBytes, keySuccessor } from '../base/bytes.js';
+import type { RowRange, RowSet } from './row-set.js';
+
+export interface KeyRange {
+  start: Buffer;
+  end?: Buffer;
+}
+
+export function fromRowRange(r: RowRange): KeyRange {
+  const start = r.start ? (r.start.closed ? r.start.key : Buffer.from(keySuccessor(r.start.key))) : Buffer.alloc(0);
+  const end = r.end ? (r.end.closed ? Buffer.from(keySuccessor(r.end.key)) : r.end.key) : undefined;
+  return end === undefined ? { start } : { start, end };
+}
+
+export function isEmptyRange(r: KeyRange): boolean {
+  return r.end !== undefined && compareBytes(r.start, r.end) >= 0;
+}
+
+/** The union of a RowSet's keys and ranges as sorted, disjoint, non-empty ranges. */
+export function normalizeRowSet(s: RowSet): KeyRange[] {
+  const all: KeyRange[] = [
+    ...s.rowKeys.map((k) => ({ start: k, end: Buffer.from(keySuccessor(k)) })),
+    ...s.rowRanges.map(fromRowRange),
+  ].filter((r) => !isEmptyRange(r));
+  all.sort((a, b) => compareBytes(a.start, b.start));
+  const out: KeyRange[] = [];
+  for (const r of all) {
+    const last = out[out.length - 1];
+    if (last && (last.end === undefined || compareBytes(r.start, last.end) <= 0)) {
+      if (last.end !== undefined && (r.end === undefined || compareBytes(r.end, last.end) > 0)) {
+        if (r.end === undefined) delete last.end;
+        else last.end = r.end;
+      }
+    } else {
+      out.push({ ...r });
+    }
+  }
+  return out;
+}
+
+/** The part of r inside [lo, hi) (hi undefined = unbounded), or undefined if none. */
+export function intersectRange(r: KeyRange, lo: Buffer, hi: Buffer | undefined): KeyRange | undefined {
+  const start = compareBytes(r.start, lo) >= 0 ? r.start : lo;
+  let end = r.end;
+  if (hi !== undefined && (end === undefined || compareBytes(hi, end) < 0)) end = hi;
+  const out: KeyRange = end === undefined ? { start } : { start, end };
+  return isEmptyRange(out) ? undefined : out;
+}
+
+/** Converts back to the model's RowRange (closed start, open end). */
+export function toRowRange(r: KeyRange): RowRange {
+  const out: RowRange = {};
+  if (r.start.length) out.start = { key: r.start, closed: true };
+  if (r.end !== undefined) out.end = { key: r.end, closed: false };
+  return out;
+}

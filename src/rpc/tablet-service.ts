@@ -1,0 +1,70 @@
+/**
+ * The internal protocol between the API frontend / master and tablet
+ * servers. The embedded server calls these in-process; a cluster carries the
+ * same calls over gRPC (proto/). Data calls name a tablet and carry already
+ * validated model values; routing (which tablet holds a row) is the caller's
+ * job, and a call for a tablet the server does not hold fails UNAVAILABLE so
+ * the caller can refresh its routing and retry.
+ */
+import type { TabulaError } from '../base/errors.js';
+import type { Row } from '../model/cell.js';
+import type { GcRule } from '../model/gc-rule.js';
+import type { KeyRange } from '../model/key-range.js';
+import type { Mutation, RowMutation } from '../model/mutation.js';
+import type { RowFilter } from '../model/row-filter.js';
+
+/** Everything a server needs to open a tablet. */
+export interface TabletDescriptor {
+  id: string;
+  /** Canonical table name projects/p/instances/i/tables/t. */
+  table: string;
+  /** Row range [startRow, endRow); empty = unbounded. */
+  startRow: Buffer;
+  endRow: Buffer;
+  epoch: number;
+  families: Array<[string, GcRule]>;
+  /** WAL directories of dead servers whose records for this tablet must be replayed. */
+  recoverFrom?: string[];
+}
+
+export type ReadModifyWriteRule =
+  | { type: 'append'; family: string; qualifier: Buffer; value: Buffer }
+  | { type: 'increment'; family: string; qualifier: Buffer; amount: bigint };
+
+export interface TabletReadOptions {
+  reversed: boolean;
+  limit?: number;
+  filter?: RowFilter;
+  signal?: AbortSignal;
+  stats?: { rowsSeen: number; cellsSeen: number };
+}
+
+/** Data plane of a tablet server. */
+export interface TabletDataService {
+  /** Each entry atomically; one result per entry (undefined = applied). */
+  mutate(tabletId: string, rms: RowMutation[]): Promise<Array<TabulaError | undefined>>;
+  /** Rows of `ranges` (sorted, disjoint, inside the tablet) after GC and filter, in batches. */
+  readRows(tabletId: string, ranges: KeyRange[], opts: TabletReadOptions): AsyncIterable<Row[]>;
+  checkAndMutate(tabletId: string, row: Buffer, predicate: RowFilter | undefined, trueMutations: Mutation[], falseMutations: Mutation[]): Promise<boolean>;
+  readModifyWrite(tabletId: string, row: Buffer, rules: ReadModifyWriteRule[]): Promise<Row>;
+  /** Sample row keys inside the tablet with byte offsets from its start, and its total size. */
+  sampleRowKeys(tabletId: string): Promise<{ samples: Array<{ rowKey: Buffer; offsetBytes: number }>; totalBytes: number }>;
+}
+
+/** Control plane of a tablet server (driven by the master). */
+export interface TabletControlService {
+  openTablet(desc: TabletDescriptor): Promise<void>;
+  /** Stops serving; with flush the tablet's data is all in SSTables afterwards (for a move). */
+  closeTablet(tabletId: string, opts: { flush: boolean }): Promise<void>;
+  updateSchema(tabletId: string, families: Array<[string, GcRule]>): Promise<void>;
+  /** Deletes all data of a family (ModifyColumnFamilies drop). */
+  dropFamily(tabletId: string, family: string): Promise<void>;
+  /** Deletes all rows in [start, end) of the tablet cheaply (DropRowRange). */
+  dropRange(tabletId: string, range: KeyRange): Promise<void>;
+  /** Deletes the tablet's durable state (DeleteTable); the tablet must be closed. */
+  destroyTablet(tabletId: string): Promise<void>;
+}
+
+export interface TabletServerService extends TabletDataService, TabletControlService {
+  readonly serverId: string;
+}

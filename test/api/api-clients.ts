@@ -1,0 +1,53 @@
+/** Test helpers: raw grpc-js clients for the three services, built from the same protos. */
+import * as grpc from '@grpc/grpc-js';
+import {
+  DATA_SERVICE_NAME, INSTANCE_ADMIN_SERVICE_NAME, serviceClientConstructor, TABLE_ADMIN_SERVICE_NAME,
+} from '../../src/api/protos.js';
+
+type Callback = (err: grpc.ServiceError | null, res: Record<string, unknown>) => void;
+type RawClient = grpc.Client & Record<string, (req: object, cb?: Callback) => unknown>;
+
+export interface RawClients {
+  data: RawClient;
+  tableAdmin: RawClient;
+  instanceAdmin: RawClient;
+  close(): void;
+}
+
+export function rawClients(port: number): RawClients {
+  const opts = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 };
+  const make = (name: string): RawClient => {
+    const Ctor = serviceClientConstructor(name);
+    return new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), opts) as unknown as RawClient;
+  };
+  const data = make(DATA_SERVICE_NAME);
+  const tableAdmin = make(TABLE_ADMIN_SERVICE_NAME);
+  const instanceAdmin = make(INSTANCE_ADMIN_SERVICE_NAME);
+  return { data, tableAdmin, instanceAdmin, close: () => { data.close(); tableAdmin.close(); instanceAdmin.close(); } };
+}
+
+export function callUnary(client: RawClient, method: string, req: object): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    client[method]!(req, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+export function callStream(client: RawClient, method: string, req: object): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    const out: Record<string, unknown>[] = [];
+    const s = client[method]!(req) as grpc.ClientReadableStream<Record<string, unknown>>;
+    s.on('data', (d) => out.push(d));
+    s.on('error', reject);
+    s.on('end', () => resolve(out));
+  });
+}
+
+/** Resolves to the error of a call that must fail. */
+export async function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as grpc.ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}
