@@ -28,7 +28,7 @@ import type { GcRule } from '../model/gc-rule.js';
 import type { Row } from '../model/cell.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowRange } from '../model/row-set.js';
-import { TOMBSTONE_TS, encodeCellKey, rowEndKey, rowPrefix } from './cell-key.js';
+import { TOMBSTONE_TS, encodeCellKey, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { encodeDeleteColumn, encodeDeleteFamily, encodeDeleteRow, encodePut } from './cell-value.js';
 import { EntryBatch, forEachEntry } from './entry-batch.js';
 import { RowLocks } from './row-lock.js';
@@ -303,6 +303,35 @@ export class Tablet {
       flushes: this.counters.flushes,
       compactions: this.counters.compactions,
     };
+  }
+
+  /**
+   * Sample row keys (block boundaries of the tablet's SSTables) with
+   * approximate byte offsets from the tablet's start, and its total size.
+   * At most `max` samples, spread evenly.
+   */
+  sampleRowKeys(max = 64): { samples: Array<{ rowKey: Buffer; offsetBytes: number }>; totalBytes: number } {
+    const keys: Buffer[] = [];
+    for (const t of this.tables) {
+      for (const k of t.reader.blockFirstKeys()) {
+        if (t.ref.start && compareBytes(k, t.ref.start) < 0) continue;
+        if (t.ref.end && t.ref.end.length && compareBytes(k, t.ref.end) >= 0) continue;
+        keys.push(rowOfCellKey(k));
+      }
+    }
+    keys.sort(compareBytes);
+    const unique = keys.filter((k, i) => i === 0 || compareBytes(keys[i - 1]!, k) !== 0).filter((k) => this.containsRow(k) && !(this.cfg.startRow && compareBytes(k, this.cfg.startRow) === 0));
+    const step = Math.max(1, Math.ceil(unique.length / max));
+    const offsetOf = (row: Buffer) => {
+      const key = rowPrefix(row);
+      let off = 0;
+      for (const t of this.tables) off += Math.max(0, t.reader.approximateOffsetOf(key) - (t.ref.start ? t.reader.approximateOffsetOf(t.ref.start) : 0));
+      return off;
+    };
+    const samples = [];
+    for (let i = step - 1; i < unique.length; i += step) samples.push({ rowKey: unique[i]!, offsetBytes: offsetOf(unique[i]!) });
+    const totalBytes = this.tables.reduce((s, t) => s + t.reader.properties.fileSize, 0) + this.stats().memtableBytes;
+    return { samples, totalBytes };
   }
 
   /** The SSTable references of the current version (for splits and introspection). */

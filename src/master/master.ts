@@ -1,0 +1,225 @@
+/**
+ * The master: owns the catalog (catalog.ts), assigns tablets to tablet
+ * servers with an epoch, and implements table administration
+ * (google.bigtable.admin.v2.BigtableTableAdmin) by updating the catalog and
+ * telling the servers holding the table's tablets what changed. It never
+ * touches tablet data itself: everything it does to data is a pointer or a
+ * schema change carried out by the owning server.
+ */
+import { randomBytes } from 'node:crypto';
+import { compareBytes, prefixSuccessor } from '../base/bytes.js';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../base/errors.js';
+import { logger } from '../base/log.js';
+import type { GcRule } from '../model/gc-rule.js';
+import { intersectRange, type KeyRange } from '../model/key-range.js';
+import type { TabletControlService, TabletDescriptor } from '../rpc/tablet-service.js';
+import type { AdminBackend, ColumnFamilyModification, InstanceName, TableInfo, TableName } from '../api/backend.js';
+import { formatInstanceName, formatTableName, parseTableName } from '../api/table-name.js';
+import { Catalog, type TableRecord, type TabletRecord } from './catalog.js';
+
+const log = logger('master');
+
+/** Where a tablet is served, for request routing. */
+export interface TabletLocation {
+  id: string;
+  startRow: Buffer;
+  /** Empty = unbounded. */
+  endRow: Buffer;
+  server: string;
+}
+
+export interface MasterOptions {
+  /** Directory of the catalog database. */
+  dir: string;
+  /** Tablet servers by id (in-process or remote stubs). */
+  servers: Map<string, TabletControlService>;
+}
+
+export class Master implements AdminBackend {
+  private constructor(private readonly catalog: Catalog, private readonly servers: Map<string, TabletControlService>) {}
+
+  /** Opens the catalog and (re)assigns every tablet to a server with a new epoch. */
+  static async open(opts: MasterOptions): Promise<Master> {
+    const m = new Master(await Catalog.open(opts.dir), opts.servers);
+    await m.assignAll();
+    return m;
+  }
+
+  async close(): Promise<void> {
+    await this.catalog.close();
+  }
+
+  // ---- assignment ----------------------------------------------------------------------
+
+  private pickServer(): string {
+    const counts = new Map<string, number>([...this.servers.keys()].map((s) => [s, 0]));
+    for (const t of this.catalog.allTablets()) if (t.server && counts.has(t.server)) counts.set(t.server, counts.get(t.server)! + 1);
+    let best: string | undefined;
+    for (const [s, n] of counts) if (best === undefined || n < counts.get(best)!) best = s;
+    if (!best) throw new FailedPreconditionError('no tablet server is available');
+    return best;
+  }
+
+  private descriptor(t: TabletRecord, recoverFrom?: string[]): TabletDescriptor {
+    const table = this.catalog.table(t.table)!;
+    return {
+      id: t.id, table: t.table, epoch: t.epoch,
+      startRow: Buffer.from(t.startRow, 'base64'), endRow: Buffer.from(t.endRow, 'base64'),
+      families: table.families,
+      ...(recoverFrom?.length ? { recoverFrom } : {}),
+    };
+  }
+
+  /** Assigns every tablet again with a bumped epoch (start-up). */
+  private async assignAll(): Promise<void> {
+    const tablets = this.catalog.allTablets();
+    if (!tablets.length) return;
+    const updated = tablets.map((t) => {
+      const server = t.server && this.servers.has(t.server) ? t.server : this.pickServer();
+      // A tablet whose previous owner is gone replays that owner's WAL.
+      return { ...t, server, epoch: t.epoch + 1, prev: t.server && t.server !== server ? t.server : undefined };
+    });
+    await this.catalog.write({ tablets: updated.map(({ prev: _prev, ...t }) => t) });
+    const start = Date.now();
+    await Promise.all(updated.map((t) => this.servers.get(t.server)!.openTablet(this.descriptor(t, t.prev ? [`wal/${t.prev}`] : undefined))));
+    log.info({ tablets: updated.length, ms: Date.now() - start }, 'assigned tablets');
+  }
+
+  private control(t: TabletRecord): TabletControlService {
+    const s = t.server && this.servers.get(t.server);
+    if (!s) throw new FailedPreconditionError(`tablet ${t.id} is not assigned`);
+    return s;
+  }
+
+  /** Where each tablet of a table is served, sorted by start row. NotFoundError for an unknown table. */
+  locate(table: string): TabletLocation[] {
+    if (!this.catalog.table(table)) throw new NotFoundError(`table "${table}" not found`);
+    return this.catalog.tabletsOf(table).map((t) => ({
+      id: t.id, startRow: Buffer.from(t.startRow, 'base64'), endRow: Buffer.from(t.endRow, 'base64'), server: t.server ?? '',
+    }));
+  }
+
+  // ---- table admin ---------------------------------------------------------------------
+
+  private record(name: TableName): TableRecord {
+    const r = this.catalog.table(formatTableName(name));
+    if (!r) throw new NotFoundError(`table "${formatTableName(name)}" not found`);
+    return r;
+  }
+
+  private info(r: TableRecord): TableInfo {
+    return { name: parseTableName(r.name), families: new Map(r.families), deletionProtection: r.deletionProtection };
+  }
+
+  async createTable(name: TableName, families: Map<string, GcRule>, splits: Buffer[]): Promise<TableInfo> {
+    const canonical = formatTableName(name);
+    if (this.catalog.table(canonical)) throw new AlreadyExistsError(`table "${canonical}" already exists`);
+    const bounds = [...splits].sort(compareBytes).filter((s, i, a) => s.length > 0 && (i === 0 || compareBytes(a[i - 1]!, s) !== 0));
+    const starts = [Buffer.alloc(0), ...bounds];
+    const record: TableRecord = { name: canonical, families: [...families], deletionProtection: false, createdMs: Date.now() };
+    const tablets: TabletRecord[] = starts.map((s, i) => ({
+      id: `tb-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`,
+      table: canonical,
+      startRow: s.toString('base64'),
+      endRow: (starts[i + 1] ?? Buffer.alloc(0)).toString('base64'),
+      server: this.pickServer(),
+      epoch: 1,
+    }));
+    await this.catalog.write({ tables: [record], tablets });
+    await Promise.all(tablets.map((t) => this.control(t).openTablet(this.descriptor(t))));
+    log.info({ table: canonical, tablets: tablets.length }, 'create table');
+    return this.info(record);
+  }
+
+  async getTable(name: TableName): Promise<TableInfo> {
+    return this.info(this.record(name));
+  }
+
+  async listTables(instance: InstanceName): Promise<TableInfo[]> {
+    const prefix = `${formatInstanceName(instance)}/tables/`;
+    return this.catalog.allTables().filter((t) => t.name.startsWith(prefix)).map((t) => this.info(t));
+  }
+
+  async deleteTable(name: TableName): Promise<void> {
+    const r = this.record(name);
+    if (r.deletionProtection) throw new FailedPreconditionError(`table "${r.name}" is protected from deletion; turn deletion_protection off first`);
+    const tablets = this.catalog.tabletsOf(r.name);
+    await this.catalog.write({ deleteTables: [r.name], deleteTablets: tablets.map((t) => t.id) });
+    // The catalog no longer names the table; its files go once no manifest references them.
+    await Promise.all(tablets.map((t) => this.control(t).destroyTablet(t.id).catch((e) => log.warn({ tablet: t.id, err: String(e) }, 'destroy tablet failed'))));
+    log.info({ table: r.name }, 'delete table');
+  }
+
+  async modifyColumnFamilies(name: TableName, modifications: ColumnFamilyModification[]): Promise<TableInfo> {
+    const r = this.record(name);
+    const families = new Map(r.families);
+    const dropped: string[] = [];
+    modifications.forEach((m, i) => {
+      const field = `modifications[${i}]`;
+      if (m.type === 'create') {
+        if (families.has(m.family)) throw new AlreadyExistsError(`${field}.create: column family "${m.family}" already exists`);
+        families.set(m.family, m.gcRule);
+      } else if (m.type === 'update') {
+        if (!families.has(m.family)) throw new NotFoundError(`${field}.update: column family "${m.family}" not found`);
+        families.set(m.family, m.gcRule);
+      } else {
+        if (!families.has(m.family)) throw new NotFoundError(`${field}.drop: column family "${m.family}" not found`);
+        families.delete(m.family);
+        dropped.push(m.family);
+      }
+    });
+    const next: TableRecord = { ...r, families: [...families] };
+    const tablets = this.catalog.tabletsOf(r.name);
+    // Data of a dropped family is deleted before the schema forgets it, so a re-created family starts empty.
+    for (const f of dropped) await Promise.all(tablets.map((t) => this.control(t).dropFamily(t.id, f)));
+    await this.catalog.write({ tables: [next] });
+    await Promise.all(tablets.map((t) => this.control(t).updateSchema(t.id, next.families)));
+    return this.info(next);
+  }
+
+  async dropRowRange(name: TableName, range: { prefix: Buffer } | { all: true }): Promise<void> {
+    const r = this.record(name);
+    let kr: KeyRange;
+    if ('prefix' in range) {
+      const end = prefixSuccessor(range.prefix);
+      kr = end ? { start: range.prefix, end: Buffer.from(end) } : { start: range.prefix };
+    } else {
+      kr = { start: Buffer.alloc(0) };
+    }
+    await Promise.all(this.catalog.tabletsOf(r.name).map(async (t) => {
+      const end = Buffer.from(t.endRow, 'base64');
+      const part = intersectRange(kr, Buffer.from(t.startRow, 'base64'), end.length ? end : undefined);
+      if (part) await this.control(t).dropRange(t.id, part);
+    }));
+  }
+
+  async updateTable(name: TableName, changes: { deletionProtection?: boolean }): Promise<TableInfo> {
+    const r = this.record(name);
+    const next = { ...r, ...(changes.deletionProtection !== undefined ? { deletionProtection: changes.deletionProtection } : {}) };
+    await this.catalog.write({ tables: [next] });
+    return this.info(next);
+  }
+
+  /**
+   * Tabula keeps one copy of the data and acknowledges writes only when they
+   * are durable, so every write before a token is "replicated" the moment
+   * the token exists. The token names its table so tokens of other tables
+   * are refused.
+   */
+  async generateConsistencyToken(name: TableName): Promise<string> {
+    const r = this.record(name);
+    return Buffer.from(JSON.stringify({ t: r.name, ms: Date.now() })).toString('base64url');
+  }
+
+  async checkConsistency(name: TableName, token: string): Promise<boolean> {
+    const r = this.record(name);
+    let parsed: { t?: unknown } | undefined;
+    try {
+      parsed = JSON.parse(Buffer.from(token, 'base64url').toString());
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.t !== r.name) throw new InvalidArgumentError(`consistency_token: not a token of table "${r.name}"`);
+    return true;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * A tablet server: hosts tablets over one WAL, cache and job runner
+ * (tablet-host.ts) and answers the internal data and control calls
+ * (rpc/tablet-service.ts) for them. Routing is the caller's job: a call for
+ * a tablet not served here fails UNAVAILABLE.
+ */
+import { UnavailableError, TabulaError, asTabulaError } from '../base/errors.js';
+import { logger } from '../base/log.js';
+import type { Row } from '../model/cell.js';
+import type { GcRule } from '../model/gc-rule.js';
+import { toRowRange, type KeyRange } from '../model/key-range.js';
+import type { Mutation, RowMutation } from '../model/mutation.js';
+import type { RowFilter } from '../model/row-filter.js';
+import type {
+  ReadModifyWriteRule, TabletDescriptor, TabletReadOptions, TabletServerService,
+} from '../rpc/tablet-service.js';
+import { compileFilter } from '../tablet/filter/compile-filter.js';
+import { checkAndMutate, readModifyWrite } from '../tablet/row-ops.js';
+import type { Tablet } from '../tablet/tablet.js';
+import { TabletHost, type TabletHostOptions } from './tablet-host.js';
+
+const log = logger('tablet-server');
+
+export class TabletServer implements TabletServerService {
+  private constructor(readonly serverId: string, readonly host: TabletHost) {}
+
+  static async open(opts: TabletHostOptions): Promise<TabletServer> {
+    return new TabletServer(opts.serverId, await TabletHost.open(opts));
+  }
+
+  private tablet(id: string): Tablet {
+    try {
+      return this.host.tablet(id);
+    } catch {
+      throw new UnavailableError(`tablet ${id} is not served by ${this.serverId}`);
+    }
+  }
+
+  // ---- control plane -------------------------------------------------------------------
+
+  async openTablet(desc: TabletDescriptor): Promise<void> {
+    const start = Date.now();
+    await this.host.openTablet({
+      id: desc.id,
+      epoch: desc.epoch,
+      families: new Map(desc.families),
+      startRow: desc.startRow,
+      endRow: desc.endRow,
+      meta: { table: desc.table, startRow: desc.startRow.toString('base64'), endRow: desc.endRow.toString('base64') },
+    }, desc.recoverFrom ?? []);
+    log.info({ tablet: desc.id, table: desc.table, epoch: desc.epoch, ms: Date.now() - start }, 'open tablet');
+  }
+
+  async closeTablet(tabletId: string, opts: { flush: boolean }): Promise<void> {
+    await this.host.closeTablet(tabletId, opts);
+  }
+
+  async updateSchema(tabletId: string, families: Array<[string, GcRule]>): Promise<void> {
+    this.tablet(tabletId).setFamilies(new Map(families));
+  }
+
+  async dropFamily(tabletId: string, family: string): Promise<void> {
+    await this.tablet(tabletId).dropFamily(family);
+  }
+
+  async dropRange(tabletId: string, range: KeyRange): Promise<void> {
+    await this.tablet(tabletId).dropRange(range.start, range.end);
+  }
+
+  async destroyTablet(tabletId: string): Promise<void> {
+    await this.host.closeTablet(tabletId, { flush: false });
+    await this.host.wal.forgetTablet(tabletId);
+    const storage = this.host.storage;
+    for (const name of await storage.list(`tablets/${tabletId}/`)) await storage.delete(name);
+  }
+
+  // ---- data plane ----------------------------------------------------------------------
+
+  async mutate(tabletId: string, rms: RowMutation[]): Promise<Array<TabulaError | undefined>> {
+    const t = this.tablet(tabletId);
+    const results: Array<TabulaError | undefined> = new Array(rms.length).fill(undefined);
+    const valid: RowMutation[] = [];
+    rms.forEach((rm, i) => {
+      try {
+        if (!t.containsRow(rm.row)) throw new UnavailableError(`row is outside tablet ${tabletId}`);
+        rm.mutations.forEach((m, j) => t.checkFamily(m, `mutations[${j}].family_name`));
+        valid.push(rm);
+      } catch (e) {
+        results[i] = asTabulaError(e);
+      }
+    });
+    if (valid.length) {
+      try {
+        await t.mutate(valid);
+      } catch (e) {
+        const err = asTabulaError(e);
+        rms.forEach((_, i) => { if (!results[i]) results[i] = err; });
+      }
+    }
+    return results;
+  }
+
+  async *readRows(tabletId: string, ranges: KeyRange[], opts: TabletReadOptions): AsyncGenerator<Row[]> {
+    const filter = compileFilter(opts.filter);
+    const t = this.tablet(tabletId);
+    let remaining = opts.limit ?? Infinity;
+    const ordered = opts.reversed ? [...ranges].reverse() : ranges;
+    for (const range of ordered) {
+      // Without a filter every non-empty row counts toward the limit, so the tablet can stop early.
+      const scan = t.scan(toRowRange(range), { reverse: opts.reversed, limit: filter.passesAll ? remaining : undefined, signal: opts.signal });
+      for await (const batch of scan) {
+        if (opts.signal?.aborted) return;
+        const out: Row[] = [];
+        for (const row of batch) {
+          if (opts.stats) { opts.stats.rowsSeen++; opts.stats.cellsSeen += row.cells.length; }
+          const cells = filter.passesAll ? row.cells : filter.apply(row);
+          if (cells.length === 0) continue;
+          out.push(cells === row.cells ? row : { key: row.key, cells });
+          if (--remaining <= 0) break;
+        }
+        if (out.length) yield out;
+        if (remaining <= 0) return;
+      }
+    }
+  }
+
+  async checkAndMutate(tabletId: string, row: Buffer, predicate: RowFilter | undefined, trueMutations: Mutation[], falseMutations: Mutation[]): Promise<boolean> {
+    return checkAndMutate(this.tablet(tabletId), row, predicate, trueMutations, falseMutations);
+  }
+
+  async readModifyWrite(tabletId: string, row: Buffer, rules: ReadModifyWriteRule[]): Promise<Row> {
+    return readModifyWrite(this.tablet(tabletId), row, rules, () => this.host.clock.nowMicros());
+  }
+
+  async sampleRowKeys(tabletId: string): Promise<{ samples: Array<{ rowKey: Buffer; offsetBytes: number }>; totalBytes: number }> {
+    return this.tablet(tabletId).sampleRowKeys();
+  }
+
+  /** Stops serving everything; with flush, memtables are written out first (clean shutdown). */
+  async close(opts: { flush?: boolean } = {}): Promise<void> {
+    await this.host.close(opts);
+  }
+}
