@@ -1,0 +1,385 @@
+/**
+ * End-to-end suite: the official Node client (@google-cloud/bigtable 6.5) and
+ * raw grpc-js clients against a server. Run against the in-memory reference
+ * backend (api-server.test.ts) and against the real `tabula serve`
+ * (test/e2e/official-client.test.ts).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Bigtable, type Table } from '@google-cloud/bigtable';
+import { messages } from '../../src/api/protos.js';
+import { ChunkMerger, type CellChunkLike } from '../../src/client/chunk-merger.js';
+import type { Row } from '../../src/model/cell.js';
+import { callStream, callUnary, failure, rawClients, type RawClients } from './api-clients.js';
+
+// The client must never probe the GCE metadata server (no network but loopback here).
+process.env.METADATA_SERVER_DETECTION = 'none';
+
+const INSTANCE = 'projects/p/instances/i';
+const T = (t: string): string => `${INSTANCE}/tables/${t}`;
+
+let server: { port: number; close(): Promise<void> };
+let bt: Bigtable;
+let raw: RawClients;
+
+/** Defines the whole suite against the server `start` brings up. */
+export function defineApiSuite(label: string, start: () => Promise<{ port: number; close(): Promise<void> }>): void {
+describe(label, () => {
+beforeAll(async () => {
+  server = await start();
+  bt = new Bigtable({
+    projectId: 'p', apiEndpoint: `127.0.0.1:${server.port}`, metricsEnabled: false, universeDomain: 'googleapis.com',
+  } as ConstructorParameters<typeof Bigtable>[0]);
+  raw = rawClients(server.port);
+});
+
+afterAll(async () => {
+  raw?.close();
+  await bt?.close().catch(() => undefined);
+  await server?.close();
+});
+
+function ids(rows: Array<{ id: string }>): string[] {
+  return rows.map((r) => r.id);
+}
+
+async function readRaw(req: object, reversed = false): Promise<Row[]> {
+  const responses = await callStream(raw.data, 'ReadRows', req);
+  const m = new ChunkMerger({ reversed });
+  const rows: Row[] = [];
+  for (const r of responses) {
+    for (const c of (r.chunks ?? []) as CellChunkLike[]) {
+      const row = m.push(c);
+      if (row) rows.push(row);
+    }
+  }
+  m.finish();
+  return rows;
+}
+
+describe('official Node client', () => {
+  let table: Table;
+
+  it('creates a table with families and GC rules', async () => {
+    const instance = bt.instance('i');
+    [table] = await instance.createTable('users', {
+      families: ['cf1', { name: 'cf2', rule: { versions: 2, age: { seconds: 3600, nanos: 0 }, union: true } }, { name: 'n', rule: { versions: 1 } }],
+      splits: [Buffer.from('user5')] as unknown as string[],
+    });
+    expect(table.name).toBe(T('users'));
+    const [families] = await table.getFamilies();
+    const meta = Object.fromEntries(families.map((f) => [f.id, f.metadata]));
+    expect(Object.keys(meta).sort()).toEqual(['cf1', 'cf2', 'n']);
+    expect(meta.n?.gcRule).toMatchObject({ maxNumVersions: 1 });
+    const union = (meta.cf2?.gcRule as { union: { rules: Array<Record<string, unknown>> } }).union.rules;
+    expect(union).toEqual(expect.arrayContaining([
+      expect.objectContaining({ maxNumVersions: 2 }),
+      expect.objectContaining({ maxAge: expect.objectContaining({ seconds: '3600' }) }),
+    ]));
+    const [exists] = await table.exists();
+    expect(exists).toBe(true);
+    const [missing] = await instance.table('nope').exists();
+    expect(missing).toBe(false);
+    const [tables] = await instance.getTables();
+    expect(tables.map((t) => t.id)).toEqual(['users']);
+  });
+
+  it('inserts rows and reads them back, whole and with filters', async () => {
+    const rows = [];
+    for (let i = 1; i <= 9; i++) {
+      rows.push({ key: `user${i}`, data: { cf1: { name: `name-${i}`, email: `u${i}@x` }, cf2: { score: `s${i}` } } });
+    }
+    await table.insert(rows);
+    await table.insert([{ key: 'user1', data: { cf2: { score: 's1-new' } } }]);
+
+    const [all] = await table.getRows();
+    expect(ids(all)).toEqual(['user1', 'user2', 'user3', 'user4', 'user5', 'user6', 'user7', 'user8', 'user9']);
+    expect(all[0]!.data.cf1.name[0].value).toBe('name-1');
+    // Two versions of user1's score, newest first (cf2 keeps 2).
+    expect(all[0]!.data.cf2.score.map((c: { value: string }) => c.value)).toEqual(['s1-new', 's1']);
+
+    const [onlyEmail] = await table.getRows({ filter: [{ column: 'email' }] });
+    expect(onlyEmail.length).toBe(9);
+    expect(Object.keys(onlyEmail[0]!.data)).toEqual(['cf1']);
+    expect(Object.keys(onlyEmail[0]!.data.cf1)).toEqual(['email']);
+
+    const [latest] = await table.getRows({ keys: ['user1'], filter: [{ family: 'cf2' }, { column: { cellLimit: 1 } }] });
+    expect(latest[0]!.data.cf2.score.map((c: { value: string }) => c.value)).toEqual(['s1-new']);
+
+    const [byKey] = await table.getRows({ filter: [{ row: /user[37]/ }] });
+    expect(ids(byKey)).toEqual(['user3', 'user7']);
+
+    const [byValue] = await table.getRows({ filter: [{ value: 'name-4' }] });
+    expect(ids(byValue)).toEqual(['user4']);
+  });
+
+  it('streams ranges, prefixes, keys and limits', async () => {
+    const read = (opts: object): Promise<string[]> => new Promise((resolve, reject) => {
+      const out: string[] = [];
+      table.createReadStream(opts).on('data', (r: { id: string }) => out.push(r.id)).on('error', reject).on('end', () => resolve(out));
+    });
+    expect(await read({ start: 'user3', end: 'user5' })).toEqual(['user3', 'user4', 'user5']);
+    expect(await read({ ranges: [{ start: { value: 'user3', inclusive: false }, end: { value: 'user6', inclusive: false } }] }))
+      .toEqual(['user4', 'user5']);
+    expect(await read({ prefix: 'user' , limit: 4 })).toEqual(['user1', 'user2', 'user3', 'user4']);
+    expect(await read({ keys: ['user8', 'user2', 'nobody'] })).toEqual(['user2', 'user8']);
+    expect(await read({ prefixes: ['user1', 'user9'] })).toEqual(['user1', 'user9']);
+  });
+
+  it('round-trips a value larger than 1 MiB', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17, 0x5a);
+    big[1_500_000] = 1;
+    await table.insert([{ key: 'big', data: { cf1: { blob: big } } }]);
+    const [rows] = await table.getRows({ keys: ['big'], decode: false });
+    const v = rows[0]!.data.cf1.blob[0].value as Buffer;
+    expect(Buffer.isBuffer(v)).toBe(true);
+    expect(v.equals(big)).toBe(true);
+    await table.row('big').delete();
+    const [gone] = await table.getRows({ keys: ['big'] });
+    expect(gone.length).toBe(0);
+  });
+
+  it('check-and-mutates', async () => {
+    const [matched] = await table.row('user2').filter([{ column: 'name' }, { value: 'name-2' }], {
+      onMatch: [{ method: 'insert', data: { cf1: { state: 'matched' } } }],
+      onNoMatch: [{ method: 'insert', data: { cf1: { state: 'unmatched' } } }],
+    });
+    expect(matched).toBe(true);
+    const [notMatched] = await table.row('user3').filter([{ value: 'no-such-value' }], {
+      onMatch: [{ method: 'insert', data: { cf1: { state: 'matched' } } }],
+      onNoMatch: [{ method: 'insert', data: { cf1: { state: 'unmatched' } } }],
+    });
+    expect(notMatched).toBe(false);
+    const [rows] = await table.getRows({ keys: ['user2', 'user3'], filter: [{ column: 'state' }] });
+    expect(rows.map((r) => r.data.cf1.state[0].value)).toEqual(['matched', 'unmatched']);
+  });
+
+  it('read-modify-writes: increment and append', async () => {
+    const [v1] = await table.row('counter').increment('n:hits', 5);
+    expect(v1).toBe(5);
+    const [v2] = await table.row('counter').increment('n:hits', -2);
+    expect(v2).toBe(3);
+    const [res] = await table.row('counter').createRules([{ column: 'cf1:log', append: 'a' }, { column: 'cf1:log', append: 'bc' }]);
+    const cells = (res as { row: { families: Array<{ name: string; columns: Array<{ cells: Array<{ value: Buffer }> }> }> } }).row.families;
+    expect(Buffer.from(cells[0]!.columns[0]!.cells[0]!.value).toString()).toBe('abc');
+    // 'n' keeps one version: the counter reads back as one 8-byte cell.
+    const [rows] = await table.getRows({ keys: ['counter'], decode: false });
+    expect((rows[0]!.data.n.hits as unknown[]).length).toBe(1);
+    // Incrementing a non 8-byte value is INVALID_ARGUMENT.
+    const err = await failure(table.row('counter').increment('cf1:log', 1));
+    expect(err.code).toBe(3);
+    expect(err.message).toContain('increment_amount');
+  });
+
+  it('samples row keys', async () => {
+    const [samples] = await table.sampleRowKeys();
+    expect(samples.length).toBe(2);
+    expect(Buffer.from(samples[0]!.key).toString()).toBe('user5');
+    expect(Buffer.from(samples[1]!.key).length).toBe(0);
+    expect(Number(samples[1]!.offset)).toBeGreaterThan(Number(samples[0]!.offset));
+  });
+
+  it('deletes rows by prefix, truncates, and reports per-entry errors', async () => {
+    await table.deleteRows('user1');
+    const [left] = await table.getRows({ prefix: 'user' });
+    expect(ids(left)).toEqual(['user2', 'user3', 'user4', 'user5', 'user6', 'user7', 'user8', 'user9']);
+    await table.truncate();
+    const [none] = await table.getRows();
+    expect(none.length).toBe(0);
+
+    const err = await failure(table.insert([{ key: 'ok', data: { cf1: { q: 'v' } } }, { key: 'bad', data: { nofamily: { q: 'v' } } }]));
+    const perEntry = (err as unknown as { errors?: Array<{ code: number }> }).errors ?? [];
+    expect(perEntry.map((e) => e.code)).toEqual([5]);
+    const [rows] = await table.getRows();
+    expect(ids(rows)).toEqual(['ok']);
+  });
+
+  it('deletes a table, except under deletion protection', async () => {
+    const instance = bt.instance('i');
+    const [t2] = await instance.createTable('protected', { families: ['f'] });
+    // Through the client's generated admin surface: a long-running operation that is already done.
+    const gax = bt as unknown as { request(cfg: object, cb: (err: Error | null, op: GaxOperation) => void): void };
+    interface GaxOperation { done: boolean; promise(): Promise<[{ deletionProtection: boolean }]> }
+    const gaxOp = await new Promise<GaxOperation>((resolve, reject) => gax.request({
+      client: 'BigtableTableAdminClient', method: 'updateTable',
+      reqOpts: { table: { name: T('protected'), deletionProtection: true }, updateMask: { paths: ['deletion_protection'] } },
+    }, (err, op) => (err ? reject(err) : resolve(op))));
+    expect(gaxOp.done).toBe(true);
+    const [updated] = await gaxOp.promise();
+    expect(updated.deletionProtection).toBe(true);
+    const op = await callUnary(raw.tableAdmin, 'UpdateTable', {
+      table: { name: T('protected'), deletionProtection: true }, updateMask: { paths: ['deletion_protection'] },
+    });
+    expect(op.done).toBe(true);
+    const any = op.response as { type_url: string; value: Buffer };
+    expect(any.type_url).toBe('type.googleapis.com/google.bigtable.admin.v2.Table');
+    expect(messages.Table.deserialize(any.value)).toMatchObject({ name: T('protected'), deletionProtection: true });
+    const err = await failure(t2.delete());
+    expect(err.code).toBe(9);
+    await callUnary(raw.tableAdmin, 'UpdateTable', {
+      table: { name: T('protected'), deletionProtection: false }, updateMask: { paths: ['deletion_protection'] },
+    });
+    await t2.delete();
+    await table.delete();
+    const [exists] = await table.exists();
+    expect(exists).toBe(false);
+  });
+
+  it('answers UNIMPLEMENTED for instance admin', async () => {
+    const err = await failure(bt.getInstances());
+    expect(err.code).toBe(12);
+  });
+});
+
+describe('raw gRPC', () => {
+  beforeAll(async () => {
+    await callUnary(raw.tableAdmin, 'CreateTable', {
+      parent: INSTANCE, tableId: 'raw',
+      table: { columnFamilies: { f: { gcRule: { maxNumVersions: 3 } }, g: {} } },
+    });
+    const entries = [];
+    for (let i = 0; i < 20; i++) {
+      entries.push({
+        rowKey: Buffer.from(`k${String(i).padStart(2, '0')}`),
+        mutations: [
+          { setCell: { familyName: 'f', columnQualifier: Buffer.from('q'), timestampMicros: '1000', value: Buffer.from(`v${i}`) } },
+          { setCell: { familyName: 'g', columnQualifier: Buffer.alloc(0), timestampMicros: '-1', value: Buffer.from('x') } },
+        ],
+      });
+    }
+    const res = await callStream(raw.data, 'MutateRows', { tableName: T('raw'), entries });
+    const statuses = res.flatMap((r) => r.entries as Array<{ status: { code?: number } }>);
+    expect(statuses.length).toBe(20);
+    expect(statuses.every((s) => (s.status.code ?? 0) === 0)).toBe(true);
+  });
+
+  it('reads reversed, with a limit, and an empty qualifier', async () => {
+    const rows = await readRaw({ tableName: T('raw'), reversed: true, rowsLimit: '3' }, true);
+    expect(rows.map((r) => r.key.toString())).toEqual(['k19', 'k18', 'k17']);
+    expect(rows[0]!.cells.map((c) => [c.family, c.qualifier.toString(), c.value.toString()])).toEqual([['f', 'q', 'v19'], ['g', '', 'x']]);
+    expect(rows[0]!.cells[1]!.timestamp % 1000).toBe(0);
+    expect(rows[0]!.cells[1]!.timestamp).toBeGreaterThan(1e15);
+  });
+
+  it('returns request stats when asked', async () => {
+    const responses = await callStream(raw.data, 'ReadRows', {
+      tableName: T('raw'), requestStatsView: 'REQUEST_STATS_FULL',
+      filter: { familyNameRegexFilter: 'f' },
+    });
+    const stats = responses.at(-1)!.requestStats as { fullReadStatsView: { readIterationStats: Record<string, string> } };
+    expect(stats.fullReadStatsView.readIterationStats).toMatchObject({
+      rowsSeenCount: '20', rowsReturnedCount: '20', cellsSeenCount: '40', cellsReturnedCount: '20',
+    });
+  });
+
+  it('checks consistency and pings', async () => {
+    const { consistencyToken } = await callUnary(raw.tableAdmin, 'GenerateConsistencyToken', { name: T('raw') });
+    const { consistent } = await callUnary(raw.tableAdmin, 'CheckConsistency', { name: T('raw'), consistencyToken });
+    expect(consistent).toBe(true);
+    await callUnary(raw.data, 'PingAndWarm', { name: INSTANCE });
+  });
+
+  it('modifies column families', async () => {
+    const t = await callUnary(raw.tableAdmin, 'ModifyColumnFamilies', {
+      name: T('raw'),
+      modifications: [
+        { id: 'h', create: { gcRule: { maxAge: { seconds: '60', nanos: 500_000_000 } } } },
+        { id: 'g', drop: true },
+        { id: 'f', update: { gcRule: { intersection: { rules: [{ maxNumVersions: 1 }, { maxAge: { seconds: '10' } }] } } } },
+      ],
+    });
+    const fams = t.columnFamilies as Record<string, { gcRule: Record<string, unknown> }>;
+    expect(Object.keys(fams).sort()).toEqual(['f', 'h']);
+    expect(fams.h!.gcRule).toMatchObject({ maxAge: { seconds: '60', nanos: 500_000_000 } });
+    expect(fams.f!.gcRule).toMatchObject({ intersection: { rules: [{ maxNumVersions: 1 }, { maxAge: { seconds: '10' } }] } });
+    const rows = await readRaw({ tableName: T('raw'), rows: { rowKeys: [Buffer.from('k00')] } });
+    expect(rows[0]!.cells.map((c) => c.family)).toEqual(['f']);
+  });
+
+  const setCell = (o: Record<string, unknown> = {}): object => ({
+    setCell: { familyName: 'f', columnQualifier: Buffer.from('q'), timestampMicros: '1000', value: Buffer.from('v'), ...o },
+  });
+  const mutateRow = (o: Record<string, unknown>): Promise<unknown> =>
+    callUnary(raw.data, 'MutateRow', { tableName: T('raw'), rowKey: Buffer.from('r'), mutations: [setCell()], ...o });
+
+  const cases: Array<[string, () => Promise<unknown>, number, string]> = [
+    ['empty row key', () => mutateRow({ rowKey: Buffer.alloc(0) }), 3, 'row_key'],
+    ['row key over 4 KiB', () => mutateRow({ rowKey: Buffer.alloc(4097, 1) }), 3, 'row_key'],
+    ['qualifier over 16 KiB', () => mutateRow({ mutations: [setCell({ columnQualifier: Buffer.alloc(16 * 1024 + 1) })] }), 3, 'mutations[0].set_cell.column_qualifier'],
+    ['bad family name', () => mutateRow({ mutations: [setCell(), setCell({ familyName: 'bad name!' })] }), 3, 'mutations[1].set_cell.family_name'],
+    ['family name over 64 chars', () => mutateRow({ mutations: [setCell({ familyName: 'a'.repeat(65) })] }), 3, 'set_cell.family_name'],
+    ['value over 100 MiB', () => mutateRow({ mutations: [setCell({ value: Buffer.alloc(104_857_601) })] }), 3, 'mutations[0].set_cell.value'],
+    ['timestamp not a multiple of 1000', () => mutateRow({ mutations: [setCell({ timestampMicros: '1500' })] }), 3, 'set_cell.timestamp_micros'],
+    ['negative timestamp', () => mutateRow({ mutations: [setCell({ timestampMicros: '-2000' })] }), 3, 'set_cell.timestamp_micros'],
+    ['timestamp beyond 2^53', () => mutateRow({ mutations: [setCell({ timestampMicros: '9007199254740993000' })] }), 3, 'set_cell.timestamp_micros'],
+    ['inverted time range', () => mutateRow({ mutations: [{ deleteFromColumn: { familyName: 'f', columnQualifier: Buffer.from('q'), timeRange: { startTimestampMicros: '5000', endTimestampMicros: '2000' } } }] }), 3, 'delete_from_column.time_range'],
+    ['no mutations', () => mutateRow({ mutations: [] }), 3, 'mutations'],
+    ['too many mutations', () => mutateRow({ mutations: new Array(100_001).fill({ deleteFromRow: {} }) }), 3, 'mutations'],
+    ['too many mutations in MutateRows', () => callStream(raw.data, 'MutateRows', {
+      tableName: T('raw'),
+      entries: [1, 2].map((i) => ({ rowKey: Buffer.from(`r${i}`), mutations: new Array(50_001).fill({ deleteFromRow: {} }) })),
+    }), 3, 'entries'],
+    ['add_to_cell', () => mutateRow({ mutations: [{ addToCell: { familyName: 'f' } }] }), 12, 'add_to_cell'],
+    ['unknown family', () => mutateRow({ mutations: [setCell({ familyName: 'zz' })] }), 5, 'zz'],
+    ['malformed table name', () => mutateRow({ tableName: 'tables/raw' }), 3, 'table_name'],
+    ['invalid table id in name', () => mutateRow({ tableName: `${INSTANCE}/tables/-x` }), 3, 'table_name'],
+    ['unknown table', () => mutateRow({ tableName: T('nosuch') }), 5, 'nosuch'],
+    ['bad table id', () => callUnary(raw.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: 'bad$id', table: {} }), 3, 'table_id'],
+    ['table id over 50 chars', () => callUnary(raw.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: 'a'.repeat(51), table: {} }), 3, 'table_id'],
+    ['malformed parent', () => callUnary(raw.tableAdmin, 'CreateTable', { parent: 'projects/p', tableId: 'x', table: {} }), 3, 'parent'],
+    ['bad GC rule', () => callUnary(raw.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: 'x', table: { columnFamilies: { f: { gcRule: { maxNumVersions: 0 } } } } }), 3, 'gc_rule.max_num_versions'],
+    ['bad family in CreateTable', () => callUnary(raw.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: 'x', table: { columnFamilies: { 'a b': {} } } }), 3, 'column_families'],
+    ['existing table', () => callUnary(raw.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: 'raw', table: {} }), 6, 'raw'],
+    ['filter over 20 KiB', () => readRaw({ tableName: T('raw'), filter: { valueRegexFilter: Buffer.alloc(21 * 1024, 0x61) } }), 3, 'filter'],
+    ['negative rows_limit', () => readRaw({ tableName: T('raw'), rowsLimit: '-1' }), 3, 'rows_limit'],
+    ['row set key over 4 KiB', () => readRaw({ tableName: T('raw'), rows: { rowKeys: [Buffer.alloc(4097)] } }), 3, 'rows.row_keys[0]'],
+    ['check-and-mutate without mutations', () => callUnary(raw.data, 'CheckAndMutateRow', { tableName: T('raw'), rowKey: Buffer.from('r') }), 3, 'true_mutations'],
+    ['read-modify-write without rules', () => callUnary(raw.data, 'ReadModifyWriteRow', { tableName: T('raw'), rowKey: Buffer.from('r'), rules: [] }), 3, 'rules'],
+    ['drop row range without target', () => callUnary(raw.tableAdmin, 'DropRowRange', { name: T('raw') }), 3, 'row_key_prefix'],
+    ['unsupported update mask', () => callUnary(raw.tableAdmin, 'UpdateTable', { table: { name: T('raw') }, updateMask: { paths: ['change_stream_config'] } }), 12, 'change_stream_config'],
+    ['unimplemented data RPC', () => callStream(raw.data, 'ExecuteQuery', { instanceName: INSTANCE }), 12, 'ExecuteQuery'],
+    ['unimplemented admin RPC', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: 'x' }), 12, 'CreateBackup'],
+    ['unimplemented instance RPC', () => callUnary(raw.instanceAdmin, 'ListInstances', { parent: 'projects/p' }), 12, 'ListInstances'],
+  ];
+
+  for (const [name, call, code, field] of cases) {
+    it(`rejects ${name} with code ${code} naming ${field}`, async () => {
+      const err = await failure(call());
+      expect(err.code).toBe(code);
+      expect(err.details).toContain(field);
+    });
+  }
+
+  it('answers UNIMPLEMENTED on a bidirectional-streaming RPC', async () => {
+    const stream = raw.data.OpenTable!({}) as unknown as NodeJS.EventEmitter & { end(): void };
+    const err = await new Promise<{ code: number; details: string }>((resolve) => {
+      stream.on('error', resolve);
+      stream.on('data', () => undefined);
+    });
+    stream.end();
+    expect(err.code).toBe(12);
+    expect(err.details).toContain('OpenTable');
+  });
+
+  it('reports an invalid MutateRows entry in its own status', async () => {
+    const res = await callStream(raw.data, 'MutateRows', {
+      tableName: T('raw'),
+      entries: [
+        { rowKey: Buffer.from('ok'), mutations: [setCell()] },
+        { rowKey: Buffer.from('bad'), mutations: [setCell({ familyName: 'no good' })] },
+      ],
+    });
+    const entries = res.flatMap((r) => r.entries as Array<{ index: string; status: { code?: number; message?: string } }>);
+    expect(entries.map((e) => [e.index, e.status.code ?? 0])).toEqual([['0', 0], ['1', 3]]);
+    expect(entries[1]!.status.message).toContain('entries[1].mutations[0].set_cell.family_name');
+  });
+
+  it('still answers after all the bad input', async () => {
+    await callUnary(raw.data, 'PingAndWarm', { name: INSTANCE });
+    await callUnary(raw.data, 'MutateRow', { tableName: T('raw'), rowKey: Buffer.from('after'), mutations: [setCell()] });
+    const rows = await readRaw({ tableName: T('raw'), rows: { rowKeys: [Buffer.from('after')] } });
+    expect(rows.length).toBe(1);
+  });
+});
+
+});
+}
