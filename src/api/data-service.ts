@@ -124,6 +124,18 @@ function readStatsResponse(stats: ReadStats, enc: ReadRowsEncoder, startNs: bigi
   });
 }
 
+/** The FeatureFlags a client announces in the `bigtable-features` metadata (base64url protobuf). */
+export function clientFeatures(md: grpc.Metadata): { reverseScans?: boolean } {
+  const v = md.get('bigtable-features')[0];
+  if (v === undefined) return {};
+  try {
+    const bytes = Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'base64url');
+    return messages.FeatureFlags.deserialize(bytes) as { reverseScans?: boolean };
+  } catch {
+    return {};
+  }
+}
+
 export function dataServiceHandlers(backend: DataBackend): grpc.UntypedServiceImplementation {
   const handlers = unimplementedHandlers(dataServiceDefinition, DATA_SERVICE_NAME);
 
@@ -136,6 +148,10 @@ export function dataServiceHandlers(backend: DataBackend): grpc.UntypedServiceIm
     const limit = asSafeInt(req.rowsLimit, 'rows_limit');
     if (limit < 0) throw new InvalidArgumentError(`rows_limit: must not be negative, got ${limit}`);
     const reversed = req.reversed === true;
+    // As Google's service does: reversed reads need the client's reverse_scans feature flag.
+    if (reversed && !clientFeatures(call.metadata).reverseScans) {
+      throw new InvalidArgumentError('reversed: reverse scans need the client to announce reverse_scans in the bigtable-features metadata');
+    }
     const stats: ReadStats | undefined = req.requestStatsView === 'REQUEST_STATS_FULL' ? { rowsSeen: 0, cellsSeen: 0 } : undefined;
     const enc = new ReadRowsEncoder();
     const opts = { reversed, signal, ...(limit > 0 ? { limit } : {}), ...(filter ? { filter } : {}), ...(stats ? { stats } : {}) };

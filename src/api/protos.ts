@@ -29,6 +29,7 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
 
 const FILES = [
   'google/bigtable/v2/bigtable.proto',
+  'google/bigtable/v2/feature_flags.proto',
   'google/bigtable/admin/v2/bigtable_table_admin.proto',
   'google/bigtable/admin/v2/bigtable_instance_admin.proto',
 ];
@@ -75,6 +76,7 @@ export const messages = {
   Table: message('google.bigtable.admin.v2.Table'),
   UpdateTableMetadata: message('google.bigtable.admin.v2.UpdateTableMetadata'),
   Status: message('google.rpc.Status'),
+  FeatureFlags: message('google.bigtable.v2.FeatureFlags'),
 };
 
 /** Type URL prefix of google.protobuf.Any. */

@@ -32,10 +32,10 @@ export function callUnary(client: RawClient, method: string, req: object): Promi
   });
 }
 
-export function callStream(client: RawClient, method: string, req: object): Promise<Record<string, unknown>[]> {
+export function callStream(client: RawClient, method: string, req: object, md?: grpc.Metadata): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
     const out: Record<string, unknown>[] = [];
-    const s = client[method]!(req) as grpc.ClientReadableStream<Record<string, unknown>>;
+    const s = (md ? (client[method] as unknown as (r: object, m: grpc.Metadata) => unknown)(req, md) : client[method]!(req)) as grpc.ClientReadableStream<Record<string, unknown>>;
     s.on('data', (d) => out.push(d));
     s.on('error', reject);
     s.on('end', () => resolve(out));
@@ -50,4 +50,12 @@ export async function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
     return e as grpc.ServiceError;
   }
   throw new Error('expected the call to fail');
+}
+
+/** Metadata announcing the client's support of reverse scans, as Google's service requires for reversed reads. */
+export function reverseScansMetadata(): grpc.Metadata {
+  const md = new grpc.Metadata();
+  // FeatureFlags { reverse_scans: true } = field 1, varint 1.
+  md.set('bigtable-features', Buffer.from([0x08, 0x01]).toString('base64url'));
+  return md;
 }

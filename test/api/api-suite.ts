@@ -9,7 +9,7 @@ import { Bigtable, type Table } from '@google-cloud/bigtable';
 import { messages } from '../../src/api/protos.js';
 import { ChunkMerger, type CellChunkLike } from '../../src/client/chunk-merger.js';
 import type { Row } from '../../src/model/cell.js';
-import { callStream, callUnary, failure, rawClients, type RawClients } from './api-clients.js';
+import { callStream, callUnary, failure, rawClients, reverseScansMetadata, type RawClients } from './api-clients.js';
 
 // The client must never probe the GCE metadata server (no network but loopback here).
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -43,7 +43,7 @@ function ids(rows: Array<{ id: string }>): string[] {
 }
 
 async function readRaw(req: object, reversed = false): Promise<Row[]> {
-  const responses = await callStream(raw.data, 'ReadRows', req);
+  const responses = await callStream(raw.data, 'ReadRows', req, reversed ? reverseScansMetadata() : undefined);
   const m = new ChunkMerger({ reversed });
   const rows: Row[] = [];
   for (const r of responses) {
@@ -250,6 +250,12 @@ describe('raw gRPC', () => {
     const statuses = res.flatMap((r) => r.entries as Array<{ status: { code?: number } }>);
     expect(statuses.length).toBe(20);
     expect(statuses.every((s) => (s.status.code ?? 0) === 0)).toBe(true);
+  });
+
+  it('refuses a reversed read from a client that did not announce reverse_scans', async () => {
+    const err = await failure(callStream(raw.data, 'ReadRows', { tableName: T('raw'), reversed: true }));
+    expect(err.code).toBe(3);
+    expect(err.details).toMatch(/reversed.*bigtable-features/);
   });
 
   it('reads reversed, with a limit, and an empty qualifier', async () => {
