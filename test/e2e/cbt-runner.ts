@@ -13,9 +13,9 @@
  *     ...
  *     <empty line>
  *
- * Families are sorted by name and cells by column with Go's sort.Sort, which is
- * an insertion sort (stable) for rows of fewer than 13 cells: the order of the
- * versions of one column is therefore the server's order.
+ * Families are sorted by name, and each family's cells by column with Go's
+ * sort.Sort, which is an insertion sort (stable) below 13 elements: with fewer
+ * than 13 cells per family, the order of a column's versions is the server's.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
