@@ -1,0 +1,68 @@
+/**
+ * Entry point of the client: connect() opens one gRPC channel to a server
+ * speaking the Cloud Bigtable v2 API (Tabula, the emulator, …) and hands out
+ * the admin interface and per-table handles.
+ *
+ * Endpoint resolution: the `endpoint` argument, else BIGTABLE_EMULATOR_HOST,
+ * else localhost:8086. Project/instance: options, else BIGTABLE_PROJECT /
+ * BIGTABLE_INSTANCE, else 'tabula'/'tabula'. The channel is plaintext unless
+ * `credentials` says otherwise.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { InvalidArgumentError } from '../base/errors.js';
+import { createAdmin, type Admin } from './admin.js';
+import { makeClients, type RpcContext } from './rpc.js';
+import { createTable, type Table } from './table.js';
+
+export interface ConnectOptions {
+  project?: string;
+  instance?: string;
+  /** Channel credentials (default: insecure, as emulators and `tabula serve` expect). */
+  credentials?: grpc.ChannelCredentials;
+  /** Extra grpc-js channel options. */
+  channelOptions?: grpc.ChannelOptions;
+  /** app_profile_id sent with data requests. */
+  appProfileId?: string;
+  /** Deadline of unary calls, ms (default: none). */
+  timeoutMs?: number;
+}
+
+export interface Connection {
+  /** host:port connected to. */
+  readonly endpoint: string;
+  readonly project: string;
+  readonly instance: string;
+  readonly admin: Admin;
+  /** A handle on a table (no call is made until it is used). */
+  table(name: string): Table;
+  /** Closes the channel; in-flight calls fail with CANCELLED. */
+  close(): void;
+}
+
+export const DEFAULT_ENDPOINT = 'localhost:8086';
+
+export function connect(endpoint?: string, options: ConnectOptions = {}): Connection {
+  const target = endpoint ?? process.env.BIGTABLE_EMULATOR_HOST ?? DEFAULT_ENDPOINT;
+  if (target.trim() === '') throw new InvalidArgumentError('endpoint: must be host:port');
+  const project = options.project ?? process.env.BIGTABLE_PROJECT ?? 'tabula';
+  const instance = options.instance ?? process.env.BIGTABLE_INSTANCE ?? 'tabula';
+  const { data, admin } = makeClients(target, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions ?? {});
+  const ctx: RpcContext = {
+    data,
+    admin,
+    instanceName: `projects/${project}/instances/${instance}`,
+    appProfileId: options.appProfileId,
+    timeoutMs: options.timeoutMs,
+  };
+  return {
+    endpoint: target,
+    project,
+    instance,
+    admin: createAdmin(ctx),
+    table: (name) => createTable(ctx, name),
+    close() {
+      admin.close();
+      data.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Tabula's TypeScript client: an HBase-style API over the public Cloud
+ * Bigtable v2 gRPC API. Works against `tabula serve`, Google's emulator and
+ * (with credentials) any Bigtable-compatible endpoint.
+ *
+ *   import { connect, maxVersions, filters } from 'tabula/client';
+ *   const conn = connect('localhost:8086', { project: 'p', instance: 'i' });
+ *   await conn.admin.createTable('users', { families: { cf: maxVersions(1) } });
+ *   const users = conn.table('users');
+ *   await users.put('u1', { cf: { name: 'Ada' } });
+ *   (await users.get('u1'))?.string('cf', 'name');   // 'Ada'
+ *   for await (const row of users.scan({ prefix: 'u' })) console.log(row.keyString);
+ */
+export { connect, DEFAULT_ENDPOINT, type Connection, type ConnectOptions } from './connection.js';
+export type { Admin, CreateTableOptions, DropTarget, FamilyChanges, TableInfo } from './admin.js';
+export { rowFromProto, type ReadModifyWriteRule, type RowKeySample, type Table } from './table.js';
+export type { Scanner, ScanRetryOptions } from './scanner.js';
+export type { ReadOptions, ScanOptions } from './read-options.js';
+export type { CheckAndMutate } from './check-and-mutate.js';
+export type { Batch, BatchResult } from './batch.js';
+export type { BufferedMutator, BufferedMutatorOptions, BufferedMutatorStats } from './buffered-mutator.js';
+export type { BackoffOptions } from './backoff.js';
+export {
+  RowMutations, parseColumn,
+  type CellInput, type CellsInput, type CellsObject, type CellValue, type ColumnSpec, type DeleteOptions, type TimeRange, type Timestamp,
+} from './mutations.js';
+export { Row, type Cell } from './row.js';
+export { filters, escapeRegex, type ByteRange, type RowFilterProto } from './filters.js';
+export {
+  formatGcRule, gcRuleFromProto, gcRuleToProto, intersection, maxAge, maxVersions, never, parseDuration, union, type GcRule,
+} from './gc-rules.js';
+export { counter, decodeCounter, toBytes, utf8, type Bytes } from './bytes-input.js';
+export { MutationsFailedError, RETRYABLE_MUTATION_CODES, isRetryableReadError, type MutationFailure } from './client-errors.js';
+export { ChunkMerger, InvalidChunkError, type CellChunkLike } from './chunk-merger.js';
+export {
+  AlreadyExistsError, Code, FailedPreconditionError, InvalidArgumentError, NotFoundError, TabulaError, UnavailableError, UnimplementedError,
+} from '../base/errors.js';

@@ -1,0 +1,75 @@
+/**
+ * The client's gRPC plumbing: grpc-js clients for the data and table-admin
+ * services built from the official protos (api/protos.ts), promisified unary
+ * calls, collected server streams, and the request metadata Bigtable expects.
+ * Messages are proto-loader plain objects (camelCase, int64 as strings).
+ */
+import * as grpc from '@grpc/grpc-js';
+import { DATA_SERVICE_NAME, serviceClientConstructor, TABLE_ADMIN_SERVICE_NAME } from '../api/protos.js';
+import { fromGrpcError } from './client-errors.js';
+
+export type ProtoObject = Record<string, unknown>;
+type Callback = (err: grpc.ServiceError | null, res: ProtoObject) => void;
+type Method = (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb?: Callback) => unknown;
+export type RawClient = grpc.Client & Record<string, Method>;
+
+/** Everything a Table or Admin needs to make calls. */
+export interface RpcContext {
+  readonly data: RawClient;
+  readonly admin: RawClient;
+  /** `projects/{p}/instances/{i}`. */
+  readonly instanceName: string;
+  readonly appProfileId: string | undefined;
+  /** Per-call deadline for unary calls, ms (undefined = none). */
+  readonly timeoutMs: number | undefined;
+}
+
+export function makeClients(endpoint: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions): { data: RawClient; admin: RawClient } {
+  const opts = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1, ...options };
+  const Data = serviceClientConstructor(DATA_SERVICE_NAME);
+  const Admin = serviceClientConstructor(TABLE_ADMIN_SERVICE_NAME);
+  const data = new Data(endpoint, credentials, opts) as unknown as RawClient;
+  // One channel (one HTTP/2 connection) for both services.
+  const admin = new Admin(endpoint, credentials, { ...opts, channelOverride: data.getChannel() }) as unknown as RawClient;
+  return { data, admin };
+}
+
+/** Metadata with the routing header Google's service expects (`x-goog-request-params`). */
+export function requestMetadata(params: Record<string, string>, extra?: Record<string, string>): grpc.Metadata {
+  const md = new grpc.Metadata();
+  const p = Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  if (p) md.set('x-goog-request-params', p);
+  for (const [k, v] of Object.entries(extra ?? {})) md.set(k, v);
+  return md;
+}
+
+/** `bigtable-features` = base64url(FeatureFlags{reverse_scans: true}), required for reversed ReadRows. */
+export const REVERSE_SCANS_FEATURES = Buffer.from([0x08, 0x01]).toString('base64url');
+
+function callOptions(timeoutMs: number | undefined): grpc.CallOptions {
+  return timeoutMs === undefined ? {} : { deadline: Date.now() + timeoutMs };
+}
+
+/** A unary call; rejects with a TabulaError. */
+export function unary(client: RawClient, method: string, req: object, md: grpc.Metadata, timeoutMs?: number): Promise<ProtoObject> {
+  return new Promise((resolve, reject) => {
+    const fn = client[method];
+    if (fn === undefined) { reject(new Error(`no method ${method}`)); return; }
+    fn.call(client, req, md, callOptions(timeoutMs), (err: grpc.ServiceError | null, res: ProtoObject) => {
+      if (err) reject(fromGrpcError(err)); else resolve(res);
+    });
+  });
+}
+
+/** Opens a server-streaming call (errors surface as grpc-js ServiceErrors on the stream). */
+export function openStream(client: RawClient, method: string, req: object, md: grpc.Metadata, timeoutMs?: number): grpc.ClientReadableStream<ProtoObject> {
+  const fn = client[method]!;
+  return fn.call(client, req, md, callOptions(timeoutMs)) as grpc.ClientReadableStream<ProtoObject>;
+}
+
+/** A server-streaming call collected into an array; rejects with the raw grpc-js error (callers convert). */
+export async function collectStream(client: RawClient, method: string, req: object, md: grpc.Metadata, timeoutMs?: number): Promise<ProtoObject[]> {
+  const out: ProtoObject[] = [];
+  for await (const msg of openStream(client, method, req, md, timeoutMs)) out.push(msg as ProtoObject);
+  return out;
+}
