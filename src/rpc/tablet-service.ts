@@ -63,6 +63,26 @@ export interface TabletControlService {
   dropRange(tabletId: string, range: KeyRange): Promise<void>;
   /** Deletes the tablet's durable state (DeleteTable); the tablet must be closed. */
   destroyTablet(tabletId: string): Promise<void>;
+  /**
+   * First half of a split: picks the split row (`splitRow`, or the middle of
+   * the tablet's data), stops serving the tablet after flushing it, and
+   * writes the children's manifests, which reference the parent's SSTables
+   * with row-range restrictions (no data copied). Resolves the split row, or
+   * undefined (tablet left serving) when it is too small to split.
+   */
+  splitTablet(tabletId: string, splitRow: Buffer | undefined, childIds: [string, string]): Promise<Buffer | undefined>;
+  /** Size and shape of every hosted tablet (split and balance decisions, introspection). */
+  tabletStats(): Promise<TabletStatsEntry[]>;
+  /** Runs a full (major) compaction of a tablet. */
+  compactTablet(tabletId: string): Promise<void>;
+}
+
+export interface TabletStatsEntry {
+  id: string;
+  /** Approximate bytes of data in the tablet's range (SSTables + memtables). */
+  bytes: number;
+  sstables: number;
+  memtableBytes: number;
 }
 
 export interface TabletServerService extends TabletDataService, TabletControlService {
