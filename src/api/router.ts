@@ -6,8 +6,8 @@
  * tablets; MutateRows is split per tablet and the per-entry results put back
  * in request order.
  */
-import { compareBytes } from '../base/bytes.js';
-import { asTabulaError, type TabulaError } from '../base/errors.js';
+import { compareBytes, keySuccessor } from '../base/bytes.js';
+import { Code, StorageError, TabulaError, asTabulaError } from '../base/errors.js';
 import type { Row } from '../model/cell.js';
 import { intersectRange, normalizeRowSet, type KeyRange } from '../model/key-range.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
@@ -29,6 +29,8 @@ export interface RouteEntry {
 export interface RouteSource {
   /** Tablets of a table sorted by start row; NotFoundError for an unknown table. */
   locate(table: string): RouteEntry[] | Promise<RouteEntry[]>;
+  /** Forgets cached routes (after a request hit a tablet that moved). */
+  invalidate?(): void;
 }
 
 export interface ServerDirectory {
@@ -47,8 +49,37 @@ function tabletIndexOf(tablets: RouteEntry[], row: Buffer): number {
   return lo;
 }
 
+/** A tablet that moved, split or is being recovered answers UNAVAILABLE until routing catches up. */
+const RETRY_CODES = new Set<number>([Code.UNAVAILABLE]);
+const RETRY_DEADLINE_MS = 15_000;
+
+function retryable(e: unknown): boolean {
+  return e instanceof TabulaError && RETRY_CODES.has(e.code) && !(e instanceof StorageError);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 export class Router implements DataBackend {
   constructor(private readonly routes: RouteSource, private readonly servers: ServerDirectory) {}
+
+  /**
+   * Runs `op` and retries it with backoff while it fails because the tablet
+   * is in transit (split, move, recovery): each attempt routes afresh.
+   */
+  private async retrying<T>(op: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + RETRY_DEADLINE_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await op();
+      } catch (e) {
+        if (!retryable(e) || Date.now() > deadline) throw e;
+        this.routes.invalidate?.();
+        await sleep(Math.min(200, 2 ** attempt) * (0.5 + Math.random()));
+      }
+    }
+  }
 
   private async tablets(table: TableName): Promise<RouteEntry[]> {
     return this.routes.locate(formatTableName(table));
@@ -60,12 +91,29 @@ export class Router implements DataBackend {
   }
 
   async mutateRow(table: TableName, rm: RowMutation): Promise<void> {
-    const t = await this.tabletFor(table, rm.row);
-    const [err] = await this.servers.server(t.server).mutate(t.id, [rm]);
-    if (err) throw err;
+    return this.retrying(async () => {
+      const t = await this.tabletFor(table, rm.row);
+      const [err] = await this.servers.server(t.server).mutate(t.id, [rm]);
+      if (err) throw err;
+    });
   }
 
+  /** MutateRows: entries that failed because their tablet was in transit are re-routed and retried. */
   async mutateRows(table: TableName, rms: RowMutation[]): Promise<Array<TabulaError | undefined>> {
+    const results = await this.mutateRowsOnce(table, rms);
+    const deadline = Date.now() + RETRY_DEADLINE_MS;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      const again = results.flatMap((r, i) => (r && retryable(r) ? [i] : []));
+      if (!again.length) break;
+      this.routes.invalidate?.();
+      await sleep(Math.min(200, 2 ** attempt) * (0.5 + Math.random()));
+      const retried = await this.mutateRowsOnce(table, again.map((i) => rms[i]!));
+      again.forEach((i, j) => (results[i] = retried[j]));
+    }
+    return results;
+  }
+
+  private async mutateRowsOnce(table: TableName, rms: RowMutation[]): Promise<Array<TabulaError | undefined>> {
     const ts = await this.tablets(table);
     const groups = new Map<number, number[]>();
     rms.forEach((rm, i) => {
@@ -88,49 +136,78 @@ export class Router implements DataBackend {
     return results;
   }
 
+  /**
+   * ReadRows across tablets in key order. The ranges still to read shrink
+   * past every delivered row, so when a tablet moves or splits mid-scan the
+   * read re-routes and resumes after the last row, never repeating one.
+   */
   async *readRows(table: TableName, rowSet: RowSet, opts: ReadRowsOptions): AsyncGenerator<Row> {
-    const ts = await this.tablets(table);
-    const ranges = normalizeRowSet(rowSet);
+    let ranges = normalizeRowSet(rowSet);
     let remaining = opts.limit ?? Infinity;
-    const order = opts.reversed ? [...ts].reverse() : ts;
-    let touched = false;
-    for (const t of order) {
-      const parts: KeyRange[] = [];
-      for (const r of ranges) {
-        const p = intersectRange(r, t.startRow, t.endRow.length ? t.endRow : undefined);
-        if (p) parts.push(p);
-      }
-      // The first tablet is always asked, so a bad filter fails even when no row can match.
-      if (!parts.length && touched) continue;
-      touched = true;
-      const batches = this.servers.server(t.server).readRows(t.id, parts, {
-        reversed: opts.reversed,
-        limit: Number.isFinite(remaining) ? remaining : undefined,
-        filter: opts.filter,
-        signal: opts.signal,
-        stats: opts.stats,
-      });
-      for await (const batch of batches) {
-        for (const row of batch) {
-          yield row;
-          if (--remaining <= 0) return;
+    let first = true;
+    const deadline = () => Date.now() + RETRY_DEADLINE_MS;
+    let giveUp = deadline();
+    for (let attempt = 0; ; attempt++) {
+      const ts = await this.tablets(table);
+      const order = opts.reversed ? [...ts].reverse() : ts;
+      try {
+        for (const t of order) {
+          const hi = t.endRow.length ? t.endRow : undefined;
+          const parts: KeyRange[] = [];
+          for (const r of ranges) {
+            const p = intersectRange(r, t.startRow, hi);
+            if (p) parts.push(p);
+          }
+          // The first tablet is always asked, so a bad filter fails even when no row can match.
+          if (!parts.length && !first) continue;
+          first = false;
+          const batches = this.servers.server(t.server).readRows(t.id, parts, {
+            reversed: opts.reversed,
+            limit: Number.isFinite(remaining) ? remaining : undefined,
+            filter: opts.filter,
+            signal: opts.signal,
+            stats: opts.stats,
+          });
+          for await (const batch of batches) {
+            for (const row of batch) {
+              yield row;
+              if (--remaining <= 0) return;
+              ranges = opts.reversed ? clipBelow(ranges, row.key) : clipAbove(ranges, row.key);
+              giveUp = deadline();
+            }
+            if (opts.signal.aborted) return;
+          }
+          // This tablet is done: nothing of its range is left to read.
+          ranges = opts.reversed ? clipBelow(ranges, t.startRow) : hi ? clipAbove(ranges, hi, true) : [];
         }
-        if (opts.signal.aborted) return;
+        return;
+      } catch (e) {
+        if (!retryable(e) || Date.now() > giveUp || opts.signal.aborted) throw e;
+        this.routes.invalidate?.();
+        await sleep(Math.min(200, 2 ** attempt) * (0.5 + Math.random()));
       }
     }
   }
 
   async checkAndMutateRow(table: TableName, row: Buffer, predicate: RowFilter | undefined, trueMutations: Mutation[], falseMutations: Mutation[]): Promise<boolean> {
-    const t = await this.tabletFor(table, row);
-    return this.servers.server(t.server).checkAndMutate(t.id, row, predicate, trueMutations, falseMutations);
+    return this.retrying(async () => {
+      const t = await this.tabletFor(table, row);
+      return this.servers.server(t.server).checkAndMutate(t.id, row, predicate, trueMutations, falseMutations);
+    });
   }
 
   async readModifyWriteRow(table: TableName, row: Buffer, rules: ReadModifyWriteRule[]): Promise<Row> {
-    const t = await this.tabletFor(table, row);
-    return this.servers.server(t.server).readModifyWrite(t.id, row, rules);
+    return this.retrying(async () => {
+      const t = await this.tabletFor(table, row);
+      return this.servers.server(t.server).readModifyWrite(t.id, row, rules);
+    });
   }
 
   async sampleRowKeys(table: TableName): Promise<Array<{ rowKey: Buffer; offsetBytes: number }>> {
+    return this.retrying(() => this.sampleOnce(table));
+  }
+
+  private async sampleOnce(table: TableName): Promise<Array<{ rowKey: Buffer; offsetBytes: number }>> {
     const ts = await this.tablets(table);
     const out: Array<{ rowKey: Buffer; offsetBytes: number }> = [];
     let base = 0;
@@ -144,4 +221,15 @@ export class Router implements DataBackend {
     out.push({ rowKey: Buffer.alloc(0), offsetBytes: base });
     return out;
   }
+}
+
+/** The parts of `ranges` strictly after `key` (or at/after it with `inclusive`). */
+function clipAbove(ranges: KeyRange[], key: Buffer, inclusive = false): KeyRange[] {
+  const lo = inclusive ? key : Buffer.from(keySuccessor(key));
+  return ranges.flatMap((r) => intersectRange(r, lo, undefined) ?? []);
+}
+
+/** The parts of `ranges` strictly before `key`. */
+function clipBelow(ranges: KeyRange[], key: Buffer): KeyRange[] {
+  return ranges.flatMap((r) => intersectRange(r, Buffer.alloc(0), key) ?? []);
 }

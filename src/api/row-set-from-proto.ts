@@ -35,6 +35,11 @@ export function rowRangeFromProto(p: unknown, field: string): RowRange {
   } else if (r.endKey === 'endKeyClosed' || r.endKeyClosed !== undefined) {
     end = bound(asBytes(r.endKeyClosed, `${field}.end_key_closed`), true, `${field}.end_key_closed`);
   }
+  // Bigtable refuses a range whose start sorts after its end (an equal
+  // start and end with an open side is merely empty, and allowed).
+  if (start !== undefined && end !== undefined && Buffer.compare(start.key, end.key) > 0) {
+    throw new InvalidArgumentError(`${field}: start key sorts after end key`);
+  }
   if (start !== undefined) out.start = start;
   if (end !== undefined) out.end = end;
   return out;

@@ -99,6 +99,122 @@ export class Master implements AdminBackend {
     }));
   }
 
+  // ---- structural changes: split, move, compact ----------------------------------------
+
+  /** Serialises structural changes (split, move, assignment) so they never race on one tablet. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.structural.then(fn);
+    this.structural = p.catch(() => {});
+    return p;
+  }
+  private structural: Promise<unknown> = Promise.resolve();
+
+  private newTabletId(): string {
+    return `tb-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+  }
+
+  /**
+   * Splits a tablet at `splitRow` (or the middle of its data): the owner
+   * flushes and closes it and writes two child manifests pointing at the
+   * parent's SSTables; the catalog then swaps the parent for the children
+   * (new epoch) and the owner opens them. No SSTable is copied. Resolves the
+   * children's ids, or undefined when the tablet was too small to split.
+   */
+  splitTablet(tabletId: string, splitRow?: Buffer): Promise<string[] | undefined> {
+    return this.exclusive(async () => {
+      const t = this.catalog.tablet(tabletId);
+      if (!t) throw new NotFoundError(`tablet ${tabletId} not found`);
+      const server = this.control(t);
+      const ids: [string, string] = [this.newTabletId(), this.newTabletId()];
+      const start = Date.now();
+      let row: Buffer | undefined;
+      try {
+        row = await server.splitTablet(t.id, splitRow, ids);
+      } catch (e) {
+        // The parent may be closed already: serve it again under a new epoch.
+        const again = { ...t, epoch: t.epoch + 1 };
+        await this.catalog.write({ tablets: [again] });
+        await server.openTablet(this.descriptor(again)).catch(() => {});
+        throw e;
+      }
+      if (!row) return undefined;
+      const children: TabletRecord[] = [
+        { id: ids[0], table: t.table, startRow: t.startRow, endRow: row.toString('base64'), server: t.server, epoch: t.epoch + 1 },
+        { id: ids[1], table: t.table, startRow: row.toString('base64'), endRow: t.endRow, server: t.server, epoch: t.epoch + 1 },
+      ];
+      await this.catalog.write({ tablets: children, deleteTablets: [t.id] });
+      await Promise.all(children.map((c) => server.openTablet(this.descriptor(c))));
+      await server.destroyTablet(t.id).catch((e) => log.warn({ tablet: t.id, err: String(e) }, 'removing split parent failed'));
+      this.counters.splits++;
+      log.info({ tablet: t.id, children: ids, ms: Date.now() - start }, 'split');
+      return ids;
+    });
+  }
+
+  /** Splits the tablet of `table` that holds `row` at that row (tabula cluster split). */
+  async splitTableAt(table: string, row: Buffer): Promise<string[] | undefined> {
+    const ts = this.locate(table);
+    let owner = ts[0]!;
+    for (const t of ts) if (compareBytes(t.startRow, row) <= 0) owner = t;
+    if (compareBytes(owner.startRow, row) === 0) return undefined; // already a boundary
+    return this.splitTablet(owner.id, row);
+  }
+
+  /**
+   * Moves a tablet to another server: the source flushes and closes it, the
+   * catalog records the new owner with a new epoch, the target opens the
+   * same manifest. Zero bytes of SSTable data are copied.
+   */
+  moveTablet(tabletId: string, target: string): Promise<void> {
+    return this.exclusive(async () => {
+      const t = this.catalog.tablet(tabletId);
+      if (!t) throw new NotFoundError(`tablet ${tabletId} not found`);
+      const dest = this.servers.get(target);
+      if (!dest) throw new NotFoundError(`tablet server ${target} not found`);
+      if (t.server === target) return;
+      const start = Date.now();
+      if (t.server && this.servers.has(t.server)) await this.control(t).closeTablet(t.id, { flush: true });
+      const moved = { ...t, server: target, epoch: t.epoch + 1 };
+      await this.catalog.write({ tablets: [moved] });
+      await dest.openTablet(this.descriptor(moved));
+      this.counters.moves++;
+      log.info({ tablet: t.id, from: t.server, to: target, ms: Date.now() - start }, 'move');
+    });
+  }
+
+  /** Major-compacts every tablet of a table. */
+  async compactTable(table: string): Promise<void> {
+    for (const t of this.catalog.tabletsOf(table)) await this.control(t).compactTablet(t.id);
+  }
+
+  /**
+   * Splits every tablet whose data passed `splitBytes`, checking every
+   * `intervalMs`. Returns a stop function.
+   */
+  startAutoSplit(opts: { splitBytes: number; intervalMs: number }): () => void {
+    let running = false;
+    const tick = async () => {
+      if (running) return;
+      running = true;
+      try {
+        for (const s of this.servers.values()) {
+          for (const st of await s.tabletStats()) {
+            if (st.bytes > opts.splitBytes && this.catalog.tablet(st.id)) {
+              await this.splitTablet(st.id).catch((e) => log.warn({ tablet: st.id, err: String(e) }, 'auto split failed'));
+            }
+          }
+        }
+      } finally {
+        running = false;
+      }
+    };
+    const timer = setInterval(() => void tick(), opts.intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  readonly counters = { splits: 0, moves: 0, recoveries: 0 };
+
   // ---- table admin ---------------------------------------------------------------------
 
   private record(name: TableName): TableRecord {
@@ -118,7 +234,7 @@ export class Master implements AdminBackend {
     const starts = [Buffer.alloc(0), ...bounds];
     const record: TableRecord = { name: canonical, families: [...families], deletionProtection: false, createdMs: Date.now() };
     const tablets: TabletRecord[] = starts.map((s, i) => ({
-      id: `tb-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`,
+      id: this.newTabletId(),
       table: canonical,
       startRow: s.toString('base64'),
       endRow: (starts[i + 1] ?? Buffer.alloc(0)).toString('base64'),

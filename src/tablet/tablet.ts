@@ -11,7 +11,7 @@
  * writing a new manifest version (fenced by the owner's epoch).
  */
 import type { Clock } from '../base/clock.js';
-import { NotFoundError, UnavailableError } from '../base/errors.js';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../base/errors.js';
 import { logger } from '../base/log.js';
 import { compareBytes } from '../base/bytes.js';
 import type { Storage } from '../storage/storage.js';
@@ -153,6 +153,9 @@ export class Tablet {
   }
 
   get families(): ReadonlyMap<string, GcRule> { return this.cfg.families; }
+
+  /** The owner's manifest meta (table name, range). */
+  get meta(): Record<string, unknown> { return this.cfg.meta ?? {}; }
 
   /** True when `row` belongs to this tablet's range. */
   containsRow(row: Buffer): boolean {
@@ -334,6 +337,69 @@ export class Tablet {
     return { samples, totalBytes };
   }
 
+  /**
+   * Bytes of SSTable data inside this tablet's range (refs restricted to a
+   * range count only their share), plus memtables. Used for split decisions.
+   */
+  approximateBytes(): number {
+    let total = this.stats().memtableBytes;
+    for (const t of this.tables) {
+      const r = t.reader;
+      const lo = t.ref.start ? r.approximateOffsetOf(t.ref.start) : 0;
+      const hi = t.ref.end?.length ? r.approximateOffsetOf(t.ref.end) : r.properties.fileSize;
+      total += Math.max(0, hi - lo);
+    }
+    return total;
+  }
+
+  /**
+   * A row key near the middle of the tablet's data, from its SSTable block
+   * indexes, strictly inside the tablet's range; undefined when the tablet is
+   * too small to split (fewer than two distinct block boundaries).
+   */
+  splitPoint(): Buffer | undefined {
+    const { samples } = this.sampleRowKeys(1 << 30);
+    const inside = samples.filter((s) => !this.cfg.startRow?.length || compareBytes(s.rowKey, this.cfg.startRow) > 0);
+    if (inside.length === 0) return undefined;
+    const total = inside[inside.length - 1]!.offsetBytes;
+    // The first sample at or past half the data; block boundaries are row boundaries of the index.
+    return (inside.find((s) => s.offsetBytes >= total / 2) ?? inside[Math.floor(inside.length / 2)]!).rowKey;
+  }
+
+  /**
+   * Manifests for the two children of a split at `splitRow`: each references
+   * this tablet's SSTables restricted to its half — no data is copied. The
+   * tablet must be closed with flush first (so the WAL holds nothing of it).
+   */
+  async writeSplitManifests(splitRow: Buffer, childIds: [string, string], metaOf: (start: Buffer, end: Buffer) => Record<string, unknown>): Promise<void> {
+    if (!this.closed) throw new UnavailableError(`tablet ${this.id} must be closed (flushed) before it is split`);
+    if (!this.containsRow(splitRow) || (this.cfg.startRow && compareBytes(splitRow, this.cfg.startRow) === 0)) {
+      throw new InvalidArgumentError(`split row must lie strictly inside tablet ${this.id}`);
+    }
+    const mid = rowPrefix(splitRow);
+    const halves: Array<[string, Buffer, Buffer, Uint8Array | undefined, Uint8Array | undefined]> = [
+      [childIds[0], this.cfg.startRow ?? Buffer.alloc(0), splitRow, this.lowerKey, mid],
+      [childIds[1], splitRow, this.cfg.endRow ?? Buffer.alloc(0), mid, this.upperKey],
+    ];
+    for (const [id, start, end, lo, hi] of halves) {
+      const refs: SstableRef[] = [];
+      for (const t of this.tables) {
+        const a = maxBound(t.ref.start, lo);
+        const b = minBound(t.ref.end, hi);
+        const p = t.reader.properties;
+        if (b && compareBytes(p.smallestKey, b) >= 0) continue;
+        if (a && compareBytes(p.largestKey, a) < 0) continue;
+        refs.push({ file: t.ref.file, ...(a ? { start: a } : {}), ...(b ? { end: b } : {}) });
+      }
+      await newManifestStore(this.cfg.storage, `tablets/${id}`).write({
+        epoch: this.cfg.epoch,
+        flushedSeq: this.flushedSeq,
+        sstables: refs,
+        meta: { ...metaOf(start, end), drops: this.drops.toJSON() },
+      });
+    }
+  }
+
   /** The SSTable references of the current version (for splits and introspection). */
   sstableRefs(): SstableRef[] { return this.tables.map((t) => t.ref); }
 
@@ -491,4 +557,16 @@ export class Tablet {
     log.info({ tablet: this.id, inputs: chosen.length, outputs: out.files.length, full: isFull, entriesIn: out.entriesIn, ms: Date.now() - start }, 'compaction');
     return isFull;
   }
+}
+
+function maxBound(a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined {
+  if (!a?.length) return b;
+  if (!b?.length) return a;
+  return compareBytes(a, b) >= 0 ? a : b;
+}
+
+function minBound(a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined {
+  if (!a?.length) return b;
+  if (!b?.length) return a;
+  return compareBytes(a, b) <= 0 ? a : b;
 }

@@ -74,6 +74,29 @@ export class TabletServer implements TabletServerService {
     for (const name of await storage.list(`tablets/${tabletId}/`)) await storage.delete(name);
   }
 
+  async splitTablet(tabletId: string, splitRow: Buffer | undefined, childIds: [string, string]): Promise<Buffer | undefined> {
+    const t = this.tablet(tabletId);
+    const row = splitRow ?? t.splitPoint();
+    if (!row) return undefined;
+    const start = Date.now();
+    await this.host.closeTablet(tabletId, { flush: true });
+    const table = t.meta.table;
+    await t.writeSplitManifests(row, childIds, (s, e) => ({ table, startRow: s.toString('base64'), endRow: e.toString('base64') }));
+    log.info({ tablet: tabletId, children: childIds, ms: Date.now() - start }, 'split tablet');
+    return row;
+  }
+
+  async tabletStats(): Promise<Array<{ id: string; bytes: number; sstables: number; memtableBytes: number }>> {
+    return this.host.hosted().map((t) => {
+      const s = t.stats();
+      return { id: t.id, bytes: t.approximateBytes(), sstables: s.sstables, memtableBytes: s.memtableBytes };
+    });
+  }
+
+  async compactTablet(tabletId: string): Promise<void> {
+    await this.tablet(tabletId).compact({ full: true });
+  }
+
   // ---- data plane ----------------------------------------------------------------------
 
   async mutate(tabletId: string, rms: RowMutation[]): Promise<Array<TabulaError | undefined>> {
