@@ -100,3 +100,16 @@ export class ProcMonitor {
     return { cpuSeconds: this.last.cpuSeconds - this.cpu0, peakRssBytes: this.peakRssBytes, lastRssBytes: this.last.rssBytes };
   }
 }
+
+/** CPU seconds all cores have spent busy (not idle or iowait) since boot, from /proc/stat. */
+export function machineBusySeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return (total - f[3]! - f[4]!) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}

@@ -32,6 +32,12 @@ export interface RunMessage {
   totalOps: number;
   durationMs: number;
   concurrency: number;
+  /**
+   * Length of the contiguous run of inserted key numbers recordCount.. (all
+   * workers' inserts acknowledged before this phase): YCSB's acknowledged
+   * insert counter, so reads never choose a key that is not there yet.
+   */
+  insertedPrefix: number;
 }
 
 export type ParentMessage = InitMessage | LoadMessage | RunMessage | { type: 'exit' };
@@ -61,6 +67,8 @@ export interface WorkerResult {
   /** Rows read by point reads whose cell count was not the full field count. */
   partialRows: number;
   scanRows: number;
+  /** This worker's inserts since it started (its keys are recordCount + workerIndex + k * workerCount, k < inserted). */
+  inserted: number;
 }
 
 export type WorkerMessage = { type: 'ready'; workerIndex: number } | WorkerResult | { type: 'fatal'; message: string };

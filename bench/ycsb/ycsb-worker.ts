@@ -62,6 +62,7 @@ class Phase {
       type: 'result', workerIndex: init!.workerIndex, ops: this.ops, errors: this.errors, firstError: this.firstError,
       elapsedMs: performance.now() - this.t0, cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
       overall: this.overall.toSparse(), perKind, readMisses: this.readMisses, partialRows: this.partialRows, scanRows: this.scanRows,
+      inserted,
     };
   }
 }
@@ -104,8 +105,12 @@ async function run(m: RunMessage): Promise<WorkerResult> {
   const spec: WorkloadSpec = m.spec;
   const { recordCount, workerIndex, workerCount, latestOnly } = init!;
   const chooser = new KeyChooser(recordCount, m.totalOps, spec.insert);
-  // Keys this and the other workers have inserted so far (approximately: assumes they insert at the same pace).
-  chooser.lastKey = recordCount - 1 + inserted * workerCount;
+  // Keys acknowledged by every worker before this phase; during the phase this
+  // worker's own inserts extend it assuming the others keep the same pace
+  // (only scan starts can then land on a key not yet written, which is harmless).
+  const base = recordCount - 1 + m.insertedPrefix;
+  const insertedAtStart = inserted;
+  chooser.lastKey = base;
   const phase = new Phase();
   const deadline = performance.now() + m.durationMs;
   let started = 0;
@@ -140,7 +145,7 @@ async function run(m: RunMessage): Promise<WorkerResult> {
             const keynum = recordCount + workerIndex + inserted * workerCount;
             await client!.mutateRow(wire!.mutateRow(chooser.rowKey(keynum), allFields(), nowMicros()));
             inserted++;
-            chooser.lastKey = Math.max(chooser.lastKey, recordCount - 1 + inserted * workerCount);
+            if (spec.read === 0 && spec.rmw === 0 && spec.update === 0) chooser.lastKey = base + (inserted - insertedAtStart) * workerCount;
             break;
           }
           case 'scan': {

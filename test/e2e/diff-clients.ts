@@ -7,7 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import {
-  DATA_SERVICE_NAME, INSTANCE_ADMIN_SERVICE_NAME, serviceClientConstructor, TABLE_ADMIN_SERVICE_NAME,
+  DATA_SERVICE_NAME, INSTANCE_ADMIN_SERVICE_NAME, messages, serviceClientConstructor, TABLE_ADMIN_SERVICE_NAME,
 } from '../../src/api/protos.js';
 import { ChunkMerger, type CellChunkLike } from '../../src/client/chunk-merger.js';
 import type { Row } from '../../src/model/cell.js';
@@ -27,6 +27,28 @@ export function rawClientsAt(endpoint: string): RawClients {
   const tableAdmin = make(TABLE_ADMIN_SERVICE_NAME);
   const instanceAdmin = make(INSTANCE_ADMIN_SERVICE_NAME);
   return { data, tableAdmin, instanceAdmin, close: () => { data.close(); tableAdmin.close(); instanceAdmin.close(); } };
+}
+
+/**
+ * Call metadata announcing the client's FeatureFlags (as the official clients
+ * do); Tabula, like Google's service, serves reversed reads only to clients
+ * that announce reverse_scans.
+ */
+function featureMetadata(): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set('bigtable-features', messages.FeatureFlags.serialize({ reverseScans: true }).toString('base64url'));
+  return md;
+}
+
+function readRowsStream(client: RawClients['data'], req: object): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => {
+    const out: Record<string, unknown>[] = [];
+    const call = client.ReadRows as unknown as (req: object, md: grpc.Metadata) => grpc.ClientReadableStream<Record<string, unknown>>;
+    const s = call.call(client, req, featureMetadata());
+    s.on('data', (d) => out.push(d));
+    s.on('error', reject);
+    s.on('end', () => resolve(out));
+  });
 }
 
 /** A failed call, reduced to what is compared: the gRPC status code. */
@@ -54,7 +76,13 @@ async function outcome<T>(p: Promise<T>): Promise<Outcome<T>> {
 }
 
 /** Chunk statistics of one ReadRows stream (for divergences about chunking). */
-export interface ReadStats { responses: number; chunks: number; maxChunkValueBytes: number; splitCells: number }
+export interface ReadStats {
+  responses: number;
+  chunks: number;
+  maxChunkValueBytes: number;
+  /** Cells whose value came in more than one chunk (value_size set). */
+  splitCells: number;
+}
 
 export interface ReadResult { rows: Row[]; stats: ReadStats }
 
@@ -79,12 +107,15 @@ function assemble(responses: Record<string, unknown>[], reversed: boolean): Read
   const m = new ChunkMerger({ reversed });
   const rows: Row[] = [];
   const stats: ReadStats = { responses: responses.length, chunks: 0, maxChunkValueBytes: 0, splitCells: 0 };
+  let inSplit = false;
   for (const r of responses) {
     for (const c of (r.chunks ?? []) as CellChunkLike[]) {
       stats.chunks++;
       const n = c.value?.length ?? 0;
       if (n > stats.maxChunkValueBytes) stats.maxChunkValueBytes = n;
-      if ((c.valueSize ?? 0) > 0) stats.splitCells++;
+      const split = (c.valueSize ?? 0) > 0;
+      if (split && !inSplit && c.resetRow !== true) stats.splitCells++;
+      inSplit = split;
       const row = m.push(c);
       if (row) rows.push(row);
     }
@@ -124,7 +155,7 @@ export function makeTarget(name: string, endpoint: string): Target {
       parent: INSTANCE, tableId, table: { columnFamilies: families },
     })),
     deleteTable: (tableId) => outcome(callUnary(tableAdmin, 'DeleteTable', { name: tablePath(tableId) })),
-    readRows: (tableId, req) => outcome(callStream(data, 'ReadRows', { tableName: tablePath(tableId), ...req })
+    readRows: (tableId, req) => outcome(readRowsStream(data, { tableName: tablePath(tableId), ...req })
       .then((res) => assemble(res, (req as { reversed?: boolean }).reversed === true))),
     mutateRows: (tableId, entries) => outcome(callStream(data, 'MutateRows', { tableName: tablePath(tableId), entries })
       .then((res) => {

@@ -6,6 +6,7 @@
  * their creation order. Tabula's own order is checked separately by
  * `canonicalOrderViolation`, so normalizing never hides a Tabula ordering bug.
  */
+import { createHash } from 'node:crypto';
 import type { Cell, Row } from '../../src/model/cell.js';
 import type { Outcome, ReadResult } from './diff-clients.js';
 
@@ -26,12 +27,21 @@ export interface NRow { key: string; cells: NCell[] }
 export interface NormOptions {
   /** Timestamps within [from, to] (server-assigned "now") are replaced by 'now'. */
   nowWindow?: { from: number; to: number };
+  /**
+   * Keep only the newest 'now' cell of each column: two server-time writes
+   * (ReadModifyWriteRow) land in one version or two depending on whether
+   * they fell into the same millisecond.
+   */
+  collapseNow?: boolean;
 }
 
 function normCell(c: Cell, o: NormOptions): NCell {
   const w = o.nowWindow;
   const ts = w !== undefined && c.timestamp >= w.from && c.timestamp <= w.to ? 'now' : c.timestamp;
-  const n: NCell = { f: c.family, q: esc(c.qualifier), ts, v: esc(c.value) };
+  const v = c.value.length > 256
+    ? `<${c.value.length} bytes sha1:${createHash('sha1').update(c.value).digest('hex').slice(0, 12)}>`
+    : esc(c.value);
+  const n: NCell = { f: c.family, q: esc(c.qualifier), ts, v };
   if (c.labels !== undefined && c.labels.length > 0) n.labels = c.labels.join(',');
   return n;
 }
@@ -51,7 +61,13 @@ function cmpCellTotal(a: Cell, b: Cell): number {
 }
 
 export function normRows(rows: Row[], o: NormOptions = {}): NRow[] {
-  return rows.map((r) => ({ key: esc(r.key), cells: [...r.cells].sort(cmpCellTotal).map((c) => normCell(c, o)) }));
+  return rows.map((r) => {
+    let cells = [...r.cells].sort(cmpCellTotal).map((c) => normCell(c, o));
+    if (o.collapseNow === true) {
+      cells = cells.filter((c, i) => !(c.ts === 'now' && i > 0 && cells[i - 1]!.ts === 'now' && cells[i - 1]!.f === c.f && cells[i - 1]!.q === c.q));
+    }
+    return { key: esc(r.key), cells };
+  });
 }
 
 /** A ReadRows outcome reduced to rows or an error code. */
