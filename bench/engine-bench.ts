@@ -2,7 +2,7 @@
  * Engine benchmark: loads the same data into Tabula's engine (one tablet on a
  * local directory, WAL fsync on, flush/compaction in a worker thread) and into
  * LevelDB (classic-level, the engine behind `level`) in one run, and prints
- * both side by side. Usage: npm run bench:engine [-- --cells N]
+ * both side by side. Usage: npm run bench:engine [-- --cells N --repeat R] (median of R alternating runs, default 3)
  *
  * Ends with: bench-engine: batch_write_ratio=X random_read_ratio=X scan_ratio=X durable_writes_per_s=N
  * (ratios are Tabula / LevelDB; the batch and read ratios are the lower of
@@ -20,6 +20,8 @@ import type { RowMutation } from '../src/model/mutation.js';
 
 const args = process.argv.slice(2);
 const CELLS = Number(args[args.indexOf('--cells') + 1] || 0) || 1_000_000;
+// The machine is shared and noisy: both engines run REPEAT times, alternating, and each figure is the median.
+const REPEAT = Number(args[args.indexOf('--repeat') + 1] || 0) || 3;
 const BATCH = 1000;
 const PIPELINE = 4;
 const READS = 100_000;
@@ -144,8 +146,17 @@ async function concurrently<T>(items: T[], n: number, fn: (t: T) => Promise<unkn
 import { mkdirSync } from 'node:fs';
 mkdirSync(base, { recursive: true });
 console.log(`engine bench: ${CELLS} cells, 16-byte keys, 100-byte values, batches of ${BATCH} (${PIPELINE} in flight); ${os.cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
-const ldb = await run(leveldb);
-const tab = await run(tabula);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const runs: { ldb: Record<string, number>[]; tab: Record<string, number>[] } = { ldb: [], tab: [] };
+for (let i = 0; i < REPEAT; i++) {
+  // Alternate the order so neither engine always runs on a warmer (or busier) machine.
+  if (i % 2 === 0) { runs.ldb.push(await run(leveldb)); runs.tab.push(await run(tabula)); }
+  else { runs.tab.push(await run(tabula)); runs.ldb.push(await run(leveldb)); }
+}
+const med = (rs: Record<string, number>[]) => Object.fromEntries(Object.keys(rs[0]!).map((k) => [k, median(rs.map((r) => r[k]!))]));
+const ldb = med(runs.ldb);
+const tab = med(runs.tab);
+console.log(`medians of ${REPEAT} alternating runs per engine`);
 const rows = ['batch_seq', 'batch_random', 'read_cached', 'read_cold', 'scan', 'durable_writes'];
 console.log('metric'.padEnd(16) + 'tabula ops/s'.padStart(16) + 'leveldb ops/s'.padStart(16) + 'ratio'.padStart(8));
 for (const m of rows) console.log(m.padEnd(16) + Math.round(tab[m]!).toLocaleString('en').padStart(16) + Math.round(ldb[m]!).toLocaleString('en').padStart(16) + (tab[m]! / ldb[m]!).toFixed(2).padStart(8));

@@ -40,6 +40,10 @@ const TAG_VALUE = 0x32; // CellChunk.value = 6
 const TAG_VALUE_SIZE = 0x38; // CellChunk.value_size = 7, varint
 const TAG_COMMIT_ROW = 0x48; // CellChunk.commit_row = 9, varint
 
+const EMPTY = Buffer.alloc(0);
+/** First response buffer; below Buffer.poolSize/2 so it comes from Node's shared pool. */
+const INITIAL_BUFFER_BYTES = 2048;
+
 function lenField(n: number): number {
   return 1 + varintLength(n) + n;
 }
@@ -56,7 +60,7 @@ export class ReadRowsEncoder {
   constructor(opts: ReadRowsEncoderOptions = {}) {
     this.target = opts.targetResponseBytes ?? MiB;
     this.maxPiece = opts.maxChunkValueBytes ?? MiB;
-    this.buf = Buffer.allocUnsafe(this.target + 64 * 1024);
+    this.buf = EMPTY;
   }
 
   /** Rows and cells encoded so far (for request stats). */
@@ -125,7 +129,7 @@ export class ReadRowsEncoder {
   flush(): Buffer | undefined {
     if (this.pos === 0) return undefined;
     const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.target + 64 * 1024);
+    this.buf = EMPTY;
     this.pos = 0;
     return out;
   }
@@ -157,7 +161,12 @@ export class ReadRowsEncoder {
       this.buf = Buffer.allocUnsafe(Math.max(this.target + 64 * 1024, total));
       this.pos = 0;
     } else if (this.pos + total > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(this.pos + total);
+      // Grow geometrically from a small first buffer: a point read must not
+      // allocate a 1 MiB response buffer (off-heap allocations drive V8's
+      // external-memory GCs, which dominated the cost of small reads).
+      let cap = Math.max(this.buf.length * 2, INITIAL_BUFFER_BYTES);
+      while (cap < this.pos + total) cap *= 2;
+      const bigger = Buffer.allocUnsafe(Math.min(cap, Math.max(this.target + 64 * 1024, this.pos + total)));
       this.buf.copy(bigger, 0, 0, this.pos);
       this.buf = bigger;
     }

@@ -60,3 +60,10 @@ export function toRowRange(r: KeyRange): RowRange {
   if (r.end !== undefined) out.end = { key: r.end, closed: false };
   return out;
 }
+
+/** The single row key r covers ([k, k+0x00)), or undefined when r is not a point range. */
+export function pointKey(r: KeyRange): Buffer | undefined {
+  const { start, end } = r;
+  if (end === undefined || start.length === 0 || end.length !== start.length + 1 || end[start.length] !== 0) return undefined;
+  return start.equals(end.subarray(0, start.length)) ? start : undefined;
+}

@@ -8,7 +8,7 @@ import { UnavailableError, TabulaError, asTabulaError } from '../base/errors.js'
 import { logger } from '../base/log.js';
 import type { Row } from '../model/cell.js';
 import type { GcRule } from '../model/gc-rule.js';
-import { toRowRange, type KeyRange } from '../model/key-range.js';
+import { pointKey, toRowRange, type KeyRange } from '../model/key-range.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowFilter } from '../model/row-filter.js';
 import type {
@@ -129,6 +129,20 @@ export class TabletServer implements TabletServerService {
     let remaining = opts.limit ?? Infinity;
     const ordered = opts.reversed ? [...ranges].reverse() : ranges;
     for (const range of ordered) {
+      const key = pointKey(range);
+      if (key) {
+        // Point read: bloom filters skip SSTables that cannot hold the row.
+        if (opts.signal?.aborted) return;
+        if (!t.containsRow(key)) continue; // split children share files: never read outside the tablet
+        const row = await t.readRow(key);
+        if (!row) continue;
+        if (opts.stats) { opts.stats.rowsSeen++; opts.stats.cellsSeen += row.cells.length; }
+        const cells = filter.passesAll ? row.cells : filter.apply(row);
+        if (cells.length === 0) continue;
+        yield [cells === row.cells ? row : { key: row.key, cells }];
+        if (--remaining <= 0) return;
+        continue;
+      }
       // Without a filter every non-empty row counts toward the limit, so the tablet can stop early.
       const scan = t.scan(toRowRange(range), { reverse: opts.reversed, limit: filter.passesAll ? remaining : undefined, signal: opts.signal });
       for await (const batch of scan) {
