@@ -476,7 +476,8 @@ export class Tablet {
       const data = f.mem.exportSorted();
       const file = `sst/${newFileId()}.sst`;
       const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10 };
-      const out = await this.cfg.runner.run<OutputFile>('flush', input);
+      // Transfer, not copy: the export is a fresh buffer nothing else holds.
+      const out = await this.cfg.runner.run<OutputFile>('flush', input, [data.buffer as ArrayBuffer]);
       source = { ref: { file: out.file }, reader: await openSstable(this.cfg.storage, out.file, this.cfg.cache) };
     }
     await this.install((tables) => ({ tables: source ? [source, ...tables] : tables, flushedSeq: Math.max(f.maxSeq, this.flushedSeq) }));
