@@ -1,0 +1,287 @@
+/**
+ * The cbt-vocabulary commands: name, usage line, one-line summary and the
+ * implementation over src/client. Arguments are byte strings (one char per
+ * byte, see shell-words.ts) so binary row keys survive; names are decoded as UTF-8.
+ */
+import { readFileSync } from 'node:fs';
+import { filters, never, type Connection, type GcRule, type ScanOptions } from '../client/index.js';
+import { boolOption, intOption, parseOptions } from './cbt-args.js';
+import { formatGcPolicy, formatRow, tabwrite } from './cbt-format.js';
+import { CliError } from './cli-error.js';
+import { csvRows, parseCsv } from './csv-import.js';
+import { parseGcPolicy } from './gc-policy-parse.js';
+import { ProgressBar, type ProgressStream } from './progress-bar.js';
+
+export interface CommandContext {
+  conn: Connection;
+  /** Writes to standard output. */
+  out(s: string): void;
+  /** Writes to standard error (cbt's log lines). */
+  err(s: string): void;
+  /** Where progress bars go (drawn only if it is a TTY). */
+  progress: ProgressStream;
+}
+
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  run(ctx: CommandContext, args: string[]): Promise<void>;
+}
+
+/** The bytes of a byte-string argument. */
+export const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
+/** A name (table, family) from a byte-string argument. */
+export const text = (s: string): string => bytes(s).toString('utf8');
+
+function need(args: string[], n: number, cmd: Command): void {
+  if (args.length < n) throw new CliError(`usage: tabula ${cmd.usage}`);
+}
+
+function noExtra(args: string[], n: number, cmd: Command): void {
+  if (args.length > n) throw new CliError(`${cmd.name}: unexpected argument "${text(args[n]!)}" (usage: tabula ${cmd.usage})`);
+}
+
+function columnsOption(v: string | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').filter((c) => c !== '').map(text);
+}
+
+function readOptions(opts: Map<string, string>, cmdName: string): Pick<ScanOptions, 'columns' | 'versions' | 'filter'> {
+  const out: Pick<ScanOptions, 'columns' | 'versions' | 'filter'> = {};
+  const columns = columnsOption(opts.get('columns'));
+  if (columns) out.columns = columns;
+  const cpc = intOption(opts, 'cells-per-column', cmdName);
+  if (cpc !== undefined) {
+    if (cpc < 1) throw new CliError(`${cmdName}: cells-per-column must be at least 1`);
+    out.versions = cpc;
+  }
+  if (boolOption(opts, 'keys-only', cmdName)) out.filter = filters.stripValue();
+  return out;
+}
+
+const commands: Command[] = [
+  {
+    name: 'count', usage: 'count <table> [prefix=<row-key-prefix>]', summary: 'Count rows in a table',
+    async run(ctx, args) {
+      need(args, 1, this);
+      const { positional, opts } = parseOptions(args, ['prefix'], this.name);
+      noExtra(positional, 1, this);
+      const scan: ScanOptions = { filter: filters.chain(filters.cellsPerRowLimit(1), filters.stripValue()) };
+      if (opts.has('prefix')) scan.prefix = bytes(opts.get('prefix')!);
+      const bar = new ProgressBar(ctx.progress, 'counting rows');
+      let n = 0;
+      for await (const _row of ctx.conn.table(text(positional[0]!)).scan(scan)) { n++; bar.tick(); }
+      bar.finish();
+      ctx.out(`${n}\n`);
+    },
+  },
+  {
+    name: 'createfamily', usage: 'createfamily <table> <family>', summary: 'Create a column family',
+    async run(ctx, args) {
+      need(args, 2, this); noExtra(args, 2, this);
+      await ctx.conn.admin.modifyFamilies(text(args[0]!), { create: { [text(args[1]!)]: never() } });
+    },
+  },
+  {
+    name: 'createtable', usage: 'createtable <table> [families=<family>[:<gcpolicy>],...] [splits=<row-key>,...]', summary: 'Create a table',
+    async run(ctx, args) {
+      need(args, 1, this);
+      const { positional, opts } = parseOptions(args, ['families', 'splits'], this.name);
+      noExtra(positional, 1, this);
+      const families: Record<string, GcRule | undefined> = {};
+      for (const spec of (opts.get('families') ?? '').split(',').filter((s) => s !== '')) {
+        const colon = spec.indexOf(':');
+        const name = text(colon < 0 ? spec : spec.slice(0, colon));
+        if (name === '') throw new CliError(`createtable: empty family name in "${text(spec)}"`);
+        families[name] = colon < 0 ? undefined : parseGcPolicy(spec.slice(colon + 1));
+      }
+      const splits = (opts.get('splits') ?? '').split(',').filter((s) => s !== '').map(bytes);
+      await ctx.conn.admin.createTable(text(positional[0]!), { families, splits });
+    },
+  },
+  {
+    name: 'deleteallrows', usage: 'deleteallrows <table>', summary: 'Delete all rows',
+    async run(ctx, args) {
+      need(args, 1, this); noExtra(args, 1, this);
+      const bar = new ProgressBar(ctx.progress, 'deleting all rows');
+      bar.tick(0);
+      await ctx.conn.admin.dropRowRange(text(args[0]!), { all: true });
+      bar.finish();
+    },
+  },
+  {
+    name: 'deletecolumn', usage: 'deletecolumn <table> <row> <family> <column>', summary: 'Delete all cells in a column',
+    async run(ctx, args) {
+      need(args, 4, this); noExtra(args, 4, this);
+      await ctx.conn.table(text(args[0]!)).delete(bytes(args[1]!), { columns: [{ family: text(args[2]!), qualifier: bytes(args[3]!) }] });
+    },
+  },
+  {
+    name: 'deletefamily', usage: 'deletefamily <table> <family>', summary: 'Delete a column family',
+    async run(ctx, args) {
+      need(args, 2, this); noExtra(args, 2, this);
+      await ctx.conn.admin.modifyFamilies(text(args[0]!), { drop: [text(args[1]!)] });
+    },
+  },
+  {
+    name: 'deleterow', usage: 'deleterow <table> <row>', summary: 'Delete a row',
+    async run(ctx, args) {
+      need(args, 2, this); noExtra(args, 2, this);
+      await ctx.conn.table(text(args[0]!)).delete(bytes(args[1]!));
+    },
+  },
+  {
+    name: 'deletetable', usage: 'deletetable <table>', summary: 'Delete a table',
+    async run(ctx, args) {
+      need(args, 1, this); noExtra(args, 1, this);
+      await ctx.conn.admin.deleteTable(text(args[0]!));
+    },
+  },
+  {
+    name: 'help', usage: 'help [<command>]', summary: 'Print help text',
+    async run(ctx, args) {
+      if (args.length === 0) { ctx.out(helpText()); return; }
+      const c = findCommand(text(args[0]!));
+      if (!c) throw new CliError(`help: unknown command "${text(args[0]!)}" (try "help")`);
+      ctx.out(`tabula ${c.usage}\n\n  ${c.summary}\n`);
+    },
+  },
+  {
+    name: 'import', usage: 'import <table> <input-file> [column-family=<family>] [batch-size=<500>] [timestamp=<now|value-encoded>]', summary: 'Batch write many rows based on the input file',
+    async run(ctx, args) {
+      need(args, 2, this);
+      const { positional, opts } = parseOptions(args, ['column-family', 'batch-size', 'timestamp', 'app-profile', 'workers'], this.name);
+      noExtra(positional, 2, this);
+      const ts = opts.get('timestamp') ?? 'now';
+      if (ts !== 'now' && ts !== 'value-encoded') throw new CliError(`import: bad timestamp "${ts}" (want now or value-encoded)`);
+      const batchSize = intOption(opts, 'batch-size', this.name) ?? 500;
+      if (batchSize < 1) throw new CliError('import: batch-size must be at least 1');
+      const file = text(positional[1]!);
+      let content: string;
+      try { content = readFileSync(file, 'utf8'); } catch (e) { throw new CliError(`import: cannot read ${file}: ${(e as Error).message}`); }
+      const family = opts.get('column-family');
+      const rows = csvRows(parseCsv(content), { family: family === undefined ? undefined : text(family), valueEncodedTimestamps: ts === 'value-encoded' });
+      const table = ctx.conn.table(text(positional[0]!));
+      // Fail before writing anything if a family does not exist (never half-import).
+      const info = await ctx.conn.admin.getTable(text(positional[0]!));
+      for (const r of rows) for (const c of r.cells) {
+        if (!(c.family in info.families)) throw new CliError(`import: column family "${c.family}" does not exist in table ${info.name}`);
+      }
+      const bar = new ProgressBar(ctx.progress, 'importing', rows.length);
+      const now = Date.now() * 1000;
+      for (let i = 0; i < rows.length; i += batchSize) {
+        const batch = table.batch();
+        for (const r of rows.slice(i, i + batchSize)) {
+          batch.put(bytes(r.key), r.cells.map((c) => ({ family: c.family, qualifier: bytes(c.qualifier), value: bytes(c.value), timestamp: c.timestamp ?? now })));
+        }
+        const failed = (await batch.execute()).filter((r) => !r.ok);
+        if (failed.length > 0) throw new CliError(`import: ${failed.length} rows failed (rows before them were written), first: ${failed[0]!.message}`);
+        bar.tick(Math.min(batchSize, rows.length - i));
+      }
+      bar.finish();
+      ctx.err(`Done importing ${rows.length} rows.\n`);
+    },
+  },
+  {
+    name: 'lookup', usage: 'lookup <table> <row> [columns=<family>:<qualifier>,...] [cells-per-column=<n>] [keys-only=<true|false>]', summary: 'Read from a single row',
+    async run(ctx, args) {
+      need(args, 2, this);
+      const { positional, opts } = parseOptions(args, ['columns', 'cells-per-column', 'keys-only', 'app-profile'], this.name);
+      noExtra(positional, 2, this);
+      const key = bytes(positional[1]!);
+      const row = await ctx.conn.table(text(positional[0]!)).get(key, readOptions(opts, this.name));
+      ctx.out(formatRow(row?.key ?? Buffer.alloc(0), row?.cells ?? []));
+    },
+  },
+  {
+    name: 'ls', usage: 'ls [<table>]', summary: 'List tables and column families',
+    async run(ctx, args) {
+      noExtra(args, 1, this);
+      if (args.length === 0) {
+        for (const t of await ctx.conn.admin.listTables()) ctx.out(`${t}\n`);
+        return;
+      }
+      const info = await ctx.conn.admin.getTable(text(args[0]!));
+      const lines = [['Family Name', 'GC Policy', 'Value Type'], ['-----------', '---------', '----------']];
+      for (const f of Object.keys(info.families).sort()) lines.push([f, formatGcPolicy(info.families[f]!), '{}']);
+      ctx.out(tabwrite(lines));
+    },
+  },
+  {
+    name: 'read', usage: 'read <table> [start=<row-key>] [end=<row-key>] [prefix=<row-key-prefix>] [regex=<regex>] [columns=<family>:<qualifier>,...] [count=<n>] [cells-per-column=<n>] [keys-only=<true|false>] [reversed=<true|false>]', summary: 'Read rows',
+    async run(ctx, args) {
+      need(args, 1, this);
+      const { positional, opts } = parseOptions(args, ['start', 'end', 'prefix', 'regex', 'columns', 'count', 'cells-per-column', 'keys-only', 'reversed', 'app-profile'], this.name);
+      noExtra(positional, 1, this);
+      const scan: ScanOptions = readOptions(opts, this.name);
+      if (opts.has('start')) scan.start = bytes(opts.get('start')!);
+      if (opts.has('end')) scan.stop = bytes(opts.get('end')!);
+      if (opts.has('prefix')) scan.prefix = bytes(opts.get('prefix')!);
+      const count = intOption(opts, 'count', this.name);
+      if (count !== undefined && count > 0) scan.limit = count;
+      if (boolOption(opts, 'reversed', this.name)) scan.reversed = true;
+      if (opts.has('regex')) {
+        const re = filters.rowKeyRegex(bytes(opts.get('regex')!));
+        scan.filter = scan.filter ? filters.chain(re, scan.filter) : re;
+      }
+      for await (const row of ctx.conn.table(text(positional[0]!)).scan(scan)) ctx.out(formatRow(row.key, row.cells));
+    },
+  },
+  {
+    name: 'set', usage: 'set <table> <row> <family>:<column>=<val>[@<timestamp>] ...', summary: 'Set value of a cell (write)',
+    async run(ctx, args) {
+      need(args, 3, this);
+      const { positional, opts: _opts } = parseOptions(args, ['app-profile'], this.name);
+      need(positional, 3, this);
+      const cells = positional.slice(2).map((a) => {
+        const eq = a.indexOf('=');
+        const colon = a.indexOf(':');
+        if (eq < 0 || colon < 0 || colon > eq) throw new CliError(`set: bad argument "${text(a)}" (want family:column=value[@timestamp])`);
+        let value = a.slice(eq + 1);
+        let timestamp: number | undefined;
+        const at = value.lastIndexOf('@');
+        if (at >= 0 && /^\d+$/.test(value.slice(at + 1))) { timestamp = Number(value.slice(at + 1)); value = value.slice(0, at); }
+        const family = text(a.slice(0, colon));
+        if (family === '') throw new CliError(`set: empty family in "${text(a)}"`);
+        return { family, qualifier: bytes(a.slice(colon + 1, eq)), value: bytes(value), ...(timestamp === undefined ? {} : { timestamp }) };
+      });
+      await ctx.conn.table(text(positional[0]!)).put(bytes(positional[1]!), cells);
+    },
+  },
+  {
+    name: 'setgcpolicy', usage: 'setgcpolicy <table> <family> ((maxage=<d> | maxversions=<n>) [(and|or) (maxage=<d> | maxversions=<n>),...] | never)', summary: 'Set the garbage-collection policy (age, versions) for a column family',
+    async run(ctx, args) {
+      need(args, 3, this);
+      const words = args.slice(2).filter((w) => w !== 'force');
+      await ctx.conn.admin.modifyFamilies(text(args[0]!), { update: { [text(args[1]!)]: parseGcPolicy(words.join(' ')) } });
+    },
+  },
+];
+
+const SERVER_COMMANDS: [string, string][] = [
+  ['serve', 'Run a single-node Tabula server (Bigtable v2 API)'],
+  ['master', 'Run a cluster master'],
+  ['tablet-server', 'Run a cluster tablet server'],
+  ['cluster', 'Cluster administration (tabula cluster --help)'],
+  ['shell', 'Interactive shell with the commands above'],
+];
+
+export function allCommands(): readonly Command[] {
+  return commands;
+}
+
+export function findCommand(name: string): Command | undefined {
+  return commands.find((c) => c.name === name);
+}
+
+/** The `help` listing, in cbt's two-column style. */
+export function helpText(): string {
+  const line = (name: string, summary: string) => `tabula ${name}${'\t'.repeat(Math.max(1, Math.ceil((24 - 7 - name.length) / 8)))}${summary}\n`;
+  let out = 'Usage: tabula [-project p] [-instance i] <command> ...\n\n';
+  for (const c of commands) out += line(c.name, c.summary);
+  out += '\n';
+  for (const [n, s] of SERVER_COMMANDS) out += line(n, s);
+  out += '\nDefaults for -project and -instance come from ~/.cbtrc (project = …, instance = …); the server from BIGTABLE_EMULATOR_HOST.\n';
+  return out;
+}
