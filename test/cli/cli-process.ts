@@ -1,0 +1,44 @@
+/**
+ * Runs `tabula …` (src/bin/tabula.ts through tsx, as test/support/servers.ts
+ * does) and the real `/usr/bin/cbt` as child processes against one endpoint,
+ * with TZ=UTC, a private HOME and no ~/.cbtrc unless a test gives one.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CBT_BIN } from '../support/servers.js';
+
+export const TABULA_MAIN = fileURLToPath(new URL('../../src/bin/tabula.ts', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+
+const home = mkdtempSync(join(tmpdir(), 'tabula-cli-home-'));
+
+export function cliEnv(endpoint: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: home, TZ: 'UTC', BIGTABLE_EMULATOR_HOST: endpoint, TABULA_CBTRC: join(home, 'no-cbtrc'), ...extra };
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env, cwd: REPO_ROOT, timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function tabula(endpoint: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return run(process.execPath, ['--import', 'tsx', TABULA_MAIN, ...args], cliEnv(endpoint, extraEnv), 60_000);
+}
+
+export function cbt(endpoint: string, args: string[]): Promise<RunResult> {
+  return run(CBT_BIN, args, cliEnv(endpoint), 30_000);
+}
+
+/** Replaces wall-clock timestamps (not the 1970 ones tests set explicitly) by a placeholder. */
+export function withoutTimestamps(s: string): string {
+  return s.replace(/@ (?!1970)\d{4}\/\d\d\/\d\d-\d\d:\d\d:\d\d\.\d{6}/g, '@ <now>');
+}
