@@ -1,30 +1,54 @@
-/** `tabula serve`: the embedded server (master, tablet server and API in one process). */
+/**
+ * `tabula serve`: the embedded server (master, tablet server and API in one
+ * process). Options come from flags, TABULA_* env vars and an optional JSON
+ * config file, validated by one schema (SERVE_OPTIONS); a bad value stops
+ * start-up with one line naming the option.
+ */
 import type { Command } from 'commander';
+import { addOptions, ConfigError, resolveOptions, parsers, type OptionSpec } from '../ops/config-options.js';
+import { opsOptionSpecs, type OpsOptions } from '../ops/ops-options.js';
 import { serve } from './serve.js';
-import { bytes, port } from './option-parsers.js';
+import { bytes, duration, port } from './option-parsers.js';
+
+export const SERVE_OPTIONS: OptionSpec[] = [
+  { flag: '--data <dir>', description: 'data directory', env: 'TABULA_DATA', default: './data', parse: parsers.string },
+  { flag: '--host <host>', description: 'address to listen on', env: 'TABULA_HOST', default: '127.0.0.1', parse: parsers.string },
+  { flag: '--port <port>', description: 'port of the Bigtable API (0 = any free port)', env: 'TABULA_PORT', default: 8086, parse: port },
+  { flag: '--cache <size>', description: 'block cache size', env: 'TABULA_CACHE', default: 256 << 20, defaultText: '256m', parse: bytes },
+  { flag: '--no-wal-sync', description: 'do not fsync the write-ahead log (benchmarks only: acknowledged writes may be lost); config file key walSync: false', parse: parsers.boolean },
+  ...opsOptionSpecs({ bytes, duration }),
+];
+
+type ServeCommandOptions = OpsOptions & { data: string; host: string; port: number; cache: number; walSync: boolean };
 
 export function registerServeCommand(program: Command): void {
-  program.command('serve')
-    .description('run master, tablet server and the Bigtable API in one process')
-    .option('--data <dir>', 'data directory', process.env.TABULA_DATA ?? './data')
-    .option('--host <host>', 'address to listen on', process.env.TABULA_HOST ?? '127.0.0.1')
-    .option('--port <port>', 'port of the Bigtable API (0 = any free port)', port, process.env.TABULA_PORT ? port(process.env.TABULA_PORT) : 8086)
-    .option('--cache <size>', 'block cache size', bytes, 256 << 20)
-    .option('--no-wal-sync', 'do not fsync the write-ahead log (benchmarks only: acknowledged writes may be lost)')
-    .action(async (o: { data: string; host: string; port: number; cache: number; walSync: boolean }) => {
-      const s = await serve({ data: o.data, host: o.host, port: o.port, cacheBytes: o.cache, walSync: o.walSync });
-      process.stdout.write(`tabula listening on ${s.host}:${s.port}, data in ${s.data}\n`);
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        process.stdout.write(`tabula: ${signal}, flushing and shutting down\n`);
-        s.close().then(() => process.exit(0), (e) => {
-          process.stderr.write(`tabula: shutdown failed: ${String(e)}\n`);
-          process.exit(1);
-        });
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
-    });
+  const cmd = program.command('serve').description('run master, tablet server and the Bigtable API in one process');
+  addOptions(cmd, SERVE_OPTIONS);
+  cmd.action(async () => {
+    let s: Awaited<ReturnType<typeof serve>>;
+    try {
+      const o = resolveOptions<ServeCommandOptions>(cmd, SERVE_OPTIONS);
+      s = await serve({
+        data: o.data, host: o.host, port: o.port, cacheBytes: o.cache, walSync: o.walSync, ops: o,
+        onMetricsListening: (p) => process.stdout.write(`tabula metrics on ${o.metricsHost ?? o.host}:${p} (/metrics /healthz /readyz)\n`),
+      });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      process.stderr.write(`tabula serve: ${e.message}\n`);
+      process.exit(2);
+    }
+    process.stdout.write(`tabula listening on ${s.host}:${s.port}, data in ${s.data}\n`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`tabula: ${signal}, draining calls, flushing and shutting down\n`);
+      s.close().then(() => process.exit(0), (e) => {
+        process.stderr.write(`tabula: shutdown failed: ${String(e)}\n`);
+        process.exit(1);
+      });
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
 }

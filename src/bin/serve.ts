@@ -2,6 +2,10 @@
  * Composition root of the embedded server (`tabula serve`): master, one
  * tablet server and the Bigtable API in one process, data in one directory.
  * The parts talk through the same interfaces a cluster uses over the network.
+ *
+ * Start-up order matters for probes: the metrics/health endpoint comes up
+ * first (so /healthz answers and /readyz says "loading" while tablets open),
+ * then storage, tablets and the master, then the API.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,8 +14,13 @@ import { TabletServer } from '../tabletserver/tablet-server.js';
 import { Master } from '../master/master.js';
 import { Router } from '../api/router.js';
 import { startApiServer } from '../api/api-server.js';
+import { MAX_RECEIVE_MESSAGE_BYTES } from '../api/limits.js';
 import { collectUnreferencedFiles } from '../lsm/manifest/file-gc.js';
 import { logger } from '../base/log.js';
+import type { OpsOptions } from '../ops/ops-options.js';
+import { prepareServerOps } from '../ops/server-ops.js';
+import type { Readiness } from '../ops/ops-http-server.js';
+import { watchMaster, watchTabletServer } from '../ops/tabula-metrics.js';
 
 const log = logger('serve');
 
@@ -23,44 +32,96 @@ export interface ServeOptions {
   cacheBytes?: number;
   /** false = do not fsync the WAL (benchmarks only; acknowledged writes may be lost). */
   walSync?: boolean;
+  /** Logging, metrics endpoint, TLS, auth and limits (defaults: as `tabula serve --help` shows). */
+  ops?: Partial<OpsOptions>;
+  /** Called as soon as the metrics endpoint listens (before tablets load). */
+  onMetricsListening?: (port: number) => void;
+  /** Awaited after the metrics endpoint is up and before tablets load (embedding and probe tests). */
+  beforeLoad?: () => Promise<void>;
 }
 
 export interface EmbeddedServer {
   host: string;
   port: number;
+  /** Port of /metrics, /healthz, /readyz; undefined when not enabled. */
+  metricsPort?: number;
   data: string;
   close(): Promise<void>;
 }
 
 export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
+  const started = Date.now();
   const data = resolve(opts.data);
-  mkdirSync(data, { recursive: true });
-  const storage = new LocalStorage(data);
-  const server = await TabletServer.open({
-    storage, serverId: 'embedded', jobs: { localRoot: data }, cacheBytes: opts.cacheBytes, walSync: opts.walSync,
-  });
-  const master = await Master.open({ dir: join(data, 'master'), servers: new Map([[server.serverId, server]]) });
-  const router = new Router(master, { server: () => server });
-  const api = await startApiServer({ host: opts.host, port: opts.port, data: router, admin: master });
-
-  // SSTables no manifest references any more (compacted, dropped tables) are deleted in the background.
-  const gc = setInterval(() => {
-    collectUnreferencedFiles(storage, { sstPrefix: 'sst/', manifestDirsPrefix: 'tablets/', minAgeMs: 10 * 60_000 })
-      .then((gone) => gone.length && log.info({ files: gone.length }, 'deleted unreferenced SSTables'))
-      .catch((e) => log.warn({ err: String(e) }, 'file GC failed'));
-  }, 5 * 60_000);
-  gc.unref();
-
-  let closing: Promise<void> | undefined;
-  return {
-    host: opts.host,
-    port: api.port,
-    data,
-    close: () => (closing ??= (async () => {
-      clearInterval(gc);
-      await api.close();
-      await server.close({ flush: true });
-      await master.close();
-    })()),
+  const o: OpsOptions = {
+    logLevel: (process.env.TABULA_LOG as OpsOptions['logLevel'] | undefined) ?? 'silent',
+    maxMessageSize: MAX_RECEIVE_MESSAGE_BYTES,
+    maxConcurrentStreams: 1000,
+    drainTimeout: 10_000,
+    ...opts.ops,
   };
+  const ops = prepareServerOps(o, opts.host);
+  let state: 'loading' | 'serving' | 'stopping' = 'loading';
+  let server: TabletServer | undefined;
+  let metricsPort: number | undefined;
+  try {
+    metricsPort = await ops.startHttp(async (): Promise<Readiness> => {
+      if (state !== 'serving' || !server) return { ready: false, checks: { tablets: state === 'loading' ? 'loading' : 'shutting down' } };
+      await server.tabletStats(); // the tablet server answers
+      // Embedded: the master lives in this process, reachable while serving.
+      return { ready: true, checks: { tablets: true, master: true } };
+    });
+    if (metricsPort !== undefined) opts.onMetricsListening?.(metricsPort);
+    await opts.beforeLoad?.();
+
+    mkdirSync(data, { recursive: true });
+    const storage = new LocalStorage(data);
+    server = await TabletServer.open({
+      storage, serverId: 'embedded', jobs: { localRoot: data }, cacheBytes: opts.cacheBytes, walSync: opts.walSync,
+    });
+    const ts = server;
+    const master = await Master.open({ dir: join(data, 'master'), servers: new Map([[ts.serverId, ts]]) });
+    watchTabletServer(ops.metrics, ts);
+    watchMaster(ops.metrics, master);
+    const router = new Router(master, { server: () => ts });
+    const api = await startApiServer({
+      host: opts.host, port: opts.port, data: router, admin: master,
+      credentials: ops.credentials, drainMs: o.drainTimeout, ...ops.grpcSettings,
+    });
+    ops.health()?.setServing(true);
+    state = 'serving';
+    const tablets = (await ts.tabletStats()).length;
+    log.info({ port: api.port, metricsPort, tablets, tls: !!o.tlsCert, auth: !!ops.auth, ms: Date.now() - started }, 'open');
+
+    // SSTables no manifest references any more (compacted, dropped tables) are deleted in the background.
+    const gc = setInterval(() => {
+      collectUnreferencedFiles(storage, { sstPrefix: 'sst/', manifestDirsPrefix: 'tablets/', minAgeMs: 10 * 60_000 })
+        .then((gone) => gone.length && log.info({ files: gone.length }, 'deleted unreferenced SSTables'))
+        .catch((e) => log.warn({ err: String(e) }, 'file GC failed'));
+    }, 5 * 60_000);
+    gc.unref();
+
+    let closing: Promise<void> | undefined;
+    return {
+      host: opts.host,
+      port: api.port,
+      metricsPort,
+      data,
+      close: () => (closing ??= (async () => {
+        const t0 = Date.now();
+        state = 'stopping';
+        ops.health()?.setServing(false);
+        clearInterval(gc);
+        await api.close(); // stop accepting, drain running calls (bounded by drainTimeout)
+        const t1 = Date.now();
+        await ts.close({ flush: true }); // flush memtables, close the WAL
+        await master.close();
+        log.info({ drainMs: t1 - t0, flushMs: Date.now() - t1 }, 'shutdown complete');
+        await ops.close();
+      })()),
+    };
+  } catch (e) {
+    await server?.close().catch(() => {});
+    await ops.close();
+    throw e;
+  }
 }

@@ -9,6 +9,7 @@
  * A block larger than the whole capacity is not cached.
  */
 import { InvalidArgumentError } from '../../base/errors.js';
+import { registerBlockCache } from '../../base/metrics-hooks.js';
 
 export interface BlockCacheStats {
   hits: number;
@@ -34,7 +35,9 @@ export function newBlockCache(capacityBytes: number): BlockCache {
   if (!Number.isSafeInteger(capacityBytes) || capacityBytes < 0) {
     throw new InvalidArgumentError(`capacityBytes: must be a non-negative integer, got ${capacityBytes}`);
   }
-  return new LruBlockCache(capacityBytes);
+  const cache = new LruBlockCache(capacityBytes);
+  registerBlockCache(cache); // polled by the metrics system at scrape time
+  return cache;
 }
 
 interface Node {

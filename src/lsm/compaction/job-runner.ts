@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Storage } from '../../storage/storage.js';
+import { metricsHooks } from '../../base/metrics-hooks.js';
 import { CorruptionError, StorageError, TabulaError, type Code } from '../../base/errors.js';
 
 export interface JobContext {
@@ -23,15 +24,41 @@ export interface JobRunner {
   close(): Promise<void>;
 }
 
-export function newInlineRunner(storage: Storage, jobs: JobTable): JobRunner {
+/** Bytes a job wrote: its output's `size`, or the sum over `files[].size` (flush / compact outputs). */
+function outputBytes(out: unknown): number {
+  const o = out as { size?: unknown; files?: Array<{ size?: unknown }> } | undefined;
+  if (typeof o?.size === 'number') return o.size;
+  if (Array.isArray(o?.files)) return o.files.reduce((n, f) => n + (typeof f.size === 'number' ? f.size : 0), 0);
+  return 0;
+}
+
+/** Reports every job's duration, output bytes and outcome to the metrics hooks. */
+function measured(runner: JobRunner): JobRunner {
   return {
+    async run<O>(name: string, input: unknown, transfer?: ArrayBuffer[]): Promise<O> {
+      const started = performance.now();
+      try {
+        const out = await runner.run<O>(name, input, transfer);
+        metricsHooks().lsmJob(name, (performance.now() - started) / 1000, outputBytes(out), true);
+        return out;
+      } catch (e) {
+        metricsHooks().lsmJob(name, (performance.now() - started) / 1000, 0, false);
+        throw e;
+      }
+    },
+    close: () => runner.close(),
+  };
+}
+
+export function newInlineRunner(storage: Storage, jobs: JobTable): JobRunner {
+  return measured({
     async run<O>(name: string, input: unknown): Promise<O> {
       const fn = jobs[name];
       if (!fn) throw new Error(`unknown job ${name}`);
       return (await fn({ storage }, input)) as O;
     },
     async close() {},
-  };
+  });
 }
 
 export interface WorkerRunnerOptions {
@@ -76,7 +103,7 @@ export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
     w.unref();
     workers.push(slot);
   }
-  return {
+  return measured({
     run<O>(name: string, input: unknown, transfer?: ArrayBuffer[]): Promise<O> {
       if (closed) return Promise.reject(new Error('job runner closed'));
       let slot = workers[0]!;
@@ -92,7 +119,7 @@ export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
       closed = true;
       await Promise.all(workers.map((s) => s.w.terminate()));
     },
-  };
+  });
 }
 
 /** Worker side: answers job messages using `jobs` and a storage built from workerData. */

@@ -9,6 +9,7 @@
  */
 import { InvalidArgumentError, StorageError, UnavailableError } from '../../base/errors.js';
 import { logger } from '../../base/log.js';
+import { metricsHooks } from '../../base/metrics-hooks.js';
 import type { LogFile, Storage } from '../../storage/storage.js';
 import { SEGMENT_HEADER_BYTES } from './wal-format.js';
 import { segmentHeader, WalGroupBuffer } from './wal-group-buffer.js';
@@ -182,8 +183,10 @@ class WalImpl implements Wal {
         const tablets = this.pendingTablets;
         this.pendingTablets = new Map();
         this.inflightTablets = tablets;
+        const groupBytes = group.bytes();
+        const started = performance.now();
         try {
-          await this.writeGroup(group.bytes());
+          await this.writeGroup(groupBytes);
         } catch (e) {
           this.fail(e, rejecters);
           group.reset();
@@ -198,6 +201,7 @@ class WalImpl implements Wal {
         this.inflightTablets = undefined;
         this.records += group.records;
         this.lastGroupSize = group.records;
+        metricsHooks().walGroupCommit((performance.now() - started) / 1000, group.records, groupBytes.length, this.sync);
         group.reset();
         for (const r of resolvers) r();
       }
