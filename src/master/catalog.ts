@@ -27,6 +27,8 @@ export interface TabletRecord {
   /** Server currently assigned, if any. */
   server?: string;
   epoch: number;
+  /** WAL directories of dead servers whose records the next owner must replay. */
+  recoverFrom?: string[];
 }
 
 type Put = { type: 'put'; key: string; value: TableRecord | TabletRecord };

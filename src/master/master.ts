@@ -26,6 +26,7 @@ export interface TabletLocation {
   /** Empty = unbounded. */
   endRow: Buffer;
   server: string;
+  epoch: number;
 }
 
 export interface MasterOptions {
@@ -33,6 +34,13 @@ export interface MasterOptions {
   dir: string;
   /** Tablet servers by id (in-process or remote stubs). */
   servers: Map<string, TabletControlService>;
+  /**
+   * true (default, embedded server): assign every tablet again on open.
+   * false (cluster master): keep the catalog's assignment, so servers that
+   * are still running keep serving while the master restarts; the cluster
+   * master (cluster-master.ts) reassigns what nobody claims.
+   */
+  assignOnOpen?: boolean;
 }
 
 export class Master implements AdminBackend {
@@ -41,7 +49,7 @@ export class Master implements AdminBackend {
   /** Opens the catalog and (re)assigns every tablet to a server with a new epoch. */
   static async open(opts: MasterOptions): Promise<Master> {
     const m = new Master(await Catalog.open(opts.dir), opts.servers);
-    await m.assignAll();
+    if (opts.assignOnOpen !== false) await m.assignAll();
     return m;
   }
 
@@ -51,12 +59,14 @@ export class Master implements AdminBackend {
 
   // ---- assignment ----------------------------------------------------------------------
 
-  private pickServer(): string {
-    const counts = new Map<string, number>([...this.servers.keys()].map((s) => [s, 0]));
+  /** The server with the fewest tablets; `extra` counts tablets being placed that the catalog does not hold yet. */
+  private pickServer(extra: Map<string, number> = new Map()): string {
+    const counts = new Map<string, number>([...this.servers.keys()].map((s) => [s, extra.get(s) ?? 0]));
     for (const t of this.catalog.allTablets()) if (t.server && counts.has(t.server)) counts.set(t.server, counts.get(t.server)! + 1);
     let best: string | undefined;
     for (const [s, n] of counts) if (best === undefined || n < counts.get(best)!) best = s;
     if (!best) throw new FailedPreconditionError('no tablet server is available');
+    extra.set(best, (extra.get(best) ?? 0) + 1);
     return best;
   }
 
@@ -85,6 +95,58 @@ export class Master implements AdminBackend {
     log.info({ tablets: updated.length, ms: Date.now() - start }, 'assigned tablets');
   }
 
+  /** Every tablet of the catalog (cluster status, assignment). */
+  tabletRecords(): TabletRecord[] {
+    return this.catalog.allTablets();
+  }
+
+  /**
+   * Assigns a tablet to `server` (or the least loaded one) with a bumped
+   * epoch; the new owner replays the WAL directories in the tablet's
+   * recoverFrom list before serving. On failure the tablet is left
+   * unassigned (recoverFrom kept) for a later attempt.
+   */
+  assignTablet(tabletId: string, server?: string): Promise<void> {
+    return this.exclusive(async () => {
+      const t = this.catalog.tablet(tabletId);
+      if (!t) return; // deleted or split meanwhile
+      const target = server ?? this.pickServer();
+      const assigned: TabletRecord = { ...t, server: target, epoch: t.epoch + 1 };
+      await this.catalog.write({ tablets: [assigned] });
+      const start = Date.now();
+      try {
+        await this.servers.get(target)!.openTablet(this.descriptor(assigned, t.recoverFrom));
+      } catch (e) {
+        const { server: _s, ...rest } = assigned;
+        await this.catalog.write({ tablets: [rest] });
+        throw e;
+      }
+      if (t.recoverFrom?.length) {
+        const { recoverFrom: _r, ...done } = assigned;
+        await this.catalog.write({ tablets: [done] });
+        this.counters.recoveries++;
+      }
+      log.info({ tablet: t.id, server: target, epoch: assigned.epoch, recoverFrom: t.recoverFrom, ms: Date.now() - start }, 'assign');
+    });
+  }
+
+  /**
+   * A server lost its lease: its tablets become unassigned and remember its
+   * WAL directory, whose records for them the next owner replays.
+   */
+  serverLost(serverId: string): Promise<string[]> {
+    return this.exclusive(async () => {
+      const lost = this.catalog.allTablets().filter((t) => t.server === serverId);
+      const dir = `wal/${serverId}`;
+      const updated = lost.map(({ server: _s, ...t }): TabletRecord => ({
+        ...t, recoverFrom: [...(t.recoverFrom ?? []).filter((d) => d !== dir), dir],
+      }));
+      if (updated.length) await this.catalog.write({ tablets: updated });
+      log.warn({ server: serverId, tablets: updated.length }, 'server lost');
+      return updated.map((t) => t.id);
+    });
+  }
+
   private control(t: TabletRecord): TabletControlService {
     const s = t.server && this.servers.get(t.server);
     if (!s) throw new FailedPreconditionError(`tablet ${t.id} is not assigned`);
@@ -95,7 +157,7 @@ export class Master implements AdminBackend {
   locate(table: string): TabletLocation[] {
     if (!this.catalog.table(table)) throw new NotFoundError(`table "${table}" not found`);
     return this.catalog.tabletsOf(table).map((t) => ({
-      id: t.id, startRow: Buffer.from(t.startRow, 'base64'), endRow: Buffer.from(t.endRow, 'base64'), server: t.server ?? '',
+      id: t.id, startRow: Buffer.from(t.startRow, 'base64'), endRow: Buffer.from(t.endRow, 'base64'), server: t.server ?? '', epoch: t.epoch,
     }));
   }
 
@@ -176,7 +238,11 @@ export class Master implements AdminBackend {
       if (t.server && this.servers.has(t.server)) await this.control(t).closeTablet(t.id, { flush: true });
       const moved = { ...t, server: target, epoch: t.epoch + 1 };
       await this.catalog.write({ tablets: [moved] });
-      await dest.openTablet(this.descriptor(moved));
+      await dest.openTablet(this.descriptor(moved, t.recoverFrom));
+      if (t.recoverFrom) {
+        const { recoverFrom: _r, ...done } = moved;
+        await this.catalog.write({ tablets: [done] });
+      }
       this.counters.moves++;
       log.info({ tablet: t.id, from: t.server, to: target, ms: Date.now() - start }, 'move');
     });
@@ -233,12 +299,13 @@ export class Master implements AdminBackend {
     const bounds = [...splits].sort(compareBytes).filter((s, i, a) => s.length > 0 && (i === 0 || compareBytes(a[i - 1]!, s) !== 0));
     const starts = [Buffer.alloc(0), ...bounds];
     const record: TableRecord = { name: canonical, families: [...families], deletionProtection: false, createdMs: Date.now() };
+    const placed = new Map<string, number>();
     const tablets: TabletRecord[] = starts.map((s, i) => ({
       id: this.newTabletId(),
       table: canonical,
       startRow: s.toString('base64'),
       endRow: (starts[i + 1] ?? Buffer.alloc(0)).toString('base64'),
-      server: this.pickServer(),
+      server: this.pickServer(placed),
       epoch: 1,
     }));
     await this.catalog.write({ tables: [record], tablets });

@@ -156,6 +156,8 @@ export class Tablet {
 
   /** The owner's manifest meta (table name, range). */
   get meta(): Record<string, unknown> { return this.cfg.meta ?? {}; }
+  /** The epoch this tablet was opened (and writes manifests) with. */
+  get epoch(): number { return this.cfg.epoch; }
 
   /** True when `row` belongs to this tablet's range. */
   containsRow(row: Buffer): boolean {

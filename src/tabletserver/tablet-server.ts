@@ -24,11 +24,24 @@ const log = logger('tablet-server');
 export class TabletServer implements TabletServerService {
   private constructor(readonly serverId: string, readonly host: TabletHost) {}
 
+  /**
+   * Throws (UNAVAILABLE) while this server may not serve: in a cluster, while
+   * it holds no valid lease (cluster-member.ts). Checked before every data
+   * call and again before a write is acknowledged, so a server paused past
+   * its lease never acknowledges a write the tablet's new owner cannot see.
+   */
+  private gate: () => void = () => {};
+
+  setGate(gate: () => void): void {
+    this.gate = gate;
+  }
+
   static async open(opts: TabletHostOptions): Promise<TabletServer> {
     return new TabletServer(opts.serverId, await TabletHost.open(opts));
   }
 
   private tablet(id: string): Tablet {
+    this.gate();
     try {
       return this.host.tablet(id);
     } catch {
@@ -40,7 +53,9 @@ export class TabletServer implements TabletServerService {
 
   async openTablet(desc: TabletDescriptor): Promise<void> {
     const start = Date.now();
-    await this.host.openTablet({
+    // Still open under an older epoch (this server lost its lease and the tablet came back): start over.
+    if (this.host.hosted().some((t) => t.id === desc.id && t.epoch < desc.epoch)) await this.host.closeTablet(desc.id, { flush: false });
+    const t = await this.host.openTablet({
       id: desc.id,
       epoch: desc.epoch,
       families: new Map(desc.families),
@@ -48,6 +63,8 @@ export class TabletServer implements TabletServerService {
       endRow: desc.endRow,
       meta: { table: desc.table, startRow: desc.startRow.toString('base64'), endRow: desc.endRow.toString('base64') },
     }, desc.recoverFrom ?? []);
+    // Recovered records live only in a dead server's WAL: make them durable here before serving.
+    if (desc.recoverFrom?.length) await t.flush();
     log.info({ tablet: desc.id, table: desc.table, epoch: desc.epoch, ms: Date.now() - start }, 'open tablet');
   }
 
@@ -115,6 +132,7 @@ export class TabletServer implements TabletServerService {
     if (valid.length) {
       try {
         await t.mutate(valid);
+        this.gate();
       } catch (e) {
         const err = asTabulaError(e);
         rms.forEach((_, i) => { if (!results[i]) results[i] = err; });
@@ -162,11 +180,15 @@ export class TabletServer implements TabletServerService {
   }
 
   async checkAndMutate(tabletId: string, row: Buffer, predicate: RowFilter | undefined, trueMutations: Mutation[], falseMutations: Mutation[]): Promise<boolean> {
-    return checkAndMutate(this.tablet(tabletId), row, predicate, trueMutations, falseMutations);
+    const r = await checkAndMutate(this.tablet(tabletId), row, predicate, trueMutations, falseMutations);
+    this.gate();
+    return r;
   }
 
   async readModifyWrite(tabletId: string, row: Buffer, rules: ReadModifyWriteRule[]): Promise<Row> {
-    return readModifyWrite(this.tablet(tabletId), row, rules, () => this.host.clock.nowMicros());
+    const r = await readModifyWrite(this.tablet(tabletId), row, rules, () => this.host.clock.nowMicros());
+    this.gate();
+    return r;
   }
 
   async sampleRowKeys(tabletId: string): Promise<{ samples: Array<{ rowKey: Buffer; offsetBytes: number }>; totalBytes: number }> {
