@@ -1,0 +1,37 @@
+/** Helpers for the operations tests: scrape /metrics and pick samples out of the text format. */
+
+export async function scrape(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
+/** Sum of every sample of `name` whose labels include all of `labels`. */
+/** `missing` is returned when no such sample exists yet (labelled series appear on first use); without it that throws. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}, missing?: number): number {
+  let sum = 0;
+  let found = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) {
+      sum += Number(m[4]);
+      found = true;
+    }
+  }
+  if (!found && missing !== undefined) return missing;
+  if (!found) throw new Error(`no sample ${name}${JSON.stringify(labels)} in /metrics`);
+  return sum;
+}
+
+/** Polls `check` every 100 ms until it returns true, at most `ms` milliseconds. */
+export async function eventually(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (let i = 0; Date.now() < deadline && i < 10_000; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}
