@@ -38,16 +38,17 @@ export function parseGlobalFlags(argv: string[]): ParsedInvocation {
 
 /**
  * Splits `key=value` options (keys from `allowed`) from positional arguments.
- * cbt treats every `known-key=…` word as an option wherever it appears.
+ * cbt treats every `known-key=…` word as an option wherever it appears; other
+ * `word=…` arguments are an error unless `unknownIsPositional` (set's cells).
  */
-export function parseOptions(args: string[], allowed: readonly string[], command: string): { positional: string[]; opts: Map<string, string> } {
+export function parseOptions(args: string[], allowed: readonly string[], command: string, unknownIsPositional = false): { positional: string[]; opts: Map<string, string> } {
   const positional: string[] = [];
   const opts = new Map<string, string>();
   for (const a of args) {
     const eq = a.indexOf('=');
     const key = eq > 0 ? a.slice(0, eq) : '';
     if (key !== '' && allowed.includes(key)) opts.set(key, a.slice(eq + 1));
-    else if (key !== '' && /^[a-z][a-z-]*$/.test(key) && !a.includes(':')) throw new CliError(`${command}: unknown option "${key}" (known: ${allowed.join(', ') || 'none'})`);
+    else if (!unknownIsPositional && key !== '' && /^[a-z][a-z-]*$/.test(key) && !a.includes(':')) throw new CliError(`${command}: unknown option "${key}" (known: ${allowed.join(', ') || 'none'})`);
     else positional.push(a);
   }
   return { positional, opts };

@@ -232,7 +232,7 @@ const commands: Command[] = [
     name: 'set', usage: 'set <table> <row> <family>:<column>=<val>[@<timestamp>] ...', summary: 'Set value of a cell (write)',
     async run(ctx, args) {
       need(args, 3, this);
-      const { positional, opts: _opts } = parseOptions(args, ['app-profile'], this.name);
+      const { positional, opts: _opts } = parseOptions(args, ['app-profile'], this.name, true);
       need(positional, 3, this);
       const cells = positional.slice(2).map((a) => {
         const eq = a.indexOf('=');
