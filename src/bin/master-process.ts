@@ -26,6 +26,8 @@ export interface MasterProcessOptions {
   tickMs: number;
   /** Split tablets larger than this (bytes); 0 = never. */
   splitBytes: number;
+  /** How often the balancer runs (ms); 0 = only on request (tabula cluster balance). */
+  balanceMs: number;
 }
 
 export interface RunningMaster {
@@ -50,15 +52,18 @@ export async function startMasterProcess(opts: MasterProcessOptions): Promise<Ru
   const pool = new ServerPool({ remote: { deadlineMs: DATA_DEADLINE_MS } });
   const router = new Router(new RouteCache(cluster), pool);
   const server = createApiGrpcServer(router, master);
-  serveMaster(server, cluster);
+  serveMaster(server, cluster, cluster);
   const port = await bindInternalServer(server, opts.host, opts.port);
   const stopTicks = cluster.start(opts.tickMs);
+  const balancer = opts.balanceMs > 0 ? setInterval(() => void cluster.balance().catch(() => {}), opts.balanceMs) : undefined;
+  balancer?.unref();
   const stopSplits = opts.splitBytes > 0 ? master.startAutoSplit({ splitBytes: opts.splitBytes, intervalMs: Math.max(opts.tickMs, 1000) }) : () => {};
   return {
     port, cluster,
     close: async () => {
       stopTicks();
       stopSplits();
+      clearInterval(balancer);
       await shutdownInternalServer(server);
       pool.close();
       cluster.close();

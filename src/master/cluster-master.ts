@@ -10,13 +10,14 @@
  * period (restartGraceMs) to re-register and keep its tablets, so running servers are not
  * disturbed.
  */
-import { InvalidArgumentError } from '../base/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../base/errors.js';
 import { logger } from '../base/log.js';
 import type {
-  ClusterStatus, HeartbeatReply, MasterService, ServerStatus, TabletLocation, TabletStatus,
+  ClusterControlService, ClusterStatus, HeartbeatReply, MasterService, ServerStatus, TabletLocation, TabletStatus,
 } from '../rpc/master-service.js';
 import type { TabletControlService, TabletStatsEntry } from '../rpc/tablet-service.js';
 import type { Master } from './master.js';
+import { planBalance } from './balance-plan.js';
 
 const log = logger('assign');
 
@@ -42,7 +43,7 @@ interface Lease {
   client?: { close?(): void };
 }
 
-export class ClusterMaster implements MasterService {
+export class ClusterMaster implements MasterService, ClusterControlService {
   private readonly leases = new Map<string, Lease>();
   private readonly now: () => number;
   private ticking?: Promise<void>;
@@ -144,6 +145,46 @@ export class ClusterMaster implements MasterService {
     if (!open.length || !this.opts.servers.size) return;
     await Promise.all(open.map((t) => this.opts.master.assignTablet(t.id)
       .catch((e) => log.warn({ tablet: t.id, err: String(e) }, 'assignment failed; retrying on the next tick'))));
+  }
+
+  // ---- operator commands -----------------------------------------------------------------
+
+  async moveTablet(tabletId: string, serverId: string): Promise<void> {
+    if (!tabletId) throw new InvalidArgumentError('tablet_id: required');
+    if (!this.live(serverId)) throw new NotFoundError(`server_id: no live tablet server "${serverId}"`);
+    await this.opts.master.moveTablet(tabletId, serverId);
+  }
+
+  async splitTable(table: string, rowKey: Buffer): Promise<string[]> {
+    if (!rowKey.length) throw new InvalidArgumentError('row_key: required');
+    return (await this.opts.master.splitTableAt(table, rowKey)) ?? [];
+  }
+
+  async compactTable(table: string): Promise<void> {
+    this.opts.master.locate(table); // NotFoundError for an unknown table
+    await this.opts.master.compactTable(table);
+  }
+
+  /**
+   * One balancing round (balance-plan.ts decides, by tablet count and then
+   * bytes); moves are pointer changes. Resolves the number of tablets moved.
+   */
+  async balance(): Promise<number> {
+    const live = [...this.leases.keys()].filter((id) => this.live(id) && this.opts.servers.has(id));
+    const bytes = new Map<string, number>();
+    for (const l of this.leases.values()) for (const s of l.stats) bytes.set(s.id, s.bytes);
+    const moves = planBalance(live, this.opts.master.tabletRecords().map((t) => ({ id: t.id, server: t.server ?? '', bytes: bytes.get(t.id) ?? 0 })));
+    let done = 0;
+    for (const m of moves) {
+      try {
+        await this.opts.master.moveTablet(m.tablet, m.to);
+        done++;
+      } catch (e) {
+        log.warn({ tablet: m.tablet, to: m.to, err: String(e) }, 'balancing move failed');
+      }
+    }
+    if (done) log.info({ moves: done }, 'balanced');
+    return done;
   }
 
   /** Ticks every `intervalMs` until the returned function is called. */

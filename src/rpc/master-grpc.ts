@@ -7,13 +7,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { callUnary, unaryHandler, type CallDefaults } from './grpc-call.js';
 import { INTERNAL_CHANNEL_OPTIONS, masterServiceDefinition } from './internal-protos.js';
+import { UnimplementedError } from '../base/errors.js';
 import type {
-  ClusterStatus, HeartbeatReply, MasterService, ServerStatus, TabletLocation, TabletStatus,
+  ClusterControlService, ClusterStatus, HeartbeatReply, MasterService, ServerStatus, TabletLocation, TabletStatus,
 } from './master-service.js';
 import { num, tabletStatsFromMessage, tabletStatsToMessage, type Long, type TabletStatsMessage } from './model-messages.js';
 import type { TabletStatsEntry } from './tablet-service.js';
 
-export type { ClusterStatus, HeartbeatReply, MasterService, ServerStatus, TabletLocation, TabletStatus } from './master-service.js';
+export type { ClusterControlService, ClusterStatus, HeartbeatReply, MasterService, ServerStatus, TabletLocation, TabletStatus } from './master-service.js';
 
 // ---- message shapes (proto-loader objects) ---------------------------------------------
 
@@ -67,14 +68,32 @@ function clusterFromMessage(m: ClusterStatusMessage): ClusterStatus {
   };
 }
 
-/** Registers the Master service for `impl` (create the server with createInternalServer). */
-export function serveMaster(server: grpc.Server, impl: MasterService): void {
+/**
+ * Registers the Master service for `impl` (create the server with
+ * createInternalServer); without `control` the operator commands answer
+ * UNIMPLEMENTED.
+ */
+export function serveMaster(server: grpc.Server, impl: MasterService, control?: ClusterControlService): void {
+  const ctl = (): ClusterControlService => {
+    if (!control) throw new UnimplementedError('this master does not accept operator commands');
+    return control;
+  };
   server.addService(masterServiceDefinition, {
     RegisterServer: unaryHandler(async (req: RegisterRequest) => impl.registerServer(req.serverId ?? '', req.address ?? '')),
     Heartbeat: unaryHandler(async (req: HeartbeatRequest): Promise<HeartbeatResponse> =>
       impl.heartbeat(req.serverId ?? '', (req.tablets ?? []).map(tabletStatsFromMessage))),
     LocateTable: unaryHandler(async (req: { table?: string }) => ({ tablets: (await impl.locateTable(req.table ?? '')).map(locationToMessage) })),
     ClusterStatus: unaryHandler(async () => clusterToMessage(await impl.clusterStatus())),
+    MoveTablet: unaryHandler(async (req: { tabletId?: string; serverId?: string }) => {
+      await ctl().moveTablet(req.tabletId ?? '', req.serverId ?? '');
+      return {};
+    }),
+    SplitTable: unaryHandler(async (req: { table?: string; rowKey?: Buffer }) => ({ children: await ctl().splitTable(req.table ?? '', req.rowKey ?? EMPTY) })),
+    CompactTable: unaryHandler(async (req: { table?: string }) => {
+      await ctl().compactTable(req.table ?? '');
+      return {};
+    }),
+    Balance: unaryHandler(async () => ({ moves: await ctl().balance() })),
   });
 }
 
@@ -86,7 +105,7 @@ export interface RemoteMasterOptions extends CallDefaults {
 type Method = keyof typeof masterServiceDefinition & string;
 
 /** Client stub of the Master service at `address` (host:port). */
-export class RemoteMaster implements MasterService {
+export class RemoteMaster implements MasterService, ClusterControlService {
   private readonly client: grpc.Client;
 
   constructor(readonly address: string, private readonly opts: RemoteMasterOptions = {}) {
@@ -120,5 +139,21 @@ export class RemoteMaster implements MasterService {
 
   async clusterStatus(): Promise<ClusterStatus> {
     return clusterFromMessage(await this.call<Record<string, never>, ClusterStatusMessage>('ClusterStatus', {}));
+  }
+
+  async moveTablet(tabletId: string, serverId: string): Promise<void> {
+    await this.call('MoveTablet', { tabletId, serverId });
+  }
+
+  async splitTable(table: string, rowKey: Buffer): Promise<string[]> {
+    return (await this.call<{ table: string; rowKey: Buffer }, { children?: string[] }>('SplitTable', { table, rowKey })).children ?? [];
+  }
+
+  async compactTable(table: string): Promise<void> {
+    await this.call('CompactTable', { table });
+  }
+
+  async balance(): Promise<number> {
+    return num((await this.call<Record<string, never>, { moves?: Long }>('Balance', {})).moves);
   }
 }

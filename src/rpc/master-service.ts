@@ -76,3 +76,15 @@ export interface MasterService {
   locateTable(table: string): Promise<TabletLocation[]>;
   clusterStatus(): Promise<ClusterStatus>;
 }
+
+/** Operator commands of the master (tabula cluster move|split|compact|balance). */
+export interface ClusterControlService {
+  /** Moves a tablet to a live server (by id); a pointer change, no SSTable data is copied. */
+  moveTablet(tabletId: string, serverId: string): Promise<void>;
+  /** Splits the tablet of `table` holding `rowKey` at that row; resolves the children ([] = already a boundary). */
+  splitTable(table: string, rowKey: Buffer): Promise<string[]>;
+  /** Major-compacts every tablet of the table. */
+  compactTable(table: string): Promise<void>;
+  /** One balancing round; resolves the number of tablets moved. */
+  balance(): Promise<number>;
+}

@@ -5,7 +5,7 @@
  * killed by stopAll().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,8 @@ export interface ClusterOptions {
   leaseMs?: number;
   heartbeatMs?: number;
   tickMs?: number;
+  /** Balancer interval; default 0 (off) so tests decide when tablets move. */
+  balanceMs?: number;
 }
 
 export class ProcessCluster {
@@ -81,6 +83,7 @@ export class ProcessCluster {
     const { child, m, out } = await startChild([
       'master', '--data', this.dataDir, '--host', '127.0.0.1', '--port', String(this.masterPort),
       '--lease-ms', String(this.opts.leaseMs ?? 1500), '--tick-ms', String(this.opts.tickMs ?? 200), '--split-size', '0',
+      '--balance-ms', String(this.opts.balanceMs ?? 0),
     ], /tabula master listening on ([\d.]+):(\d+)/);
     this.masterPort = Number(m[2]);
     this.master = wrap(child, `${m[1]}:${m[2]}`, 'master', out);
@@ -103,7 +106,24 @@ export class ProcessCluster {
       if (p.process.signalCode === 'SIGSTOP' || p.process.exitCode === null) p.process.kill('SIGCONT');
       return p.kill();
     }));
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/** Runs `tabula ARGS` to completion (bounded by 60 s); resolves exit code and output. */
+export function runTabula(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', TABULA_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** Polls `cond` every 100 ms until it holds or `timeoutMs` passes (then throws with `what`). */
