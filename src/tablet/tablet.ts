@@ -474,19 +474,21 @@ export class Tablet {
     const f = this.frozen[0]!;
     const start = Date.now();
     let source: TableSource | undefined;
+    let bytesOut = 0;
     if (f.mem.count > 0) {
       const data = f.mem.exportSorted();
       const file = `sst/${newFileId()}.sst`;
       const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10 };
       // Transfer, not copy: the export is a fresh buffer nothing else holds.
       const out = await this.cfg.runner.run<OutputFile>('flush', input, [data.buffer as ArrayBuffer]);
+      bytesOut = out.size;
       source = { ref: { file: out.file }, reader: await openSstable(this.cfg.storage, out.file, this.cfg.cache) };
     }
     await this.install((tables) => ({ tables: source ? [source, ...tables] : tables, flushedSeq: Math.max(f.maxSeq, this.flushedSeq) }));
     this.frozen.shift();
     this.counters.flushes++;
     await this.cfg.wal.markFlushed(this.id, this.flushedSeq);
-    log.info({ tablet: this.id, entries: f.mem.count, ms: Date.now() - start }, 'flush');
+    log.info({ tablet: this.id, entries: f.mem.count, bytesOut, ms: Date.now() - start }, 'flush');
   }
 
   /**
@@ -557,7 +559,7 @@ export class Tablet {
     for (const t of chosen) {
       if (!t.ref.start && !t.ref.end) this.cfg.cache.evictFile(t.ref.file);
     }
-    log.info({ tablet: this.id, inputs: chosen.length, outputs: out.files.length, full: isFull, entriesIn: out.entriesIn, ms: Date.now() - start }, 'compaction');
+    log.info({ tablet: this.id, inputs: chosen.length, outputs: out.files.length, full: isFull, entriesIn: out.entriesIn, bytesOut: out.files.reduce((n, f) => n + f.size, 0), ms: Date.now() - start }, 'compaction');
     return isFull;
   }
 }
