@@ -1,0 +1,52 @@
+/** The scope table of every public RPC and the token-file parser. */
+import { describe, expect, it } from 'vitest';
+import { parseAuthTokens, scopeCovers } from '../../src/ops/auth-tokens.js';
+import { requiredScope } from '../../src/ops/method-scope.js';
+import { dataServiceServerDefinition } from '../../src/api/data-service.js';
+import { tableAdminServiceDefinition, instanceAdminServiceDefinition } from '../../src/api/protos.js';
+
+const paths = (def: object) => Object.values(def).map((m: { path: string }) => m.path);
+
+describe('requiredScope', () => {
+  it('data reads need read-only, data writes read-write, everything else admin', () => {
+    const got = Object.fromEntries(paths(dataServiceServerDefinition).map((p) => [p.split('/')[2], requiredScope(p)]));
+    expect(got).toMatchObject({
+      ReadRows: 'read-only', SampleRowKeys: 'read-only', PingAndWarm: 'read-only',
+      MutateRow: 'read-write', MutateRows: 'read-write', CheckAndMutateRow: 'read-write', ReadModifyWriteRow: 'read-write',
+    });
+    for (const p of [...paths(tableAdminServiceDefinition), ...paths(instanceAdminServiceDefinition)]) {
+      const method = p.split('/')[2]!;
+      expect(requiredScope(p), p).toBe(/^(Get|List)/.test(method) ? 'read-only' : 'admin');
+    }
+    expect(requiredScope('/google.bigtable.admin.v2.BigtableTableAdmin/CreateTable')).toBe('admin');
+    expect(requiredScope('/google.bigtable.admin.v2.BigtableTableAdmin/DropRowRange')).toBe('admin');
+    expect(requiredScope('/grpc.health.v1.Health/Check')).toBeUndefined();
+    expect(requiredScope('/some.Unknown/Thing')).toBe('admin');
+    expect(requiredScope('garbage')).toBe('admin');
+  });
+
+  it('scopes nest: admin ⊇ read-write ⊇ read-only', () => {
+    expect(scopeCovers('admin', 'read-write')).toBe(true);
+    expect(scopeCovers('read-write', 'read-only')).toBe(true);
+    expect(scopeCovers('read-write', 'admin')).toBe(false);
+    expect(scopeCovers('read-only', 'read-write')).toBe(false);
+  });
+});
+
+describe('parseAuthTokens', () => {
+  it('maps tokens to scopes and knows nothing else', () => {
+    const t = parseAuthTokens(JSON.stringify({ tokens: [{ token: 'abcdefgh1', scope: 'read-only' }, { token: 'abcdefgh2', scope: 'admin' }] }));
+    expect(t.size).toBe(2);
+    expect(t.scopeOf('abcdefgh1')).toBe('read-only');
+    expect(t.scopeOf('abcdefgh2')).toBe('admin');
+    expect(t.scopeOf('abcdefgh')).toBeUndefined();
+    expect(t.scopeOf('')).toBeUndefined();
+  });
+
+  it('rejects malformed files naming the entry', () => {
+    expect(() => parseAuthTokens('{', 'f.json')).toThrow(/^f\.json: not valid JSON/);
+    expect(() => parseAuthTokens('{"tokens": []}', 'f.json')).toThrow('f.json: needs a non-empty "tokens" array');
+    expect(() => parseAuthTokens('{"tokens": [{"token": "short", "scope": "admin"}]}', 'f.json')).toThrow('f.json: tokens[0].token must be a string of at least 8 characters');
+    expect(() => parseAuthTokens('{"tokens": [{"token": "long-enough", "scope": "write"}]}', 'f.json')).toThrow('f.json: tokens[0].scope must be one of read-only, read-write, admin');
+  });
+});
