@@ -34,7 +34,9 @@ describe('graceful shutdown', () => {
     const s = await startTabula({ args: ['--metrics-port', String(metricsPort)] });
     started.push(s);
     let out = '';
+    let err = '';
     s.process.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+    s.process.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
     const [table] = await client(s.port).instance('i').createTable('t', { families: ['f'] });
     await table.insert(Array.from({ length: 50 }, (_, i) => ({ key: `r${String(i).padStart(2, '0')}`, data: { f: { q: `v${i}` } } })));
     expect(sstables(s.dataDir)).toEqual([]); // small: still only in the memtable and WAL
@@ -46,6 +48,15 @@ describe('graceful shutdown', () => {
     expect(out).toContain('SIGTERM, draining calls, flushing and shutting down');
     expect(sstables(s.dataDir).length).toBeGreaterThanOrEqual(1);
     await expect(fetch(`http://127.0.0.1:${metricsPort}/healthz`)).rejects.toThrow();
+    // One JSON log line per significant event, with durations and sizes (default level info).
+    const lines = err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const flush = lines.find((l) => l.msg === 'flush');
+    expect(flush).toMatchObject({ c: 'tablet', entries: 50 });
+    expect(flush!.bytesOut).toBeGreaterThan(0);
+    expect(flush!.ms).toBeGreaterThanOrEqual(0);
+    const done = lines.find((l) => l.msg === 'shutdown complete');
+    expect(done).toMatchObject({ c: 'serve' });
+    expect(typeof done!.drainMs).toBe('number');
 
     const again = await startTabula({ dataDir: s.dataDir });
     started.push(again);
