@@ -142,8 +142,18 @@ export class ClusterMaster implements MasterService, ClusterControlService {
       await this.opts.master.serverLost(id);
     }
     const open = this.opts.master.tabletRecords().filter((t) => !t.server || !this.leases.has(t.server));
-    if (!open.length || !this.opts.servers.size) return;
-    await Promise.all(open.map((t) => this.opts.master.assignTablet(t.id)
+    const live = [...this.opts.servers.keys()].filter((id) => this.live(id));
+    if (!open.length || !live.length) return;
+    // Targets are planned up front (fewest tablets first) because the assignments run in parallel.
+    const counts = new Map(live.map((id) => [id, 0]));
+    for (const t of this.opts.master.tabletRecords()) if (t.server && counts.has(t.server)) counts.set(t.server, counts.get(t.server)! + 1);
+    const targets = open.map(() => {
+      let best = live[0]!;
+      for (const id of live) if (counts.get(id)! < counts.get(best)!) best = id;
+      counts.set(best, counts.get(best)! + 1);
+      return best;
+    });
+    await Promise.all(open.map((t, i) => this.opts.master.assignTablet(t.id, targets[i])
       .catch((e) => log.warn({ tablet: t.id, err: String(e) }, 'assignment failed; retrying on the next tick'))));
   }
 

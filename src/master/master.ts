@@ -107,7 +107,7 @@ export class Master implements AdminBackend {
    * unassigned (recoverFrom kept) for a later attempt.
    */
   assignTablet(tabletId: string, server?: string): Promise<void> {
-    return this.exclusive(async () => {
+    return this.exclusive(tabletId, async () => {
       const t = this.catalog.tablet(tabletId);
       if (!t) return; // deleted or split meanwhile
       const target = server ?? this.pickServer();
@@ -134,17 +134,19 @@ export class Master implements AdminBackend {
    * A server lost its lease: its tablets become unassigned and remember its
    * WAL directory, whose records for them the next owner replays.
    */
-  serverLost(serverId: string): Promise<string[]> {
-    return this.exclusive(async () => {
-      const lost = this.catalog.allTablets().filter((t) => t.server === serverId);
-      const dir = `wal/${serverId}`;
-      const updated = lost.map(({ server: _s, ...t }): TabletRecord => ({
-        ...t, recoverFrom: [...(t.recoverFrom ?? []).filter((d) => d !== dir), dir],
-      }));
-      if (updated.length) await this.catalog.write({ tablets: updated });
-      log.warn({ server: serverId, tablets: updated.length }, 'server lost');
-      return updated.map((t) => t.id);
-    });
+  async serverLost(serverId: string): Promise<string[]> {
+    const dir = `wal/${serverId}`;
+    const candidates = this.catalog.allTablets().filter((t) => t.server === serverId).map((t) => t.id);
+    const lost = await Promise.all(candidates.map((id) => this.exclusive(id, async () => {
+      const t = this.catalog.tablet(id);
+      if (!t || t.server !== serverId) return undefined; // moved, split or deleted meanwhile
+      const { server: _s, ...rest } = t;
+      await this.catalog.write({ tablets: [{ ...rest, recoverFrom: [...(t.recoverFrom ?? []).filter((d) => d !== dir), dir] }] });
+      return id;
+    })));
+    const ids = lost.filter((id): id is string => !!id);
+    log.warn({ server: serverId, tablets: ids.length }, 'server lost');
+    return ids;
   }
 
   private control(t: TabletRecord): TabletControlService {
@@ -163,13 +165,19 @@ export class Master implements AdminBackend {
 
   // ---- structural changes: split, move, compact ----------------------------------------
 
-  /** Serialises structural changes (split, move, assignment) so they never race on one tablet. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.structural.then(fn);
-    this.structural = p.catch(() => {});
+  /**
+   * Serialises structural changes of one tablet (split, move, assignment,
+   * loss) so they never race on it; changes of different tablets run in
+   * parallel (recovering 100 tablets must not take 100 round trips in a row).
+   */
+  private exclusive<T>(tabletId: string, fn: () => Promise<T>): Promise<T> {
+    const p = (this.structural.get(tabletId) ?? Promise.resolve()).then(fn);
+    const tail = p.then(() => {}, () => {});
+    this.structural.set(tabletId, tail);
+    void tail.then(() => { if (this.structural.get(tabletId) === tail) this.structural.delete(tabletId); });
     return p;
   }
-  private structural: Promise<unknown> = Promise.resolve();
+  private readonly structural = new Map<string, Promise<void>>();
 
   private newTabletId(): string {
     return `tb-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
@@ -183,7 +191,7 @@ export class Master implements AdminBackend {
    * children's ids, or undefined when the tablet was too small to split.
    */
   splitTablet(tabletId: string, splitRow?: Buffer): Promise<string[] | undefined> {
-    return this.exclusive(async () => {
+    return this.exclusive(tabletId, async () => {
       const t = this.catalog.tablet(tabletId);
       if (!t) throw new NotFoundError(`tablet ${tabletId} not found`);
       const server = this.control(t);
@@ -228,7 +236,7 @@ export class Master implements AdminBackend {
    * same manifest. Zero bytes of SSTable data are copied.
    */
   moveTablet(tabletId: string, target: string): Promise<void> {
-    return this.exclusive(async () => {
+    return this.exclusive(tabletId, async () => {
       const t = this.catalog.tablet(tabletId);
       if (!t) throw new NotFoundError(`tablet ${tabletId} not found`);
       const dest = this.servers.get(target);
