@@ -5,7 +5,9 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { Bigtable } from '@google-cloud/bigtable';
+import { rawClients } from '../api/api-clients.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startTabula, type RunningServer } from '../support/servers.js';
 
@@ -64,4 +66,49 @@ describe('graceful shutdown', () => {
     expect(rows).toHaveLength(50);
     expect(rows[49]!.data.f.q[0].value).toBe('v49');
   }, 90_000);
+
+  it('SIGTERM lets a running ReadRows finish (drain), refuses new calls, then exits 0', async () => {
+    const s = await startTabula({ args: ['--drain-timeout', '60s', '--log-level', 'warn'] });
+    started.push(s);
+    const [table] = await client(s.port).instance('i').createTable('big', { families: ['f'] });
+    const value = Buffer.alloc(1 << 20, 1);
+    for (let i = 0; i < 24; i += 4) {
+      await table.insert([0, 1, 2, 3].map((j) => ({ key: `r${String(i + j).padStart(2, '0')}`, data: { f: { q: value } } })));
+    }
+    const raw = rawClients(s.port);
+    try {
+      // A slow consumer: read one response, pause, shut the server down, then read the rest.
+      let rowsSeen = 0;
+      const call = (raw.data as unknown as { ReadRows(req: object): grpc.ClientReadableStream<{ chunks?: Array<{ commitRow?: boolean }> }> })
+        .ReadRows({ tableName: 'projects/p/instances/i/tables/big' });
+      const finished = new Promise<number>((resolve) => {
+        call.on('error', (e: grpc.ServiceError) => resolve(e.code));
+        call.on('end', () => resolve(grpc.status.OK));
+      });
+      await new Promise<void>((resolve) => call.once('data', (r) => {
+        rowsSeen += (r.chunks ?? []).filter((c: { commitRow?: boolean }) => c.commitRow).length;
+        call.pause();
+        resolve();
+      }));
+      const exit = new Promise<number | null>((resolve) => s.process.once('exit', (code) => resolve(code)));
+      s.process.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(s.process.exitCode).toBeNull(); // still draining our call
+      // A new connection is refused while draining.
+      const fresh = rawClients(s.port);
+      const refused = await new Promise<number>((resolve) => {
+        (fresh.tableAdmin as unknown as { ListTables(req: object, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null) => void): void })
+          .ListTables({ parent: 'projects/p/instances/i' }, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (e) => resolve(e ? e.code : 0));
+      });
+      fresh.close();
+      expect(refused).not.toBe(0);
+      call.on('data', (r) => { rowsSeen += (r.chunks ?? []).filter((c: { commitRow?: boolean }) => c.commitRow).length; });
+      call.resume();
+      expect(await finished).toBe(grpc.status.OK);
+      expect(rowsSeen).toBe(24);
+      expect(await exit).toBe(0);
+    } finally {
+      raw.close();
+    }
+  }, 120_000);
 });
