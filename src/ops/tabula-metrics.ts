@@ -95,7 +95,8 @@ export function watchTabletServer(m: TabulaMetrics, server: TabletStatsSource): 
   const registers = [m.registry];
   let last: Promise<Awaited<ReturnType<TabletStatsSource['tabletStats']>>> | undefined;
   // One tabletStats() call per scrape, shared by the gauges below.
-  const stats = () => (last ??= server.tabletStats().finally(() => setTimeout(() => { last = undefined; }, 100).unref()));
+  // A closing server may refuse; a scrape then shows no tablets rather than failing as a whole.
+  const stats = () => (last ??= server.tabletStats().catch(() => []).finally(() => setTimeout(() => { last = undefined; }, 100).unref()));
   new Gauge({ name: 'tabula_tablets', help: 'Tablets served by this server', registers, async collect() { this.set((await stats()).length); } });
   new Gauge({
     name: 'tabula_memtable_bytes', help: 'Memtable bytes (active + waiting to flush) over all tablets', registers,

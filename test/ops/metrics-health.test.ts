@@ -95,6 +95,8 @@ describe('metrics after a workload', () => {
     }
     // Table creation and the writes are RPCs with status OK, counted and timed.
     await eventually(async () => sample(await scrape(server.metricsPort!), 'tabula_lsm_jobs_total', { kind: 'flush', outcome: 'ok' }) >= 1, 60_000);
+    // The flushed SSTable is installed in the tablet just after the job ends.
+    await eventually(async () => sample(await scrape(server.metricsPort!), 'tabula_tablet_sstables') >= 1, 60_000);
     const [rows] = await table.getRows({ keys: ['row005'] });
     expect(rows).toHaveLength(1);
 
