@@ -149,4 +149,23 @@ describe('metrics after a workload', () => {
     expect(m2 - m1).toBeLessThan(fullMessages / 2); // and it stopped well before the end of the scan
     expect(sample(await scrape(server.metricsPort!), 'tabula_rpc_in_flight', { method: READ_ROWS })).toBe(0);
   }, 60_000);
+
+  it('a ReadRows past its deadline ends with DEADLINE_EXCEEDED and the server stops its work', async () => {
+    const tableName = 'projects/p/instances/i/tables/ops';
+    const client = raw.data as unknown as { ReadRows(req: object, md: grpc.Metadata, o: grpc.CallOptions): grpc.ClientReadableStream<unknown> };
+    const code = await new Promise<number>((resolve) => {
+      const call = client.ReadRows({ tableName }, new grpc.Metadata(), { deadline: Date.now() + 1000 });
+      call.once('data', () => call.pause()); // a stalled consumer: the deadline passes mid-stream
+      call.on('error', (e: grpc.ServiceError) => resolve(e.code));
+      call.on('end', () => resolve(grpc.status.OK));
+    });
+    expect(code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    await eventually(async () => sample(await scrape(server.metricsPort!), 'tabula_rpc_in_flight', { method: READ_ROWS }) === 0);
+    const text = await scrape(server.metricsPort!);
+    const ended = sample(text, 'tabula_rpc_total', { method: READ_ROWS, code: 'DEADLINE_EXCEEDED' }, 0) + sample(text, 'tabula_rpc_total', { method: READ_ROWS, code: 'CANCELLED' }, 0);
+    expect(ended).toBe(2); // the cancelled call of the previous test and this one
+    const m1 = sample(text, 'tabula_rpc_messages_sent_total', { method: READ_ROWS });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sample(await scrape(server.metricsPort!), 'tabula_rpc_messages_sent_total', { method: READ_ROWS })).toBe(m1);
+  }, 60_000);
 });
