@@ -93,6 +93,10 @@ export class Tablet {
   private nextSeq = 1;
   private appliedSeq = 0;
   private closed = false;
+  /** Set when close() starts: new writes are refused while in-flight ones finish and the memtable is flushed. */
+  private closing = false;
+  private inflightWrites = 0;
+  private writesDrained?: () => void;
   private readonly locks = new RowLocks();
   private installChain: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | undefined;
@@ -176,6 +180,15 @@ export class Tablet {
    */
   async mutate(rows: RowMutation[], lockedRow?: Buffer): Promise<void> {
     this.checkOpen();
+    this.inflightWrites++;
+    try {
+      await this.mutateOpen(rows, lockedRow);
+    } finally {
+      if (--this.inflightWrites === 0) this.writesDrained?.();
+    }
+  }
+
+  private async mutateOpen(rows: RowMutation[], lockedRow?: Buffer): Promise<void> {
     for (const rm of rows) {
       if (!this.containsRow(rm.row)) throw new UnavailableError(`row outside tablet ${this.id}`);
       for (const m of rm.mutations) this.checkFamily(m);
@@ -410,8 +423,16 @@ export class Tablet {
    * longer needed for this tablet (a move). Waits for running background jobs.
    */
   async close(opts: { flush?: boolean } = {}): Promise<void> {
-    if (this.closed) return;
-    if (opts.flush) await this.flush();
+    if (this.closed || this.closing) return;
+    // Refuse new writes first and let acknowledged-to-be ones land, so every
+    // write this tablet acknowledges is in the flush (a move or split must
+    // not leave a write behind in a WAL the next owner never reads).
+    this.closing = true;
+    if (this.inflightWrites > 0) await new Promise<void>((r) => (this.writesDrained = r));
+    if (opts.flush) {
+      if (this.active.count > 0) this.freeze();
+      await this.drainFlushes();
+    }
     this.closed = true;
     await Promise.allSettled([this.flushing, this.compacting]);
     await Promise.allSettled(this.tables.map((t) => t.reader.close()));
@@ -426,7 +447,7 @@ export class Tablet {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new UnavailableError(`tablet ${this.id} is closed`);
+    if (this.closed || this.closing) throw new UnavailableError(`tablet ${this.id} is closed`);
   }
 
   /** Bounds memory: writers wait while two memtables are already waiting to flush. */

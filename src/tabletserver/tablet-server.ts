@@ -93,7 +93,12 @@ export class TabletServer implements TabletServerService {
 
   async splitTablet(tabletId: string, splitRow: Buffer | undefined, childIds: [string, string]): Promise<Buffer | undefined> {
     const t = this.tablet(tabletId);
-    const row = splitRow ?? t.splitPoint();
+    let row = splitRow ?? t.splitPoint();
+    if (!row && t.stats().memtableBytes > 0) {
+      // The split point comes from SSTable indexes: a tablet whose data is still in memory is flushed first.
+      await t.flush();
+      row = t.splitPoint();
+    }
     if (!row) return undefined;
     const start = Date.now();
     await this.host.closeTablet(tabletId, { flush: true });

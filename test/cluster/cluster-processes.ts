@@ -68,6 +68,8 @@ export interface ClusterOptions {
   tickMs?: number;
   /** Balancer interval; default 0 (off) so tests decide when tablets move. */
   balanceMs?: number;
+  /** --split-size of the master; default 0 (no automatic splits). */
+  splitSize?: string;
 }
 
 export class ProcessCluster {
@@ -82,7 +84,7 @@ export class ProcessCluster {
   async startMaster(): Promise<ClusterProcess> {
     const { child, m, out } = await startChild([
       'master', '--data', this.dataDir, '--host', '127.0.0.1', '--port', String(this.masterPort),
-      '--lease-ms', String(this.opts.leaseMs ?? 1500), '--tick-ms', String(this.opts.tickMs ?? 200), '--split-size', '0',
+      '--lease-ms', String(this.opts.leaseMs ?? 1500), '--tick-ms', String(this.opts.tickMs ?? 200), '--split-size', this.opts.splitSize ?? '0',
       '--balance-ms', String(this.opts.balanceMs ?? 0),
     ], /tabula master listening on ([\d.]+):(\d+)/);
     this.masterPort = Number(m[2]);
