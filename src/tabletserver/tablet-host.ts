@@ -100,6 +100,8 @@ export class TabletHost {
   async closeTablet(id: string, opts: { flush?: boolean } = {}): Promise<void> {
     const t = this.tablets.get(id);
     if (!t) return;
+    // Flush while still serving, so the final flush under close (when writes are refused) is small.
+    if (opts.flush) await t.flush().catch(() => {});
     await t.close(opts);
     this.tablets.delete(id);
     if (opts.flush) await this.wal.forgetTablet(id);

@@ -99,8 +99,9 @@ describe('tabula cluster commands on real processes', () => {
     expect(after.epoch).toBeGreaterThan(tablet.epoch);
     const now = sstFiles(cluster.dataDir);
     for (const [name, sig] of before) expect(now.get(name), name).toBe(sig);
-    // New SSTables: at most the flush of the moved tablet's memtable (the load's writes).
-    expect(now.size - before.size).toBeLessThanOrEqual(1);
+    // New SSTables: only the flush of the moved tablet's memtable (the load's writes), done in two
+    // steps (while serving, then the remainder after writes stop), so at most two files.
+    expect(now.size - before.size).toBeLessThanOrEqual(2);
     expect((await t.scan({}).toArray()).length).toBe(1000);
   }, 180_000);
 
