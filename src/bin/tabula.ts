@@ -16,7 +16,8 @@ if (isCliInvocation(args)) {
 } else {
   const program = new Command('tabula')
     .description('Tabula: a persistent wide-column store that speaks the Cloud Bigtable v2 API')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText('after', '\nData commands in cbt\'s vocabulary (createtable, ls, read, lookup, set, count, import, shell, ...):\n  tabula [-project p] [-instance i] <command> ...   see `tabula help` and `tabula help <command>`');
   registerServeCommand(program);
   registerClusterCommands(program);
   await program.parseAsync(process.argv);
