@@ -54,6 +54,8 @@ describe('tablet split', () => {
         const filesBefore = new Set<string>();
         for (let n = 0; n < 6; n++) {
           await new Promise((r) => setTimeout(r, 15));
+          // Split while writes go on, but only once there is data to split (a loaded machine writes slowly).
+          for (let w = 0; w < 400 && writing && acked.size < (n + 1) * 250; w++) await new Promise((r) => setTimeout(r, 10));
           for (const f of await c.storage.list('sst/')) filesBefore.add(f);
           const ts = c.master.locate('projects/p/instances/i/tables/t');
           const biggest = ts[n % ts.length]!;
