@@ -50,22 +50,8 @@ export function serverStream(
   };
 }
 
-/**
- * Waits until the stream can take more data ('drain') or the call ends.
- * Resolves in both cases; callers check `signal.aborted` afterwards.
- */
-export function waitForDrain(call: grpc.ServerWritableStream<ProtoObject, unknown>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      call.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    call.on('drain', done);
-    signal.addEventListener('abort', done);
-  });
-}
+/** Waits until the stream can take more data ('drain') or the call ends (one implementation, shared with the internal services). */
+export { waitForDrain } from '../rpc/grpc-call.js';
 
 /** Handlers answering UNIMPLEMENTED (naming the method) for every method of a service. */
 export function unimplementedHandlers(def: grpc.ServiceDefinition, serviceName: string): grpc.UntypedServiceImplementation {

@@ -42,7 +42,7 @@ export function serverStreamHandler<Req, Res>(
 }
 
 /** Resolves when the stream takes data again ('drain') or the call is cancelled. */
-export function waitForDrain(call: grpc.ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+export function waitForDrain<Req, Res>(call: grpc.ServerWritableStream<Req, Res>, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
