@@ -6,6 +6,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { UnimplementedError } from '../base/errors.js';
 import type { ProtoObject } from './proto-fields.js';
 import { toServiceError } from './status.js';
+import { serverStreamHandler } from '../rpc/grpc-call.js';
 
 export type UnaryHandler = grpc.handleUnaryCall<ProtoObject, object>;
 export type ServerStreamHandler = grpc.handleServerStreamingCall<ProtoObject, unknown>;
@@ -32,22 +33,7 @@ export function unary(fn: (req: ProtoObject, call: grpc.ServerUnaryCall<ProtoObj
 export function serverStream(
   fn: (req: ProtoObject, call: grpc.ServerWritableStream<ProtoObject, unknown>, signal: AbortSignal) => Promise<void>,
 ): ServerStreamHandler {
-  return (call) => {
-    const ac = new AbortController();
-    const abort = (): void => ac.abort();
-    call.on('cancelled', abort);
-    const run = async (): Promise<void> => fn(call.request, call, ac.signal);
-    run().then(
-      () => {
-        if (!call.cancelled) call.end();
-      },
-      (e: unknown) => {
-        if (!call.cancelled) call.emit('error', toServiceError(e));
-      },
-    ).finally(() => {
-      call.off('cancelled', abort);
-    });
-  };
+  return serverStreamHandler(fn, toServiceError);
 }
 
 /** Waits until the stream can take more data ('drain') or the call ends (one implementation, shared with the internal services). */

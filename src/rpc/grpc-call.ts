@@ -24,10 +24,13 @@ export function unaryHandler<Req, Res>(fn: (req: Req) => Promise<Res>): grpc.han
 /**
  * Wraps an async server-streaming implementation: `fn` writes through the
  * call and gets a signal aborted when the client cancels; afterwards the
- * stream is ended, or its rejection becomes the status.
+ * stream is ended, or its rejection becomes the status (`toError` maps it:
+ * the internal services' mapping by default; the public API passes its own).
+ * Nothing is sent once the client has cancelled.
  */
 export function serverStreamHandler<Req, Res>(
   fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>,
+  toError: (e: unknown) => Partial<grpc.StatusObject> = toServiceError,
 ): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
     const ac = new AbortController();
@@ -36,7 +39,7 @@ export function serverStreamHandler<Req, Res>(
     const run = async (): Promise<void> => fn(call.request, call, ac.signal);
     run().then(
       () => { if (!call.cancelled) call.end(); },
-      (e: unknown) => { if (!call.cancelled) call.emit('error', toServiceError(e)); },
+      (e: unknown) => { if (!call.cancelled) call.emit('error', toError(e)); },
     ).finally(() => call.off('cancelled', abort));
   };
 }
