@@ -1,118 +1,147 @@
-/** `tabula master`, `tabula tablet-server` and `tabula cluster …` (cluster mode). */
+/**
+ * `tabula master`, `tabula tablet-server` and `tabula cluster …` (cluster mode).
+ * The two server roles take their options through one validated schema each
+ * (MASTER_OPTIONS, TABLET_SERVER_OPTIONS: flags, TABULA_* env vars, --config
+ * JSON file), with the ops options of `tabula serve` and the TLS options of
+ * their internal calls.
+ */
 import { InvalidArgumentError, type Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
 import { startMasterProcess } from './master-process.js';
 import { startTabletServerProcess } from './tablet-server-process.js';
 import { clusterStatusText } from './cluster-status.js';
-import { bytes, port } from './option-parsers.js';
+import { bytes, duration, port } from './option-parsers.js';
+import { registerServerCommand } from './server-command.js';
 import { RemoteMaster } from '../rpc/master-grpc.js';
+import { ConfigError, parsers, type OptionSpec } from '../ops/config-options.js';
+import { bearerTokenInterceptor } from '../ops/internal-clients.js';
+import { internalClientOptionSpecs, opsOptionSpecs, type InternalClientOptions, type OpsOptions } from '../ops/ops-options.js';
 
-function millis(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of milliseconds');
+function millis(v: unknown): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of milliseconds');
   return n;
 }
 
-function hostPort(v: string): string {
-  if (!/^[^\s:]+:\d{1,5}$/.test(v) && !/^\[[0-9a-f:]+\]:\d{1,5}$/i.test(v)) throw new InvalidArgumentError('must be HOST:PORT, e.g. 127.0.0.1:8090');
+function hostPort(v: unknown): string {
+  if (typeof v !== 'string' || (!/^[^\s:]+:\d{1,5}$/.test(v) && !/^\[[0-9a-f:]+\]:\d{1,5}$/i.test(v))) {
+    throw new InvalidArgumentError('must be HOST:PORT, e.g. 127.0.0.1:8090');
+  }
   return v;
 }
 
-/** Runs until SIGINT/SIGTERM, then closes cleanly. */
-function runUntilSignal(name: string, close: () => Promise<void>): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`tabula ${name}: ${signal}, shutting down\n`);
-    close().then(() => process.exit(0), (e) => {
-      process.stderr.write(`tabula ${name}: shutdown failed: ${String(e)}\n`);
-      process.exit(1);
-    });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-}
+const CLUSTER_OPS_OPTIONS: OptionSpec[] = [...opsOptionSpecs({ bytes, duration }), ...internalClientOptionSpecs()];
+
+export const MASTER_OPTIONS: OptionSpec[] = [
+  { flag: '--data <dir>', description: 'shared-storage root (the catalog lives in DIR/master)', env: 'TABULA_DATA', default: './data', parse: parsers.string },
+  { flag: '--host <host>', description: 'address to listen on', env: 'TABULA_HOST', default: '127.0.0.1', parse: parsers.string },
+  { flag: '--port <port>', description: 'port of the master and Bigtable API (0 = any free port)', env: 'TABULA_PORT', default: 8090, parse: port },
+  { flag: '--lease-ms <ms>', description: 'tablet-server lease', env: 'TABULA_LEASE_MS', default: 10_000, parse: millis },
+  { flag: '--tick-ms <ms>', description: 'how often leases are checked and tablets assigned', env: 'TABULA_TICK_MS', default: 500, parse: millis },
+  { flag: '--split-size <size>', description: 'split tablets larger than this (0 = never)', env: 'TABULA_SPLIT_SIZE', default: 256 << 20, defaultText: '256m', parse: bytes },
+  {
+    flag: '--balance-ms <ms>', description: 'how often the balancer evens out tablets and bytes (0 = only on `tabula cluster balance`)', env: 'TABULA_BALANCE_MS',
+    default: 30_000, parse: (v) => (v === '0' || v === 0 ? 0 : millis(v)),
+  },
+  ...CLUSTER_OPS_OPTIONS,
+];
+
+export const TABLET_SERVER_OPTIONS: OptionSpec[] = [
+  { flag: '--master <host:port>', description: 'address of the master (required)', env: 'TABULA_MASTER', parse: hostPort },
+  { flag: '--data <dir>', description: 'shared-storage root (the same directory as the master\'s)', env: 'TABULA_DATA', default: './data', parse: parsers.string },
+  { flag: '--host <host>', description: 'address to listen on', env: 'TABULA_HOST', default: '127.0.0.1', parse: parsers.string },
+  { flag: '--port <port>', description: 'port of the tablet server and Bigtable API (0 = any free port)', env: 'TABULA_PORT', default: 8091, parse: port },
+  {
+    flag: '--advertise-host <host>', description: 'host the master and other servers dial to reach this one (when --host is 0.0.0.0: the pod IP or DNS name)',
+    env: 'TABULA_ADVERTISE_HOST', defaultText: 'same as --host', parse: parsers.string,
+  },
+  { flag: '--id <id>', description: 'server id', env: 'TABULA_ID', defaultText: 'a new random id per start', parse: parsers.string },
+  { flag: '--heartbeat-ms <ms>', description: 'heartbeat interval (keep well below the master\'s lease)', env: 'TABULA_HEARTBEAT_MS', default: 2000, parse: millis },
+  { flag: '--cache <size>', description: 'block cache size', env: 'TABULA_CACHE', default: 256 << 20, defaultText: '256m', parse: bytes },
+  { flag: '--no-wal-sync', description: 'do not fsync the write-ahead log (benchmarks only: acknowledged writes may be lost); config file key walSync: false', parse: parsers.boolean },
+  ...CLUSTER_OPS_OPTIONS,
+];
+
+type ClusterOps = OpsOptions & InternalClientOptions;
+type MasterCommandOptions = ClusterOps & { data: string; host: string; port: number; leaseMs: number; tickMs: number; splitSize: number; balanceMs: number };
+type TabletServerCommandOptions = ClusterOps & {
+  master?: string; data: string; host: string; port: number; advertiseHost?: string; id?: string; heartbeatMs: number; cache: number; walSync: boolean;
+};
 
 const env = process.env;
 
 export function registerClusterCommands(program: Command): void {
-  program.command('master')
-    .description('run the cluster master (catalog, assignment, recovery) and the Bigtable API on one port')
-    .option('--data <dir>', 'shared-storage root (the catalog lives in DIR/master)', env.TABULA_DATA ?? './data')
-    .option('--host <host>', 'address to listen on', env.TABULA_HOST ?? '127.0.0.1')
-    .option('--port <port>', 'port of the master and Bigtable API (0 = any free port)', port, 8090)
-    .option('--lease-ms <ms>', 'tablet-server lease', millis, env.TABULA_LEASE_MS ? millis(env.TABULA_LEASE_MS) : 10_000)
-    .option('--tick-ms <ms>', 'how often leases are checked and tablets assigned', millis, 500)
-    .option('--split-size <size>', 'split tablets larger than this (0 = never)', bytes, 256 << 20)
-    .option('--balance-ms <ms>', 'how often the balancer evens out tablets and bytes (0 = only on `tabula cluster balance`)', (v: string) => (v === '0' ? 0 : millis(v)), 30_000)
-    .action(async (o: { data: string; host: string; port: number; leaseMs: number; tickMs: number; splitSize: number; balanceMs: number }) => {
+  registerServerCommand<MasterCommandOptions>(program, {
+    name: 'master',
+    description: 'run the cluster master (catalog, assignment, recovery) and the Bigtable API on one port',
+    options: MASTER_OPTIONS,
+    start: async (o, onMetricsListening) => {
       const m = await startMasterProcess({
         data: o.data, host: o.host, port: o.port, leaseMs: o.leaseMs, tickMs: o.tickMs, splitBytes: o.splitSize, balanceMs: o.balanceMs,
+        ops: o, onMetricsListening,
       });
-      process.stdout.write(`tabula master listening on ${o.host}:${m.port}\n`);
-      runUntilSignal('master', m.close);
-    });
+      return { line: `tabula master listening on ${o.host}:${m.port}`, close: m.close };
+    },
+  });
 
-  program.command('tablet-server')
-    .description('run a tablet server of the cluster at --master, also serving the Bigtable API')
-    .requiredOption('--master <host:port>', 'address of the master', hostPort)
-    .option('--data <dir>', 'shared-storage root (the same directory as the master\'s)', env.TABULA_DATA ?? './data')
-    .option('--host <host>', 'address to listen on', env.TABULA_HOST ?? '127.0.0.1')
-    .option('--port <port>', 'port of the tablet server and Bigtable API (0 = any free port)', port, 8091)
-    .option('--id <id>', 'server id (default: a new random id per start)')
-    .option('--heartbeat-ms <ms>', 'heartbeat interval (keep well below the master\'s lease)', millis, env.TABULA_HEARTBEAT_MS ? millis(env.TABULA_HEARTBEAT_MS) : 2000)
-    .option('--cache <size>', 'block cache size', bytes, 256 << 20)
-    .option('--no-wal-sync', 'do not fsync the write-ahead log (benchmarks only)')
-    .action(async (o: { master: string; data: string; host: string; port: number; id?: string; heartbeatMs: number; cache: number; walSync: boolean }) => {
+  registerServerCommand<TabletServerCommandOptions>(program, {
+    name: 'tablet-server',
+    description: 'run a tablet server of the cluster at --master, also serving the Bigtable API',
+    options: TABLET_SERVER_OPTIONS,
+    start: async (o, onMetricsListening) => {
+      if (!o.master) throw new ConfigError('--master: required (HOST:PORT of the master; env TABULA_MASTER)');
       const s = await startTabletServerProcess({
-        data: o.data, master: o.master, host: o.host, port: o.port, id: o.id, heartbeatMs: o.heartbeatMs, cacheBytes: o.cache, walSync: o.walSync,
+        data: o.data, master: o.master, host: o.host, port: o.port, advertiseHost: o.advertiseHost, id: o.id,
+        heartbeatMs: o.heartbeatMs, cacheBytes: o.cache, walSync: o.walSync, ops: o, onMetricsListening,
       });
-      process.stdout.write(`tabula tablet-server ${s.id} listening on ${o.host}:${s.port}\n`);
-      runUntilSignal('tablet-server', s.close);
-    });
+      return { line: `tabula tablet-server ${s.id} listening on ${o.host}:${s.port}`, close: s.close };
+    },
+  });
 
   const cluster = program.command('cluster').description('inspect and steer a running cluster');
-  const masterOpt = ['--master <host:port>', 'address of the master', hostPort, env.TABULA_MASTER ?? '127.0.0.1:8090'] as const;
-  const tableOpts = (c: Command) => c
+  // How to reach the master: address, and for a secured cluster TLS and an admin bearer token.
+  const conn = (c: Command) => c
+    .option('--master <host:port>', 'address of the master', hostPort, env.TABULA_MASTER ?? '127.0.0.1:8090')
+    .option('--tls-ca <file>', 'talk TLS, verifying the master with this PEM CA bundle', env.TABULA_TLS_CA)
+    .option('--tls-server-name <name>', 'name the master\'s certificate must carry (default: the host dialled)', env.TABULA_TLS_SERVER_NAME)
+    .option('--token-file <file>', 'file holding an admin bearer token (needed when the cluster runs with --auth-token-file; env TABULA_TOKEN gives the token itself)', env.TABULA_TOKEN_FILE);
+  const tableOpts = (c: Command) => conn(c)
     .option('--project <id>', 'project of TABLE when TABLE is a bare table id', env.TABULA_PROJECT)
     .option('--instance <id>', 'instance of TABLE when TABLE is a bare table id', env.TABULA_INSTANCE);
 
-  cluster.command('status')
+  conn(cluster.command('status'))
     .description('list tablet servers (address, tablets, bytes, liveness) and tablets (table, range, bytes, SSTables, owner, epoch)')
-    .option(...masterOpt)
-    .action((o: { master: string }) => withMaster('status', o.master, async (m) => {
+    .action((o: MasterConn) => withMaster('status', o, async (m) => {
       process.stdout.write(clusterStatusText(await m.clusterStatus()));
     }));
-  cluster.command('move <tablet> <server>')
+  conn(cluster.command('move <tablet> <server>'))
     .description('move TABLET to the live tablet server SERVER (by id); no SSTable data is copied')
-    .option(...masterOpt)
-    .action((tablet: string, server: string, o: { master: string }) => withMaster('move', o.master, async (m) => {
+    .action((tablet: string, server: string, o: MasterConn) => withMaster('move', o, async (m) => {
       await m.moveTablet(tablet, server);
       process.stdout.write(`moved ${tablet} to ${server}\n`);
     }));
   tableOpts(cluster.command('split <table> <rowkey>'))
     .description('split the tablet of TABLE holding ROWKEY at ROWKEY (children reference the parent\'s SSTables)')
-    .option(...masterOpt)
-    .action((table: string, rowKey: string, o: TableOpts) => withMaster('split', o.master, async (m) => {
+    .action((table: string, rowKey: string, o: TableOpts) => withMaster('split', o, async (m) => {
       const children = await m.splitTable(canonicalTable(table, o), Buffer.from(rowKey, 'utf8'));
       process.stdout.write(children.length ? `split into ${children.join(' ')}\n` : `"${rowKey}" already is a tablet boundary\n`);
     }));
   tableOpts(cluster.command('compact <table>'))
     .description('major-compact every tablet of TABLE')
-    .option(...masterOpt)
-    .action((table: string, o: TableOpts) => withMaster('compact', o.master, async (m) => {
+    .action((table: string, o: TableOpts) => withMaster('compact', o, async (m) => {
       await m.compactTable(canonicalTable(table, o));
       process.stdout.write(`compacted ${canonicalTable(table, o)}\n`);
     }));
-  cluster.command('balance')
+  conn(cluster.command('balance'))
     .description('run one balancing round now')
-    .option(...masterOpt)
-    .action((o: { master: string }) => withMaster('balance', o.master, async (m) => {
+    .action((o: MasterConn) => withMaster('balance', o, async (m) => {
       process.stdout.write(`moved ${await m.balance()} tablets\n`);
     }));
 }
 
-interface TableOpts { master: string; project?: string; instance?: string }
+interface MasterConn { master: string; tlsCa?: string; tlsServerName?: string; tokenFile?: string }
+interface TableOpts extends MasterConn { project?: string; instance?: string }
 
 /** TABLE as given (canonical) or built from --project/--instance. */
 function canonicalTable(table: string, o: TableOpts): string {
@@ -127,15 +156,26 @@ function canonicalTable(table: string, o: TableOpts): string {
 
 class CliFailure extends Error {}
 
+/** A stub of the master per --tls-ca, --tls-server-name and the admin token (--token-file or TABULA_TOKEN). */
+function masterStub(o: MasterConn): RemoteMaster {
+  const channelOptions: grpc.ChannelOptions = {};
+  const token = o.tokenFile ? readFileSync(o.tokenFile, 'utf8').trim() : env.TABULA_TOKEN;
+  if (token) channelOptions.interceptors = [bearerTokenInterceptor(token)];
+  if (o.tlsServerName) channelOptions['grpc.ssl_target_name_override'] = o.tlsServerName;
+  const credentials = o.tlsCa ? grpc.credentials.createSsl(readFileSync(o.tlsCa)) : undefined;
+  return new RemoteMaster(o.master, { deadlineMs: 120_000, credentials, channelOptions });
+}
+
 /** Runs one command against the master; failures print one line and exit 1. */
-async function withMaster(name: string, address: string, fn: (m: RemoteMaster) => Promise<void>): Promise<void> {
-  const m = new RemoteMaster(address, { deadlineMs: 120_000 });
+async function withMaster(name: string, o: MasterConn, fn: (m: RemoteMaster) => Promise<void>): Promise<void> {
+  let m: RemoteMaster | undefined;
   try {
+    m = masterStub(o);
     await fn(m);
   } catch (e) {
     process.stderr.write(`tabula cluster ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 1;
   } finally {
-    m.close();
+    m?.close();
   }
 }

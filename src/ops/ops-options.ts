@@ -23,6 +23,29 @@ export interface OpsOptions {
   drainTimeout: number;
 }
 
+/** Options of the cluster processes for their outbound internal calls (see internal-clients.ts). */
+export interface InternalClientOptions {
+  /** CA bundle that verifies peers' certificates; default the process's own --tls-cert. */
+  tlsCa?: string;
+  /** Name expected in peers' certificates; default the host part of the address dialled. */
+  tlsServerName?: string;
+}
+
+/**
+ * OpsOptions for an embedded or programmatic start: the `--help` defaults,
+ * except logging, which stays silent unless TABULA_LOG=debug|info|warn (the
+ * commands pass --log-level, default info).
+ */
+export function defaultOpsOptions<T extends Partial<OpsOptions>>(given: T = {} as T): OpsOptions & T {
+  return {
+    logLevel: (process.env.TABULA_LOG as LogLevel | undefined) ?? 'silent',
+    maxMessageSize: MAX_RECEIVE_MESSAGE_BYTES,
+    maxConcurrentStreams: 1000,
+    drainTimeout: 10_000,
+    ...given,
+  } as OpsOptions & T;
+}
+
 function portOrOff(v: unknown): number | undefined {
   if (v === 'off' || v === null) return undefined;
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
@@ -44,5 +67,13 @@ export function opsOptionSpecs(p: { bytes: (v: unknown) => number; duration: (v:
     { flag: '--max-message-size <size>', description: 'largest request message accepted (larger: RESOURCE_EXHAUSTED)', env: 'TABULA_MAX_MESSAGE_SIZE', default: MAX_RECEIVE_MESSAGE_BYTES, defaultText: '108m', parse: p.bytes },
     { flag: '--max-concurrent-streams <n>', description: 'concurrent calls per client connection', env: 'TABULA_MAX_CONCURRENT_STREAMS', default: 1000, parse: parsers.integer(1, 1_000_000) },
     { flag: '--drain-timeout <duration>', description: 'on shutdown, how long running calls may finish before they are cancelled', env: 'TABULA_DRAIN_TIMEOUT', default: 10_000, defaultText: '10s', parse: p.duration },
+  ];
+}
+
+/** Extra options of `tabula master` and `tabula tablet-server`: TLS of their calls to each other. */
+export function internalClientOptionSpecs(): OptionSpec[] {
+  return [
+    { flag: '--tls-ca <file>', description: 'PEM CA bundle that verifies the certificates of the other cluster processes (internal calls use TLS when --tls-cert is set)', env: 'TABULA_TLS_CA', defaultText: 'the --tls-cert file itself (one shared self-signed certificate)', parse: parsers.string },
+    { flag: '--tls-server-name <name>', description: 'name the other processes\' certificates must carry (when it differs from the host they are dialled at)', env: 'TABULA_TLS_SERVER_NAME', defaultText: 'the host dialled', parse: parsers.string },
   ];
 }

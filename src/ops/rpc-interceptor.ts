@@ -54,19 +54,30 @@ export function rpcInterceptor(opts: RpcInterceptorOptions): grpc.ServerIntercep
       metrics?.rpcFinished(method, codeName(code), (performance.now() - started) / 1000);
     };
     metrics?.rpcStarted(method);
+    // grpc-js ends some calls itself, on the call below this interceptor: an
+    // over-size request (RESOURCE_EXHAUSTED), a passed deadline
+    // (DEADLINE_EXCEEDED). Only onCancel reaches us then, so remember the
+    // status it sent and count that instead of CANCELLED.
+    let sentBelow: number | undefined;
+    const sendBelow = call.sendStatus.bind(call);
+    call.sendStatus = (status) => {
+      sentBelow ??= status.code;
+      sendBelow(status);
+    };
     return new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({
           onReceiveMetadata(md, mdNext) {
             const refused = authorize(auth, method, md);
             if (refused) {
+              finish(refused.code);
               call.sendStatus({ ...refused, metadata: new grpc.Metadata() });
               return;
             }
             mdNext(md);
           },
           onCancel() {
-            finish(grpc.status.CANCELLED);
+            finish(sentBelow ?? grpc.status.CANCELLED);
           },
         });
       },

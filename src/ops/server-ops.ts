@@ -34,6 +34,12 @@ export interface ServerOps {
     maxConcurrentStreams: number;
     extraServices: (server: grpc.Server) => void;
   };
+  /**
+   * The same settings as grpc.Server options, for a server that is not
+   * built by createApiGrpcServer (a tablet server's): call
+   * grpcSettings.extraServices(server) on it too.
+   */
+  grpcServerOptions(): grpc.ServerOptions;
   /** Available once grpcSettings.extraServices ran (i.e. after the server was created). */
   health(): GrpcHealth | undefined;
   /** Starts the HTTP endpoint if --metrics-port was given; its port, or undefined. */
@@ -52,6 +58,7 @@ export function prepareServerOps(o: OpsOptions, host: string, services: string[]
   const credentials = serverCredentials(o);
   const metrics = createTabulaMetrics();
   const uninstall = metrics.installEngineHooks();
+  const interceptor = rpcInterceptor({ metrics, auth });
   let health: GrpcHealth | undefined;
   let http: OpsHttpServer | undefined;
   return {
@@ -59,11 +66,17 @@ export function prepareServerOps(o: OpsOptions, host: string, services: string[]
     auth,
     credentials,
     grpcSettings: {
-      interceptors: [rpcInterceptor({ metrics, auth })],
+      interceptors: [interceptor],
       maxReceiveMessageBytes: o.maxMessageSize,
       maxConcurrentStreams: o.maxConcurrentStreams,
       extraServices: (server) => { health = addGrpcHealth(server, services); },
     },
+    grpcServerOptions: () => ({
+      'grpc.max_receive_message_length': o.maxMessageSize,
+      'grpc.max_send_message_length': -1,
+      'grpc.max_concurrent_streams': o.maxConcurrentStreams,
+      interceptors: [interceptor],
+    }),
     health: () => health,
     async startHttp(ready) {
       if (o.metricsPort === undefined) return undefined;

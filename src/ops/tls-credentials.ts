@@ -13,7 +13,8 @@ export interface TlsFiles {
   tlsClientCa?: string;
 }
 
-function read(option: string, file: string): Buffer {
+/** The bytes of a PEM file named by `option`; ConfigError naming the option when unreadable. */
+export function readPem(option: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
@@ -28,9 +29,9 @@ export function serverCredentials(o: TlsFiles): grpc.ServerCredentials {
   }
   if (!o.tlsCert) throw new ConfigError('--tls-cert: required with --tls-key');
   if (!o.tlsKey) throw new ConfigError('--tls-key: required with --tls-cert');
-  const cert = read('--tls-cert', o.tlsCert);
-  const key = read('--tls-key', o.tlsKey);
-  const ca = o.tlsClientCa ? read('--tls-client-ca', o.tlsClientCa) : null;
+  const cert = readPem('--tls-cert', o.tlsCert);
+  const key = readPem('--tls-key', o.tlsKey);
+  const ca = o.tlsClientCa ? readPem('--tls-client-ca', o.tlsClientCa) : null;
   try {
     return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], ca !== null);
   } catch (e) {

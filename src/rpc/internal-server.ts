@@ -1,7 +1,7 @@
 /**
  * A grpc-js server for the internal services (TabletServer, Master): created
- * with INTERNAL_CHANNEL_OPTIONS so big values fit, bound to host:port, and
- * shut down gracefully with a bounded wait.
+ * with INTERNAL_CHANNEL_OPTIONS so big values fit, bound to host:port (TLS
+ * when given server credentials), and shut down gracefully with a bounded wait.
  */
 import * as grpc from '@grpc/grpc-js';
 import { INTERNAL_CHANNEL_OPTIONS } from './internal-protos.js';
@@ -11,11 +11,13 @@ export function createInternalServer(options: grpc.ServerOptions = {}): grpc.Ser
   return new grpc.Server({ ...INTERNAL_CHANNEL_OPTIONS, ...options });
 }
 
-/** Binds `server` to host:port (0 = any free port) without TLS; resolves the bound port. */
-export function bindInternalServer(server: grpc.Server, host: string, port: number): Promise<number> {
+/** Binds `server` to host:port (0 = any free port), plaintext unless `credentials` say otherwise; resolves the bound port. */
+export function bindInternalServer(
+  server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
+): Promise<number> {
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
 }
 
