@@ -7,7 +7,7 @@
  * in request order.
  */
 import { compareBytes, keySuccessor } from '../base/bytes.js';
-import { Code, StorageError, TabulaError, asTabulaError } from '../base/errors.js';
+import { Code, NotServingError, StorageError, TabulaError, asTabulaError, isNotServing } from '../base/errors.js';
 import type { Row } from '../model/cell.js';
 import { intersectRange, normalizeRowSet, type KeyRange } from '../model/key-range.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
@@ -49,12 +49,34 @@ function tabletIndexOf(tablets: RouteEntry[], row: Buffer): number {
   return lo;
 }
 
-/** A tablet that moved, split or is being recovered answers UNAVAILABLE until routing catches up. */
-const RETRY_CODES = new Set<number>([Code.UNAVAILABLE]);
+/**
+ * When a failed attempt is retried (each retry routes afresh, with backoff,
+ * for at most RETRY_DEADLINE_MS):
+ *
+ * - A tablet that moved, split or is being recovered answers UNAVAILABLE
+ *   until routing catches up. Of those, NotServingError (isNotServing)
+ *   promises the owner refused before applying anything; every other
+ *   UNAVAILABLE (a lost connection after sending, a server that applied a
+ *   write and then found its lease gone) leaves the outcome unknown.
+ *   StorageError is never retried (the storage, not the route, failed).
+ * - Idempotent operations (reads, SampleRowKeys, mutations with explicit
+ *   timestamps) are retried on any of them: applying one twice changes
+ *   nothing.
+ * - Non-idempotent ones (ReadModifyWriteRow, CheckAndMutateRow, mutations
+ *   with server timestamps, timestamp -1) only on NotServingError, so they
+ *   are never applied twice; any other failure reaches the client.
+ * Deadlines, cancellations and other codes are never retried.
+ */
 const RETRY_DEADLINE_MS = 15_000;
 
-function retryable(e: unknown): boolean {
-  return e instanceof TabulaError && RETRY_CODES.has(e.code) && !(e instanceof StorageError);
+function retryable(e: unknown, idempotent = true): boolean {
+  if (isNotServing(e)) return true;
+  return idempotent && e instanceof TabulaError && e.code === Code.UNAVAILABLE && !(e instanceof StorageError);
+}
+
+/** Applying `rm` twice has the effect of applying it once: no cell takes the server's time. */
+export function isIdempotent(rm: RowMutation): boolean {
+  return rm.mutations.every((m) => m.type !== 'setCell' || m.timestamp >= 0);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -68,13 +90,13 @@ export class Router implements DataBackend {
    * Runs `op` and retries it with backoff while it fails because the tablet
    * is in transit (split, move, recovery): each attempt routes afresh.
    */
-  private async retrying<T>(op: () => Promise<T>): Promise<T> {
+  private async retrying<T>(op: () => Promise<T>, idempotent = true): Promise<T> {
     const deadline = Date.now() + RETRY_DEADLINE_MS;
     for (let attempt = 0; ; attempt++) {
       try {
         return await op();
       } catch (e) {
-        if (!retryable(e) || Date.now() > deadline) throw e;
+        if (!retryable(e, idempotent) || Date.now() > deadline) throw e;
         this.routes.invalidate?.();
         await sleep(Math.min(200, 2 ** attempt) * (0.5 + Math.random()));
       }
@@ -82,7 +104,13 @@ export class Router implements DataBackend {
   }
 
   private async tablets(table: TableName): Promise<RouteEntry[]> {
-    return this.routes.locate(formatTableName(table));
+    try {
+      return await this.routes.locate(formatTableName(table));
+    } catch (e) {
+      // The routes could not be looked up (master unreachable): nothing was sent to a tablet server yet.
+      if (e instanceof TabulaError && e.code === Code.UNAVAILABLE && !isNotServing(e)) throw new NotServingError(`routing ${formatTableName(table)}: ${e.message}`);
+      throw e;
+    }
   }
 
   private async tabletFor(table: TableName, row: Buffer): Promise<RouteEntry> {
@@ -90,12 +118,18 @@ export class Router implements DataBackend {
     return ts[tabletIndexOf(ts, row)]!;
   }
 
+  /** The owner of a route; an unassigned tablet (server "") is refused before anything is sent. */
+  private owner(t: RouteEntry): TabletDataService {
+    if (!t.server) throw new NotServingError(`tablet ${t.id} is not assigned to a server right now`);
+    return this.servers.server(t.server);
+  }
+
   async mutateRow(table: TableName, rm: RowMutation): Promise<void> {
     return this.retrying(async () => {
       const t = await this.tabletFor(table, rm.row);
-      const [err] = await this.servers.server(t.server).mutate(t.id, [rm]);
+      const [err] = await this.owner(t).mutate(t.id, [rm]);
       if (err) throw err;
-    });
+    }, isIdempotent(rm));
   }
 
   /** MutateRows: entries that failed because their tablet was in transit are re-routed and retried. */
@@ -103,7 +137,7 @@ export class Router implements DataBackend {
     const results = await this.mutateRowsOnce(table, rms);
     const deadline = Date.now() + RETRY_DEADLINE_MS;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
-      const again = results.flatMap((r, i) => (r && retryable(r) ? [i] : []));
+      const again = results.flatMap((r, i) => (r && retryable(r, isIdempotent(rms[i]!)) ? [i] : []));
       if (!again.length) break;
       this.routes.invalidate?.();
       await sleep(Math.min(200, 2 ** attempt) * (0.5 + Math.random()));
@@ -126,7 +160,7 @@ export class Router implements DataBackend {
     await Promise.all([...groups].map(async ([ti, idx]) => {
       const t = ts[ti]!;
       try {
-        const r = await this.servers.server(t.server).mutate(t.id, idx.map((i) => rms[i]!));
+        const r = await this.owner(t).mutate(t.id, idx.map((i) => rms[i]!));
         idx.forEach((i, j) => (results[i] = r[j]));
       } catch (e) {
         const err = asTabulaError(e);
@@ -161,7 +195,7 @@ export class Router implements DataBackend {
           // The first tablet is always asked, so a bad filter fails even when no row can match.
           if (!parts.length && !first) continue;
           first = false;
-          const batches = this.servers.server(t.server).readRows(t.id, parts, {
+          const batches = this.owner(t).readRows(t.id, parts, {
             reversed: opts.reversed,
             limit: Number.isFinite(remaining) ? remaining : undefined,
             filter: opts.filter,
@@ -192,15 +226,15 @@ export class Router implements DataBackend {
   async checkAndMutateRow(table: TableName, row: Buffer, predicate: RowFilter | undefined, trueMutations: Mutation[], falseMutations: Mutation[]): Promise<boolean> {
     return this.retrying(async () => {
       const t = await this.tabletFor(table, row);
-      return this.servers.server(t.server).checkAndMutate(t.id, row, predicate, trueMutations, falseMutations);
-    });
+      return this.owner(t).checkAndMutate(t.id, row, predicate, trueMutations, falseMutations);
+    }, false);
   }
 
   async readModifyWriteRow(table: TableName, row: Buffer, rules: ReadModifyWriteRule[]): Promise<Row> {
     return this.retrying(async () => {
       const t = await this.tabletFor(table, row);
-      return this.servers.server(t.server).readModifyWrite(t.id, row, rules);
-    });
+      return this.owner(t).readModifyWrite(t.id, row, rules);
+    }, false);
   }
 
   async sampleRowKeys(table: TableName): Promise<Array<{ rowKey: Buffer; offsetBytes: number }>> {
@@ -212,7 +246,7 @@ export class Router implements DataBackend {
     const out: Array<{ rowKey: Buffer; offsetBytes: number }> = [];
     let base = 0;
     for (const t of ts) {
-      const { samples, totalBytes } = await this.servers.server(t.server).sampleRowKeys(t.id);
+      const { samples, totalBytes } = await this.owner(t).sampleRowKeys(t.id);
       for (const s of samples) out.push({ rowKey: s.rowKey, offsetBytes: base + s.offsetBytes });
       base += totalBytes;
       // Tablet boundaries are natural split points for clients.

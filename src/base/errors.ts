@@ -73,6 +73,24 @@ export class UnavailableError extends TabulaError {
   constructor(message: string) { super(Code.UNAVAILABLE, message); }
 }
 
+/**
+ * A tablet server refused a request before applying any of it (it does not
+ * serve the tablet, the row is outside it, the tablet is closing, or the
+ * server holds no valid lease). Unlike other UNAVAILABLE errors this one
+ * promises nothing was applied, so a router may retry it elsewhere even for
+ * non-idempotent operations (ReadModifyWriteRow, CheckAndMutateRow, writes
+ * with server timestamps). Across the internal RPC it arrives as a
+ * TabulaError named "NotServingError": test with isNotServing().
+ */
+export class NotServingError extends TabulaError {
+  constructor(message: string) { super(Code.UNAVAILABLE, message); }
+}
+
+/** True for a NotServingError, also one rebuilt from the wire (matched by name). */
+export function isNotServing(e: unknown): boolean {
+  return e instanceof TabulaError && e.name === 'NotServingError';
+}
+
 /** Maps any thrown value to a TabulaError (unknown errors become INTERNAL). */
 export function asTabulaError(e: unknown): TabulaError {
   if (e instanceof TabulaError) return e;

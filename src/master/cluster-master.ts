@@ -17,7 +17,6 @@ import type {
 } from '../rpc/master-service.js';
 import type { TabletControlService, TabletStatsEntry } from '../rpc/tablet-service.js';
 import type { Master } from './master.js';
-import { planBalance } from './balance-plan.js';
 
 const log = logger('assign');
 
@@ -40,6 +39,12 @@ interface Lease {
   stats: TabletStatsEntry[];
   /** false: known from the catalog only (master restart), not registered yet. */
   registered: boolean;
+  /**
+   * Master.changeSequence when the previous heartbeat of this registration
+   * arrived (undefined before the first): a heartbeat's report was gathered
+   * after that, so it must list every tablet settled by then.
+   */
+  beatSeq?: number;
   client?: { close?(): void };
 }
 
@@ -83,6 +88,15 @@ export class ClusterMaster implements MasterService, ClusterControlService {
     lease.expiresMs = now + this.opts.leaseMs;
     lease.lastHeartbeatMs = now;
     lease.stats = tablets;
+    const seen = lease.beatSeq;
+    lease.beatSeq = this.opts.master.changeSequence;
+    const reported = new Set(tablets.map((t) => t.id));
+    if (seen !== undefined) {
+      // Tablets this server should serve but does not (it restarted with the same id) are recovered from its WAL.
+      const reclaimed = await this.opts.master.reclaimUnserved(serverId, reported, seen)
+        .catch((e) => { log.warn({ server: serverId, err: String(e) }, 'reclaiming unserved tablets failed'); return []; });
+      if (reclaimed.length) void this.tick().catch((e) => log.warn({ err: String(e) }, 'tick failed'));
+    }
     const mine = this.opts.master.tabletRecords().filter((t) => t.server === serverId).map((t) => t.id);
     const owned = new Set(mine);
     return { ok: true, tablets: mine, drop: tablets.map((t) => t.id).filter((id) => !owned.has(id)), leaseMs: this.opts.leaseMs };
@@ -176,25 +190,14 @@ export class ClusterMaster implements MasterService, ClusterControlService {
   }
 
   /**
-   * One balancing round (balance-plan.ts decides, by tablet count and then
-   * bytes); moves are pointer changes. Resolves the number of tablets moved.
+   * One balancing round over the live servers with the bytes of their last
+   * heartbeats (Master.balance). Resolves the number of tablets moved.
    */
   async balance(): Promise<number> {
     const live = [...this.leases.keys()].filter((id) => this.live(id) && this.opts.servers.has(id));
     const bytes = new Map<string, number>();
     for (const l of this.leases.values()) for (const s of l.stats) bytes.set(s.id, s.bytes);
-    const moves = planBalance(live, this.opts.master.tabletRecords().map((t) => ({ id: t.id, server: t.server ?? '', bytes: bytes.get(t.id) ?? 0 })));
-    let done = 0;
-    for (const m of moves) {
-      try {
-        await this.opts.master.moveTablet(m.tablet, m.to);
-        done++;
-      } catch (e) {
-        log.warn({ tablet: m.tablet, to: m.to, err: String(e) }, 'balancing move failed');
-      }
-    }
-    if (done) log.info({ moves: done }, 'balanced');
-    return done;
+    return this.opts.master.balance(live, bytes);
   }
 
   /** Ticks every `intervalMs` until the returned function is called. */

@@ -16,6 +16,7 @@ import type { TabletControlService, TabletDescriptor } from '../rpc/tablet-servi
 import type { AdminBackend, ColumnFamilyModification, InstanceName, TableInfo, TableName } from '../api/backend.js';
 import { formatInstanceName, formatTableName, parseTableName } from '../api/table-name.js';
 import { Catalog, type TableRecord, type TabletRecord } from './catalog.js';
+import { planBalance } from './balance-plan.js';
 
 const log = logger('master');
 
@@ -80,19 +81,33 @@ export class Master implements AdminBackend {
     };
   }
 
-  /** Assigns every tablet again with a bumped epoch (start-up). */
+  /**
+   * Assigns every tablet again with a bumped epoch (start-up). A tablet whose
+   * previous owner is not among the servers (the embedded server now runs
+   * fewer tablet servers) goes to the least loaded one and replays the old
+   * owner's WAL; that directory is kept in the catalog until the tablet is
+   * open, so a crash during start-up cannot forget it.
+   */
   private async assignAll(): Promise<void> {
     const tablets = this.catalog.allTablets();
     if (!tablets.length) return;
-    const updated = tablets.map((t) => {
-      const server = t.server && this.servers.has(t.server) ? t.server : this.pickServer();
-      // A tablet whose previous owner is gone replays that owner's WAL.
-      return { ...t, server, epoch: t.epoch + 1, prev: t.server && t.server !== server ? t.server : undefined };
+    const placed = new Map<string, number>();
+    const updated: TabletRecord[] = tablets.map((t) => {
+      const server = t.server && this.servers.has(t.server) ? t.server : this.pickServer(placed);
+      const lost = t.server && t.server !== server ? [`wal/${t.server}`] : [];
+      const recoverFrom = [...new Set([...(t.recoverFrom ?? []), ...lost])];
+      const { recoverFrom: _r, ...rest } = t;
+      return { ...rest, server, epoch: t.epoch + 1, ...(recoverFrom.length ? { recoverFrom } : {}) };
     });
-    await this.catalog.write({ tablets: updated.map(({ prev: _prev, ...t }) => t) });
-    const start = Date.now();
-    await Promise.all(updated.map((t) => this.servers.get(t.server)!.openTablet(this.descriptor(t, t.prev ? [`wal/${t.prev}`] : undefined))));
-    log.info({ tablets: updated.length, ms: Date.now() - start }, 'assigned tablets');
+    await this.changing(updated.map((t) => t.id), async () => {
+      await this.catalog.write({ tablets: updated });
+      const start = Date.now();
+      await Promise.all(updated.map((t) => this.servers.get(t.server!)!.openTablet(this.descriptor(t, t.recoverFrom))));
+      const recovered = updated.filter((t) => t.recoverFrom).map(({ recoverFrom: _r, ...t }) => t);
+      if (recovered.length) await this.catalog.write({ tablets: recovered });
+      this.counters.recoveries += recovered.length;
+      log.info({ tablets: updated.length, recovered: recovered.length, ms: Date.now() - start }, 'assigned tablets');
+    });
   }
 
   /** Every tablet of the catalog (cluster status, assignment). */
@@ -135,18 +150,44 @@ export class Master implements AdminBackend {
    * WAL directory, whose records for them the next owner replays.
    */
   async serverLost(serverId: string): Promise<string[]> {
+    const ids = await this.unassign(serverId, () => true);
+    log.warn({ server: serverId, tablets: ids.length }, 'server lost');
+    return ids;
+  }
+
+  /**
+   * Reconciles a server's report (a heartbeat) with the catalog: tablets the
+   * catalog gives to `serverId` that the report does not list are not served
+   * by anyone. That happens when a server crashed and came back with the
+   * same id before its lease ran out: the new incarnation hosts nothing, its
+   * predecessor's tablets are only in its WAL. They become unassigned with
+   * wal/<serverId> to replay, exactly as if the server had been lost, and
+   * are assigned again (maybe to the same server, which replays the records
+   * it read when it opened its WAL).
+   *
+   * Only tablets settled by `seq` are taken: no structural change of theirs
+   * is in flight and the last one ended at or before changeSequence was
+   * `seq`, which the caller takes when the previous report arrived, so the
+   * report was gathered after the tablet was opened there. Resolves the ids.
+   */
+  async reclaimUnserved(serverId: string, reported: ReadonlySet<string>, seq: number): Promise<string[]> {
+    const ids = await this.unassign(serverId, (id) => !reported.has(id) && this.settledBy(id, seq));
+    if (ids.length) log.warn({ server: serverId, tablets: ids }, 'tablets not served by their owner; recovering them from its WAL');
+    return ids;
+  }
+
+  /** Unassigns the tablets of `serverId` that `which` selects, remembering its WAL directory for the next owner. */
+  private async unassign(serverId: string, which: (id: string) => boolean): Promise<string[]> {
     const dir = `wal/${serverId}`;
-    const candidates = this.catalog.allTablets().filter((t) => t.server === serverId).map((t) => t.id);
+    const candidates = this.catalog.allTablets().filter((t) => t.server === serverId && which(t.id)).map((t) => t.id);
     const lost = await Promise.all(candidates.map((id) => this.exclusive(id, async () => {
       const t = this.catalog.tablet(id);
-      if (!t || t.server !== serverId) return undefined; // moved, split or deleted meanwhile
+      if (!t || t.server !== serverId || !which(id)) return undefined; // moved, split or deleted meanwhile
       const { server: _s, ...rest } = t;
       await this.catalog.write({ tablets: [{ ...rest, recoverFrom: [...(t.recoverFrom ?? []).filter((d) => d !== dir), dir] }] });
       return id;
-    })));
-    const ids = lost.filter((id): id is string => !!id);
-    log.warn({ server: serverId, tablets: ids.length }, 'server lost');
-    return ids;
+    }, { mark: false })));
+    return lost.filter((id): id is string => !!id);
   }
 
   private control(t: TabletRecord): TabletControlService {
@@ -170,14 +211,50 @@ export class Master implements AdminBackend {
    * loss) so they never race on it; changes of different tablets run in
    * parallel (recovering 100 tablets must not take 100 round trips in a row).
    */
-  private exclusive<T>(tabletId: string, fn: () => Promise<T>): Promise<T> {
-    const p = (this.structural.get(tabletId) ?? Promise.resolve()).then(fn);
+  private exclusive<T>(tabletId: string, fn: () => Promise<T>, opts: { mark?: boolean } = {}): Promise<T> {
+    const run = opts.mark === false ? fn : () => this.changing([tabletId], fn);
+    const p = (this.structural.get(tabletId) ?? Promise.resolve()).then(run);
     const tail = p.then(() => {}, () => {});
     this.structural.set(tabletId, tail);
     void tail.then(() => { if (this.structural.get(tabletId) === tail) this.structural.delete(tabletId); });
     return p;
   }
   private readonly structural = new Map<string, Promise<void>>();
+
+  /**
+   * Marks `ids` as changing while `fn` runs (assignment, move, split, table
+   * creation): a tablet being opened or closed by its owner is legitimately
+   * missing from the owner's report, so reclaimUnserved leaves it alone.
+   * When fn ends, changeSequence advances and the tablets remember it.
+   */
+  private async changing<T>(ids: string[], fn: () => Promise<T>): Promise<T> {
+    for (const id of ids) this.busy.set(id, (this.busy.get(id) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const seq = ++this.changeSeq;
+      for (const id of ids) {
+        const n = this.busy.get(id)! - 1;
+        if (n > 0) this.busy.set(id, n);
+        else this.busy.delete(id);
+        if (this.catalog.tablet(id)) this.settled.set(id, seq);
+        else this.settled.delete(id);
+      }
+    }
+  }
+  private readonly busy = new Map<string, number>();
+  private readonly settled = new Map<string, number>();
+  private changeSeq = 0;
+
+  /** Advances whenever a structural change of any tablet ends (see reclaimUnserved). */
+  get changeSequence(): number {
+    return this.changeSeq;
+  }
+
+  /** No change of the tablet is in flight and its last one ended at or before `seq`. */
+  private settledBy(id: string, seq: number): boolean {
+    return !this.busy.has(id) && (this.settled.get(id) ?? 0) <= seq;
+  }
 
   private newTabletId(): string {
     return `tb-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
@@ -212,8 +289,10 @@ export class Master implements AdminBackend {
         { id: ids[0], table: t.table, startRow: t.startRow, endRow: row.toString('base64'), server: t.server, epoch: t.epoch + 1 },
         { id: ids[1], table: t.table, startRow: row.toString('base64'), endRow: t.endRow, server: t.server, epoch: t.epoch + 1 },
       ];
-      await this.catalog.write({ tablets: children, deleteTablets: [t.id] });
-      await Promise.all(children.map((c) => server.openTablet(this.descriptor(c))));
+      await this.changing(ids, async () => {
+        await this.catalog.write({ tablets: children, deleteTablets: [t.id] });
+        await Promise.all(children.map((c) => server.openTablet(this.descriptor(c))));
+      });
       await server.destroyTablet(t.id).catch((e) => log.warn({ tablet: t.id, err: String(e) }, 'removing split parent failed'));
       this.counters.splits++;
       log.info({ tablet: t.id, children: ids, ms: Date.now() - start }, 'split');
@@ -254,6 +333,35 @@ export class Master implements AdminBackend {
       this.counters.moves++;
       log.info({ tablet: t.id, from: t.server, to: target, ms: Date.now() - start }, 'move');
     });
+  }
+
+  /**
+   * One balancing round over `servers` (ids; default every server): the
+   * policy (balance-plan.ts) evens tablet counts, then bytes (`bytes` per
+   * tablet id; default asked of the servers), a few moves per round; the
+   * moves are pointer changes (moveTablet). A failed move is logged and
+   * skipped. Resolves the number of tablets moved.
+   */
+  async balance(servers: string[] = [...this.servers.keys()], bytes?: Map<string, number>): Promise<number> {
+    if (!bytes) {
+      bytes = new Map();
+      for (const id of servers) {
+        for (const st of await this.servers.get(id)?.tabletStats().catch(() => []) ?? []) bytes.set(st.id, st.bytes);
+      }
+    }
+    const sizes = bytes;
+    const moves = planBalance(servers, this.catalog.allTablets().map((t) => ({ id: t.id, server: t.server ?? '', bytes: sizes.get(t.id) ?? 0 })));
+    let done = 0;
+    for (const m of moves) {
+      try {
+        await this.moveTablet(m.tablet, m.to);
+        done++;
+      } catch (e) {
+        log.warn({ tablet: m.tablet, to: m.to, err: String(e) }, 'balancing move failed');
+      }
+    }
+    if (done) log.info({ moves: done }, 'balanced');
+    return done;
   }
 
   /** Major-compacts every tablet of a table. */
@@ -316,8 +424,10 @@ export class Master implements AdminBackend {
       server: this.pickServer(placed),
       epoch: 1,
     }));
-    await this.catalog.write({ tables: [record], tablets });
-    await Promise.all(tablets.map((t) => this.control(t).openTablet(this.descriptor(t))));
+    await this.changing(tablets.map((t) => t.id), async () => {
+      await this.catalog.write({ tables: [record], tablets });
+      await Promise.all(tablets.map((t) => this.control(t).openTablet(this.descriptor(t))));
+    });
     log.info({ table: canonical, tablets: tablets.length }, 'create table');
     return this.info(record);
   }

@@ -9,7 +9,7 @@
  */
 import { systemClock, type Clock } from '../base/clock.js';
 import { logger } from '../base/log.js';
-import { AlreadyExistsError, NotFoundError } from '../base/errors.js';
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../base/errors.js';
 import type { Storage } from '../storage/storage.js';
 import { openWal, replayWal, type Wal, type WalRecord } from '../lsm/wal/wal.js';
 import { newBlockCache, type BlockCache } from '../lsm/cache/block-cache.js';
@@ -48,6 +48,8 @@ export class TabletHost {
     readonly cache: BlockCache,
     readonly runner: JobRunner,
     readonly clock: Clock,
+    /** This host's own WAL directory (wal/<serverId>). */
+    readonly walDir: string,
   ) {}
 
   static async open(opts: TabletHostOptions): Promise<TabletHost> {
@@ -65,7 +67,7 @@ export class TabletHost {
     const runner = jobs === 'inline'
       ? newInlineRunner(opts.storage, tabletJobs)
       : newWorkerRunner({ workerUrl: workerUrl(), workerData: { kind: 'local', root: jobs.localRoot }, threads: jobs.threads ?? 1 });
-    const host = new TabletHost(opts.storage, wal, newBlockCache(opts.cacheBytes ?? 256 << 20), runner, opts.clock ?? systemClock);
+    const host = new TabletHost(opts.storage, wal, newBlockCache(opts.cacheBytes ?? 256 << 20), runner, opts.clock ?? systemClock, `wal/${opts.serverId}`);
     host.pending = pending;
     return host;
   }
@@ -73,11 +75,18 @@ export class TabletHost {
   /**
    * Opens a tablet and replays its records from this host's WAL (and from
    * `recoverFrom`: WAL directories of dead servers that held it).
+   *
+   * `recoverFrom` may name this host's own directory: a server restarted
+   * with the same id after a crash recovers its previous incarnation's
+   * tablets. Those records were read when this host opened its WAL (they
+   * are the pending ones), so the directory is not read again: it is being
+   * appended to by this very host.
    */
   async openTablet(cfg: HostedTabletConfig, recoverFrom: string[] = []): Promise<Tablet> {
     if (this.tablets.has(cfg.id)) throw new AlreadyExistsError(`tablet ${cfg.id} is already open`);
     const t = await Tablet.open({ ...cfg, storage: this.storage, wal: this.wal, cache: this.cache, runner: this.runner, clock: this.clock });
     for (const dir of recoverFrom) {
+      if (dir === this.walDir) continue;
       await replayWal(this.storage, dir, (r) => t.replay(r), (id) => id === cfg.id);
     }
     for (const r of this.pending.get(cfg.id) ?? []) t.replay(r);
@@ -99,12 +108,24 @@ export class TabletHost {
   /** Stops serving a tablet (flushing it first when asked) and releases its WAL records. */
   async closeTablet(id: string, opts: { flush?: boolean } = {}): Promise<void> {
     const t = this.tablets.get(id);
-    if (!t) return;
+    if (!t) {
+      // A flush is asked before the tablet moves elsewhere: records of it that
+      // only this WAL holds (a previous incarnation's, never replayed) would be
+      // left behind, so refuse; the master recovers it from this WAL instead.
+      if (opts.flush && this.pending.has(id)) throw new FailedPreconditionError(`tablet ${id} is not open here but this server's WAL holds unreplayed records of it`);
+      return;
+    }
     // Flush while still serving, so the final flush under close (when writes are refused) is small.
     if (opts.flush) await t.flush().catch(() => {});
     await t.close(opts);
     this.tablets.delete(id);
     if (opts.flush) await this.wal.forgetTablet(id);
+  }
+
+  /** Forgets a deleted tablet: its WAL records (pending ones too) are no longer needed. */
+  async forgetTablet(id: string): Promise<void> {
+    this.pending.delete(id);
+    await this.wal.forgetTablet(id);
   }
 
   /** Closes every tablet (flushing when asked), the WAL and the job runner. */

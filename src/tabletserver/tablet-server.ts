@@ -4,7 +4,7 @@
  * (rpc/tablet-service.ts) for them. Routing is the caller's job: a call for
  * a tablet not served here fails UNAVAILABLE.
  */
-import { UnavailableError, TabulaError, asTabulaError } from '../base/errors.js';
+import { NotServingError, UnavailableError, TabulaError, asTabulaError } from '../base/errors.js';
 import { logger } from '../base/log.js';
 import type { Row } from '../model/cell.js';
 import type { GcRule } from '../model/gc-rule.js';
@@ -40,12 +40,31 @@ export class TabletServer implements TabletServerService {
     return new TabletServer(opts.serverId, await TabletHost.open(opts));
   }
 
+  /** The tablet, or NotServingError (nothing applied yet: the router may retry anything). */
   private tablet(id: string): Tablet {
-    this.gate();
+    try {
+      this.gate();
+    } catch (e) {
+      throw new NotServingError(e instanceof Error ? e.message : String(e));
+    }
     try {
       return this.host.tablet(id);
     } catch {
-      throw new UnavailableError(`tablet ${id} is not served by ${this.serverId}`);
+      throw new NotServingError(`tablet ${id} is not served by ${this.serverId}`);
+    }
+  }
+
+  /**
+   * The gate checked again after a write was applied: its failure means the
+   * write may be visible (to the tablet's next owner replaying this WAL) but
+   * is not acknowledged, so it stays a plain UnavailableError, never
+   * NotServingError: a router must not repeat a non-idempotent write on it.
+   */
+  private gateAfterApply(): void {
+    try {
+      this.gate();
+    } catch (e) {
+      throw new UnavailableError(`${e instanceof Error ? e.message : String(e)}; the write may have been applied`);
     }
   }
 
@@ -86,7 +105,7 @@ export class TabletServer implements TabletServerService {
 
   async destroyTablet(tabletId: string): Promise<void> {
     await this.host.closeTablet(tabletId, { flush: false });
-    await this.host.wal.forgetTablet(tabletId);
+    await this.host.forgetTablet(tabletId);
     const storage = this.host.storage;
     for (const name of await storage.list(`tablets/${tabletId}/`)) await storage.delete(name);
   }
@@ -127,7 +146,7 @@ export class TabletServer implements TabletServerService {
     const valid: RowMutation[] = [];
     rms.forEach((rm, i) => {
       try {
-        if (!t.containsRow(rm.row)) throw new UnavailableError(`row is outside tablet ${tabletId}`);
+        if (!t.containsRow(rm.row)) throw new NotServingError(`row is outside tablet ${tabletId}`);
         rm.mutations.forEach((m, j) => t.checkFamily(m, `mutations[${j}].family_name`));
         valid.push(rm);
       } catch (e) {
@@ -136,8 +155,8 @@ export class TabletServer implements TabletServerService {
     });
     if (valid.length) {
       try {
-        await t.mutate(valid);
-        this.gate();
+        await refusedAsNotServing(t.mutate(valid));
+        this.gateAfterApply();
       } catch (e) {
         const err = asTabulaError(e);
         rms.forEach((_, i) => { if (!results[i]) results[i] = err; });
@@ -185,14 +204,14 @@ export class TabletServer implements TabletServerService {
   }
 
   async checkAndMutate(tabletId: string, row: Buffer, predicate: RowFilter | undefined, trueMutations: Mutation[], falseMutations: Mutation[]): Promise<boolean> {
-    const r = await checkAndMutate(this.tablet(tabletId), row, predicate, trueMutations, falseMutations);
-    this.gate();
+    const r = await refusedAsNotServing(checkAndMutate(this.tablet(tabletId), row, predicate, trueMutations, falseMutations));
+    this.gateAfterApply();
     return r;
   }
 
   async readModifyWrite(tabletId: string, row: Buffer, rules: ReadModifyWriteRule[]): Promise<Row> {
-    const r = await readModifyWrite(this.tablet(tabletId), row, rules, () => this.host.clock.nowMicros());
-    this.gate();
+    const r = await refusedAsNotServing(readModifyWrite(this.tablet(tabletId), row, rules, () => this.host.clock.nowMicros()));
+    this.gateAfterApply();
     return r;
   }
 
@@ -203,5 +222,22 @@ export class TabletServer implements TabletServerService {
   /** Stops serving everything; with flush, memtables are written out first (clean shutdown). */
   async close(opts: { flush?: boolean } = {}): Promise<void> {
     await this.host.close(opts);
+  }
+}
+
+/**
+ * A write on a tablet (Tablet.mutate and the row operations over it) fails
+ * with a plain UnavailableError only when it was refused before reaching the
+ * WAL: the tablet is closed or closing (a move or split), the row is outside
+ * it, or the WAL is closed. Those become NotServingError, which routers may
+ * retry for any operation. Storage failures (StorageError: the record may be
+ * durable) and fencing (FencedError) are other classes and pass unchanged.
+ */
+async function refusedAsNotServing<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof UnavailableError) throw new NotServingError(e.message);
+    throw e;
   }
 }
