@@ -105,6 +105,8 @@ export function registerClusterCommands(program: Command): void {
     .option('--master <host:port>', 'address of the master', hostPort, env.TABULA_MASTER ?? '127.0.0.1:8090')
     .option('--tls-ca <file>', 'talk TLS, verifying the master with this PEM CA bundle', env.TABULA_TLS_CA)
     .option('--tls-server-name <name>', 'name the master\'s certificate must carry (default: the host dialled)', env.TABULA_TLS_SERVER_NAME)
+    .option('--tls-cert <file>', 'client certificate (PEM) to present when the master requires one (mTLS), with --tls-key', env.TABULA_TLS_CERT)
+    .option('--tls-key <file>', 'private key of --tls-cert', env.TABULA_TLS_KEY)
     .option('--token-file <file>', 'file holding an admin bearer token (needed when the cluster runs with --auth-token-file; env TABULA_TOKEN gives the token itself)', env.TABULA_TOKEN_FILE);
   const tableOpts = (c: Command) => conn(c)
     .option('--project <id>', 'project of TABLE when TABLE is a bare table id', env.TABULA_PROJECT)
@@ -140,7 +142,7 @@ export function registerClusterCommands(program: Command): void {
     }));
 }
 
-interface MasterConn { master: string; tlsCa?: string; tlsServerName?: string; tokenFile?: string }
+interface MasterConn { master: string; tlsCa?: string; tlsServerName?: string; tlsCert?: string; tlsKey?: string; tokenFile?: string }
 interface TableOpts extends MasterConn { project?: string; instance?: string }
 
 /** TABLE as given (canonical) or built from --project/--instance. */
@@ -162,7 +164,11 @@ function masterStub(o: MasterConn): RemoteMaster {
   const token = o.tokenFile ? readFileSync(o.tokenFile, 'utf8').trim() : env.TABULA_TOKEN;
   if (token) channelOptions.interceptors = [bearerTokenInterceptor(token)];
   if (o.tlsServerName) channelOptions['grpc.ssl_target_name_override'] = o.tlsServerName;
-  const credentials = o.tlsCa ? grpc.credentials.createSsl(readFileSync(o.tlsCa)) : undefined;
+  if (!o.tlsCa && (o.tlsCert || o.tlsKey)) throw new CliFailure('--tls-cert/--tls-key: need --tls-ca');
+  if (!o.tlsCert !== !o.tlsKey) throw new CliFailure('--tls-cert and --tls-key go together');
+  const credentials = !o.tlsCa ? undefined : o.tlsCert && o.tlsKey
+    ? grpc.credentials.createSsl(readFileSync(o.tlsCa), readFileSync(o.tlsKey), readFileSync(o.tlsCert))
+    : grpc.credentials.createSsl(readFileSync(o.tlsCa));
   return new RemoteMaster(o.master, { deadlineMs: 120_000, credentials, channelOptions });
 }
 

@@ -14,6 +14,8 @@ const TABULA_MAIN = fileURLToPath(new URL('../../src/bin/tabula.ts', import.meta
 
 export interface ClusterProcess {
   endpoint: string;
+  /** Port of /metrics /healthz /readyz when started with --metrics-port. */
+  metricsPort?: number;
   /** Server id (tablet servers). */
   id: string;
   process: ChildProcess;
@@ -51,6 +53,7 @@ function startChild(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = {}):
 }
 
 function wrap(child: ChildProcess, endpoint: string, id: string, out: () => string): ClusterProcess {
+  const metrics = /tabula metrics on \S+:(\d+)/.exec(out());
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
@@ -59,7 +62,10 @@ function wrap(child: ChildProcess, endpoint: string, id: string, out: () => stri
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  return { endpoint, id, process: child, output: out, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+  return {
+    endpoint, id, metricsPort: metrics ? Number(metrics[1]) : undefined, process: child, output: out,
+    kill: () => end('SIGKILL'), stop: () => end('SIGTERM'),
+  };
 }
 
 export interface ClusterOptions {
@@ -70,6 +76,8 @@ export interface ClusterOptions {
   balanceMs?: number;
   /** --split-size of the master; default 0 (no automatic splits). */
   splitSize?: string;
+  /** Extra arguments of every process (e.g. --metrics-port 0, --tls-cert …, --auth-token-file …). */
+  args?: string[];
 }
 
 export class ProcessCluster {
@@ -85,7 +93,7 @@ export class ProcessCluster {
     const { child, m, out } = await startChild([
       'master', '--data', this.dataDir, '--host', '127.0.0.1', '--port', String(this.masterPort),
       '--lease-ms', String(this.opts.leaseMs ?? 1500), '--tick-ms', String(this.opts.tickMs ?? 200), '--split-size', this.opts.splitSize ?? '0',
-      '--balance-ms', String(this.opts.balanceMs ?? 0),
+      '--balance-ms', String(this.opts.balanceMs ?? 0), ...(this.opts.args ?? []),
     ], /tabula master listening on ([\d.]+):(\d+)/);
     this.masterPort = Number(m[2]);
     this.master = wrap(child, `${m[1]}:${m[2]}`, 'master', out);
@@ -96,7 +104,7 @@ export class ProcessCluster {
   async startTabletServer(): Promise<ClusterProcess> {
     const { child, m, out } = await startChild([
       'tablet-server', '--master', this.master.endpoint, '--data', this.dataDir, '--host', '127.0.0.1', '--port', '0',
-      '--heartbeat-ms', String(this.opts.heartbeatMs ?? 300),
+      '--heartbeat-ms', String(this.opts.heartbeatMs ?? 300), ...(this.opts.args ?? []),
     ], /tabula tablet-server (\S+) listening on ([\d.]+):(\d+)/);
     const p = wrap(child, `${m[2]}:${m[3]}`, m[1]!, out);
     this.all.push(p);
