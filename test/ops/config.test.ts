@@ -77,7 +77,7 @@ describe('bad configuration fails at start-up naming the option', () => {
     expect(env.stderr).toMatch(/--max-concurrent-streams .*TABULA_MAX_CONCURRENT_STREAMS.*must be an integer 1-1000000/);
     const tokens = await runServe(['--auth-token-file', file('tokens.json', '{"tokens":[{"token":"long-enough-token","scope":"root"}]}')]);
     expect(tokens.code).toBe(2);
-    expect(tokens.stderr).toMatch(/--auth-token-file .*tokens\.json: tokens\[0\]\.scope must be one of read-only, read-write, admin/);
+    expect(tokens.stderr).toMatch(/--auth-token-file .*tokens\.json: tokens\[0\]\.scope must be one of read-only, read-write, admin, cluster/);
     const tls = await runServe(['--tls-cert', file('c.pem', 'x')]);
     expect(tls.code).toBe(2);
     expect(tls.stderr).toMatch(/--tls-key: required with --tls-cert/);
@@ -113,6 +113,9 @@ describe('--help and precedence', () => {
       const text = await scrape(metricsPort);
       expect(sample(text, 'tabula_block_cache_capacity_bytes')).toBe(8 << 20);
       expect(sample(text, 'tabula_rpc_total', { method: '/google.bigtable.v2.Bigtable/MutateRows', code: 'OK' })).toBe(1); // the Node client saves a row with MutateRows
+      // The refused one is counted by its status, not as CANCELLED.
+      expect(sample(text, 'tabula_rpc_total', { method: '/google.bigtable.v2.Bigtable/MutateRows', code: 'RESOURCE_EXHAUSTED' })).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'tabula_rpc_total', { method: '/google.bigtable.v2.Bigtable/MutateRows', code: 'CANCELLED' }, 0)).toBe(0);
     } finally {
       await bt.close().catch(() => undefined);
     }
