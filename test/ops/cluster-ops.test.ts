@@ -89,7 +89,7 @@ describe('metrics, probes and health of a plaintext cluster', () => {
   let master: RemoteMaster;
 
   beforeAll(async () => {
-    cluster = new ProcessCluster({ leaseMs: 1500, heartbeatMs: 250, tickMs: 150, args: ['--metrics-port', '0', '--log-level', 'warn'] });
+    cluster = new ProcessCluster({ leaseMs: 1500, heartbeatMs: 250, tickMs: 150, args: ['--metrics-port', '0', '--log-level', 'info'] });
     await cluster.startMaster();
     ts = await cluster.startTabletServer();
     master = new RemoteMaster(cluster.master.endpoint, { deadlineMs: 5000 });
@@ -161,6 +161,15 @@ describe('metrics, probes and health of a plaintext cluster', () => {
     const [rows] = await plainClient(ts.endpoint).instance('i').table('t').getRows();
     expect(rows).toHaveLength(50);
   }, 120_000);
+
+  it('SIGTERM: each process drains, flushes (tablet server) and exits 0', async () => {
+    await ts.stop();
+    expect(ts.process.exitCode).toBe(0);
+    expect(ts.output()).toMatch(/"drainMs":\d+,"flushMs":\d+,"msg":"shutdown complete"/);
+    await cluster.master.stop();
+    expect(cluster.master.process.exitCode).toBe(0);
+    expect(cluster.master.output()).toMatch(/"msg":"shutdown complete"/);
+  }, 60_000);
 });
 
 describe('a cluster with TLS, client certificates and bearer tokens', () => {
