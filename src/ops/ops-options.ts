@@ -63,7 +63,7 @@ export function opsOptionSpecs(p: { bytes: (v: unknown) => number; duration: (v:
     { flag: '--tls-cert <file>', description: 'PEM certificate chain: serve the API over TLS (with --tls-key)', env: 'TABULA_TLS_CERT', parse: parsers.string },
     { flag: '--tls-key <file>', description: 'PEM private key of --tls-cert', env: 'TABULA_TLS_KEY', parse: parsers.string },
     { flag: '--tls-client-ca <file>', description: 'PEM CA bundle: require client certificates signed by it (mTLS)', env: 'TABULA_TLS_CLIENT_CA', parse: parsers.string },
-    { flag: '--auth-token-file <file>', description: 'JSON bearer tokens with scopes read-only, read-write or admin; without it no auth', env: 'TABULA_AUTH_TOKEN_FILE', parse: parsers.string },
+    { flag: '--auth-token-file <file>', description: 'JSON bearer tokens with scopes read-only, read-write or admin (and cluster: what master and tablet servers send each other); without it no auth', env: 'TABULA_AUTH_TOKEN_FILE', parse: parsers.string },
     { flag: '--max-message-size <size>', description: 'largest request message accepted (larger: RESOURCE_EXHAUSTED)', env: 'TABULA_MAX_MESSAGE_SIZE', default: MAX_RECEIVE_MESSAGE_BYTES, defaultText: '108m', parse: p.bytes },
     { flag: '--max-concurrent-streams <n>', description: 'concurrent calls per client connection', env: 'TABULA_MAX_CONCURRENT_STREAMS', default: 1000, parse: parsers.integer(1, 1_000_000) },
     { flag: '--drain-timeout <duration>', description: 'on shutdown, how long running calls may finish before they are cancelled', env: 'TABULA_DRAIN_TIMEOUT', default: 10_000, defaultText: '10s', parse: p.duration },
