@@ -12,6 +12,7 @@ import type { KvIterator } from '../lsm/iterator/kv-iterator.js';
 import type { SstableRef } from '../lsm/manifest/manifest.js';
 import { newRangeIterator } from '../lsm/iterator/range-iterator.js';
 import { newMergingIterator } from '../lsm/iterator/merging-iterator.js';
+import { bloomHash, type BloomHash } from '../lsm/sstable/bloom-filter.js';
 
 export interface TableSource {
   ref: SstableRef;
@@ -32,6 +33,7 @@ export function versionIterator(
   v: TabletVersion, lower: Uint8Array | undefined, upper: Uint8Array | undefined, bloomKey?: Uint8Array,
 ): KvIterator {
   const children: KvIterator[] = [];
+  let hash: BloomHash | undefined; // computed once, only if some table needs it
   for (const m of v.memtables) if (m.count > 0) children.push(m.iterator());
   for (const t of v.tables) {
     const p = t.reader.properties;
@@ -41,7 +43,7 @@ export function versionIterator(
     if (hi && compareBytes(p.smallestKey, hi) >= 0) continue;
     if (lo && compareBytes(p.largestKey, lo) < 0) continue;
     if (lo && hi && compareBytes(lo, hi) >= 0) continue;
-    if (bloomKey && !t.reader.mayContain(bloomKey)) continue;
+    if (bloomKey && !t.reader.mayContainHash((hash ??= bloomHash(bloomKey)))) continue;
     const it = t.reader.iterator();
     children.push(t.ref.start || t.ref.end ? newRangeIterator(it, t.ref.start, t.ref.end) : it);
   }

@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { bloomMayContain, bloomProbes, newBloomFilterBuilder } from '../../src/lsm/sstable/bloom-filter.js';
+import { bloomHash, bloomMayContain, bloomMayContainHash, bloomProbes, newBloomFilterBuilder } from '../../src/lsm/sstable/bloom-filter.js';
+import { hash32 } from '../../src/base/checksum.js';
+import { BLOOM_SEED_1, BLOOM_SEED_2 } from '../../src/lsm/sstable/format.js';
 import { buildTable, k, type Entry } from './helpers.js';
 
 describe('bloom filter', () => {
@@ -18,6 +20,29 @@ describe('bloom filter', () => {
     const rate = fp / probes;
     expect(rate).toBeGreaterThan(0.003);
     expect(rate).toBeLessThan(0.02);
+  });
+
+  it('the incremental probe sequence equals the documented (h1 + i*h2) mod m on any filter bytes (property)', () => {
+    // FORMAT.md defines probe i as bit (h1 + i*h2) mod m; the reader computes it without a division per probe.
+    const naive = (f: Uint8Array, key: Uint8Array): boolean => {
+      const kk = f[f.length - 1]!;
+      if (f.length < 2 || kk < 1 || kk > 30) return true;
+      const m = (f.length - 1) * 8;
+      const h1 = hash32(key, BLOOM_SEED_1), h2 = hash32(key, BLOOM_SEED_2);
+      for (let i = 0; i < kk; i++) {
+        const bit = (h1 + i * h2) % m;
+        if ((f[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
+      }
+      return true;
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 2, maxLength: 64 }), fc.integer({ min: 1, max: 30 }), fc.uint8Array({ maxLength: 24 }), (bits, kk, key) => {
+        const f = Uint8Array.from([...bits.map((b) => b | 0x11), kk]); // dense enough that some keys pass
+        expect(bloomMayContainHash(f, bloomHash(key))).toBe(naive(f, key));
+        expect(bloomMayContain(f, key)).toBe(naive(f, key));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('never a false negative (property)', () => {

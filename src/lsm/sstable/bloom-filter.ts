@@ -29,22 +29,39 @@ export function bloomProbes(bitsPerKey: number): number {
   return Math.min(BLOOM_MAX_PROBES, Math.max(1, Math.round(bitsPerKey * Math.LN2)));
 }
 
+/** The two hashes of a bloom key; compute once per lookup and probe many filters with it. */
+export interface BloomHash {
+  readonly h1: number;
+  readonly h2: number;
+}
+
+export function bloomHash(key: Uint8Array): BloomHash {
+  return { h1: hash32(key, BLOOM_SEED_1), h2: hash32(key, BLOOM_SEED_2) };
+}
+
 /**
  * Tests a key against filter contents. False means definitely absent.
  * A malformed filter (k out of range, empty bit array) answers true, so it
  * can only cost a read, never hide data.
  */
 export function bloomMayContain(filter: Uint8Array, key: Uint8Array): boolean {
+  return bloomMayContainHash(filter, bloomHash(key));
+}
+
+/** bloomMayContain with the key's hashes already computed. */
+export function bloomMayContainHash(filter: Uint8Array, h: BloomHash): boolean {
   const len = filter.length;
   if (len < 2) return true;
   const k = filter[len - 1]!;
   if (k < 1 || k > BLOOM_MAX_PROBES) return true;
   const m = (len - 1) * 8;
-  const h1 = hash32(key, BLOOM_SEED_1);
-  const h2 = hash32(key, BLOOM_SEED_2);
+  // (h1 + i*h2) mod m, computed incrementally without a division per probe.
+  let bit = h.h1 % m;
+  const step = h.h2 % m;
   for (let i = 0; i < k; i++) {
-    const bit = (h1 + i * h2) % m; // exact: < 2^32 * 31 < 2^53
     if ((filter[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
+    bit += step;
+    if (bit >= m) bit -= m;
   }
   return true;
 }

@@ -17,7 +17,7 @@ import type { KvIterator } from '../iterator/kv-iterator.js';
 import { BLOCK_TRAILER_SIZE, BlockType, FOOTER_SIZE } from './format.js';
 import type { BlockHandle } from './block-builder.js';
 import { newBlockIterator } from './block-iterator.js';
-import { bloomMayContain } from './bloom-filter.js';
+import { bloomHash, bloomMayContainHash, type BloomHash } from './bloom-filter.js';
 import { readFooter } from './footer.js';
 import { readPropertiesBlock } from './table-properties.js';
 import { lowerBound, newSstableIterator, type DataBlockSource } from './sstable-iterator.js';
@@ -41,6 +41,8 @@ export interface SstableReader {
   readonly properties: SstableProperties;
   /** Bloom check on a bloom key (e.g. a row key); false = definitely absent. Always true without a filter. */
   mayContain(bloomKey: Uint8Array): boolean;
+  /** mayContain with the key's hashes computed once by the caller (bloomHash), for probing many tables. */
+  mayContainHash(h: BloomHash): boolean;
   /**
    * A KvIterator over all entries (see src/lsm/iterator/kv-iterator.ts: sync
    * when the block is cached, a Promise when it must be read). Also allows
@@ -194,7 +196,11 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
   }
 
   mayContain(bloomKey: Uint8Array): boolean {
-    return this.bloom === undefined || bloomMayContain(this.bloom, bloomKey);
+    return this.bloom === undefined || bloomMayContainHash(this.bloom, bloomHash(bloomKey));
+  }
+
+  mayContainHash(h: BloomHash): boolean {
+    return this.bloom === undefined || bloomMayContainHash(this.bloom, h);
   }
 
   iterator(): KvIterator {
