@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import type { Dirent } from 'node:fs';
+import { read as fsRead, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CorruptionError, NotFoundError, StorageError } from '../base/errors.js';
 import type { LogFile, ReadableFile, Storage } from './storage.js';
@@ -266,8 +266,22 @@ async function makeDurableDir(dir: string): Promise<void> {
   for (const p of parents) await syncDirectory(p);
 }
 
+/**
+ * pread through the callback API: on Node 20 it costs about half the CPU of
+ * FileHandle.read (no FileHandle promise machinery), and block reads are the
+ * hot path of cache misses.
+ */
+function readAt(fd: number, buf: Buffer, at: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fsRead(fd, buf, at, length, position, (err, n) => (err ? reject(err) : resolve(n)));
+  });
+}
+
 class LocalReadableFile implements ReadableFile {
   private closed = false;
+  /** Reads in flight on the raw fd: close waits for them, so the fd is never closed (and reused) under a read. */
+  private inflight = 0;
+  private idle: (() => void) | undefined;
   constructor(readonly name: string, readonly size: number, private readonly fh: fsp.FileHandle) {}
 
   /** Returns a fresh unpooled buffer owned by the caller (safe to cache). */
@@ -279,17 +293,22 @@ class LocalReadableFile implements ReadableFile {
     // Unpooled: a cached 2 KiB block must not pin a shared 8 KiB pool slab.
     const buf = Buffer.allocUnsafeSlow(length);
     let done = 0;
-    while (done < length) {
-      let n: number;
-      try {
-        n = (await this.fh.read(buf, done, length - done, offset + done)).bytesRead;
-      } catch (e) {
-        throw toStorageError(e, this.name, 'read');
+    this.inflight++;
+    try {
+      while (done < length) {
+        let n: number;
+        try {
+          n = await readAt(this.fh.fd, buf, done, length - done, offset + done);
+        } catch (e) {
+          throw toStorageError(e, this.name, 'read');
+        }
+        if (n === 0) {
+          throw new CorruptionError(this.name, `short read: file ends at ${offset + done}, wanted ${length} bytes at ${offset}`);
+        }
+        done += n;
       }
-      if (n === 0) {
-        throw new CorruptionError(this.name, `short read: file ends at ${offset + done}, wanted ${length} bytes at ${offset}`);
-      }
-      done += n;
+    } finally {
+      if (--this.inflight === 0) this.idle?.();
     }
     return buf;
   }
@@ -297,6 +316,7 @@ class LocalReadableFile implements ReadableFile {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.inflight > 0) await new Promise<void>((resolve) => { this.idle = resolve; });
     await this.fh.close().catch(() => {});
   }
 }
