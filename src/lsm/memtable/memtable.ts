@@ -3,9 +3,11 @@
  * first stop of every write (DESIGN §4).
  *
  * Design (performance is the point, DESIGN §9):
- * - Key and value bytes are appended to large Buffer chunks (an arena, 1 MiB
- *   by default); nothing is ever moved or freed, so views handed out by
- *   iterators stay valid for the life of the memtable.
+ * - Entries are appended to large Buffer chunks (an arena, 1 MiB by
+ *   default) in the export format `varint klen, key, varint vlen, value`;
+ *   nothing is ever moved or freed, so views handed out by iterators stay
+ *   valid for the life of the memtable, and exportSorted copies whole
+ *   entries (whole runs of them when keys arrived in order).
  * - A skiplist (branching 4, max height 12) whose nodes are variable-length
  *   records in one Int32Array (see the NODE_* layout below). No JS object per
  *   entry, so the GC sees a handful of large arrays instead of millions of
@@ -89,12 +91,15 @@ const N_PREFIX = 0; // first 4 key bytes big-endian, zero-padded, xor 0x80000000
 const N_KCHUNK = 1;
 const N_KOFF = 2;
 const N_KLEN = 3;
-const N_VCHUNK = 4;
+const N_VCHUNK = 4; // | MOVED once replaceValue put the value outside its entry
 const N_VOFF = 5;
 const N_VLEN = 6;
 const N_HEIGHT = 7;
 const N_NEXT = 8; // followed by `height` next links, level 0 first
 const HEAD = 0;
+/** Flag in N_VCHUNK: the value no longer follows its key in the arena. */
+const MOVED = 1 << 30;
+const CHUNK_MASK = MOVED - 1;
 
 /** Per-entry overhead counted in approximateBytes besides the node record. */
 const ENTRY_OVERHEAD = 16;
@@ -201,12 +206,18 @@ class SkiplistMemtable implements Memtable {
       this.height = h;
     }
 
-    // Copy the bytes into the arena: key then value, contiguous when possible.
+    // Copy the entry into the arena already in export format (varint klen,
+    // key, varint vlen, value), so exportSorted copies whole entries, and
+    // whole runs of them when keys arrived in order.
     const vlen = value.length;
-    const kvOff = this.reserve(tlen + vlen);
+    const klh = varintLength(tlen);
+    const entryLen = klh + tlen + varintLength(vlen) + vlen;
+    const start = this.reserve(entryLen);
     const c = this.chunk;
+    const kvOff = writeVarint(c, start, tlen);
     if (tlen > 0) c.set(key, kvOff);
-    if (vlen > 0) c.set(value, kvOff + tlen);
+    const vOff = writeVarint(c, kvOff + tlen, vlen);
+    if (vlen > 0) c.set(value, vOff);
 
     const recLen = N_NEXT + h;
     let nn = this.nodes;
@@ -218,7 +229,7 @@ class SkiplistMemtable implements Memtable {
     nn[node + N_KOFF] = kvOff;
     nn[node + N_KLEN] = tlen;
     nn[node + N_VCHUNK] = this.chunkIdx;
-    nn[node + N_VOFF] = kvOff + tlen;
+    nn[node + N_VOFF] = vOff;
     nn[node + N_VLEN] = vlen;
     nn[node + N_HEIGHT] = h;
     for (let l = 0; l < h; l++) {
@@ -230,7 +241,7 @@ class SkiplistMemtable implements Memtable {
     }
     this.n++;
     this.bytes += tlen + vlen + recLen * 4 + ENTRY_OVERHEAD;
-    this.exportBytes += varintLength(tlen) + tlen + varintLength(vlen) + vlen;
+    this.exportBytes += entryLen;
   }
 
   private replaceValue(node: number, value: Uint8Array): void {
@@ -239,7 +250,7 @@ class SkiplistMemtable implements Memtable {
     const vlen = value.length;
     const off = this.reserve(vlen);
     if (vlen > 0) this.chunk.set(value, off);
-    nodes[node + N_VCHUNK] = this.chunkIdx;
+    nodes[node + N_VCHUNK] = this.chunkIdx | MOVED;
     nodes[node + N_VOFF] = off;
     nodes[node + N_VLEN] = vlen;
     this.bytes += vlen;
@@ -377,7 +388,7 @@ class SkiplistMemtable implements Memtable {
   nodeValue(node: number): Buffer {
     const nodes = this.nodes;
     const off = nodes[node + N_VOFF]!;
-    return this.chunks[nodes[node + N_VCHUNK]!]!.subarray(off, off + nodes[node + N_VLEN]!);
+    return this.chunks[nodes[node + N_VCHUNK]! & CHUNK_MASK]!.subarray(off, off + nodes[node + N_VLEN]!);
   }
 
   iterator(): KvIterator {
@@ -390,14 +401,37 @@ class SkiplistMemtable implements Memtable {
     const nodes = this.nodes;
     const chunks = this.chunks;
     let pos = 0;
+    // A run: consecutive entries that also sit back to back in one arena chunk.
+    let runChunk = -1;
+    let runStart = 0;
+    let runEnd = 0;
     for (let x = nodes[HEAD + N_NEXT]!; x !== 0; x = nodes[x + N_NEXT]!) {
+      const kc = nodes[x + N_KCHUNK]!;
+      const koff = nodes[x + N_KOFF]!;
       const klen = nodes[x + N_KLEN]!;
-      pos = writeVarint(out, pos, klen);
-      pos = copyInto(out, pos, chunks[nodes[x + N_KCHUNK]!]!, nodes[x + N_KOFF]!, klen);
       const vlen = nodes[x + N_VLEN]!;
+      const voff = nodes[x + N_VOFF]!;
+      const start = koff - varintLength(klen);
+      const vc = nodes[x + N_VCHUNK]!;
+      if ((vc & MOVED) === 0) {
+        if (kc === runChunk && start === runEnd) {
+          runEnd = voff + vlen;
+          continue;
+        }
+        if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+        runChunk = kc;
+        runStart = start;
+        runEnd = voff + vlen;
+        continue;
+      }
+      if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+      runChunk = -1;
+      pos = writeVarint(out, pos, klen);
+      pos = copyInto(out, pos, chunks[kc]!, koff, klen);
       pos = writeVarint(out, pos, vlen);
-      pos = copyInto(out, pos, chunks[nodes[x + N_VCHUNK]!]!, nodes[x + N_VOFF]!, vlen);
+      pos = copyInto(out, pos, chunks[vc & CHUNK_MASK]!, voff, vlen);
     }
+    if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
     if (pos !== out.length) throw new Error(`memtable export size mismatch: ${pos} != ${out.length}`);
     return out;
   }
