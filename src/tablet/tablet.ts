@@ -28,7 +28,7 @@ import type { GcRule } from '../model/gc-rule.js';
 import type { Row } from '../model/cell.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowRange } from '../model/row-set.js';
-import { TOMBSTONE_TS, encodeCellKey, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
+import { CellKeyView, TOMBSTONE_TS, encodeCellKey, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { encodeDeleteColumn, encodeDeleteFamily, encodeDeleteRow, encodePut } from './cell-value.js';
 import { EntryBatch, forEachEntry } from './entry-batch.js';
 import { RowLocks } from './row-lock.js';
@@ -91,7 +91,11 @@ export class Tablet {
   private tables: TableSource[] = []; // newest first
   private flushedSeq = 0;
   private nextSeq = 1;
+  /** Writes up to here are durable and visible; memtables may hold higher, not yet durable ones. */
   private appliedSeq = 0;
+  private publishWaiters: Array<{ seq: number; resolve: () => void }> = [];
+  /** First WAL append failure: nothing is published after it (the tablet must be reopened). */
+  private writeFailure: unknown;
   private closed = false;
   /** Set when close() starts: new writes are refused while in-flight ones finish and the memtable is flushed. */
   private closing = false;
@@ -220,13 +224,44 @@ export class Tablet {
     if (batch.count === 0) return;
     const last = seq - 1;
     this.nextSeq = seq;
-    await this.cfg.wal.append(this.id, first, last, batch.encode());
-    // Group commit resolves appends in order, so sequence numbers are applied in order.
+    const durable = this.cfg.wal.append(this.id, first, last, batch.encode());
+    // Insert while the WAL syncs (the fsync is the long part of a write): the
+    // entries stay invisible to readers (seq > appliedSeq) until durable.
     const mem = this.active;
     for (let i = 0; i < batch.count; i++) mem.put(batch.keys[i]!, batch.values[i]!);
     this.activeMaxSeq = last;
-    this.appliedSeq = last;
     this.maybeFreeze();
+    try {
+      await durable;
+    } catch (e) {
+      this.failWrites(e);
+      throw e;
+    }
+    // Group commit resolves appends in order, so publishing `last` publishes
+    // only durable batches — unless an earlier one failed: then nothing more
+    // is ever published (its entries sit below ours in the memtable).
+    if (this.writeFailure !== undefined) throw new UnavailableError(`tablet ${this.id}: an earlier write failed (${String(this.writeFailure)}); reopen the tablet`);
+    this.publish(last);
+  }
+
+  /** Makes writes up to `seq` visible and wakes flushes waiting for them. */
+  private publish(seq: number): void {
+    this.appliedSeq = seq;
+    if (this.publishWaiters.length === 0) return;
+    const ready = this.publishWaiters.filter((w) => w.seq <= seq);
+    this.publishWaiters = this.publishWaiters.filter((w) => w.seq > seq);
+    for (const w of ready) w.resolve();
+  }
+
+  private failWrites(e: unknown): void {
+    this.writeFailure ??= e;
+    for (const w of this.publishWaiters.splice(0)) w.resolve();
+  }
+
+  /** Resolves once every write up to `seq` is published, or writes have failed (then unpublished entries are dropped by the flush). */
+  private whenPublished(seq: number): Promise<void> {
+    if (this.appliedSeq >= seq || this.writeFailure !== undefined) return Promise.resolve();
+    return new Promise((resolve) => this.publishWaiters.push({ seq, resolve }));
   }
 
   /** Throws NotFoundError (naming `field`) when the mutation's family does not exist. */
@@ -496,8 +531,12 @@ export class Tablet {
     const start = Date.now();
     let source: TableSource | undefined;
     let bytesOut = 0;
-    if (f.mem.count > 0) {
-      const data = f.mem.exportSorted();
+    // Only durable writes may reach an SSTable.
+    await this.whenPublished(f.maxSeq);
+    const maxSeq = this.writeFailure === undefined ? f.maxSeq : Math.min(f.maxSeq, this.appliedSeq);
+    const mem = this.writeFailure === undefined ? f.mem : publishedOnly(f.mem, this.appliedSeq);
+    if (mem.count > 0) {
+      const data = mem.exportSorted();
       const file = `sst/${newFileId()}.sst`;
       const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10 };
       // Transfer, not copy: the export is a fresh buffer nothing else holds.
@@ -505,7 +544,7 @@ export class Tablet {
       bytesOut = out.size;
       source = { ref: { file: out.file }, reader: await openSstable(this.cfg.storage, out.file, this.cfg.cache) };
     }
-    await this.install((tables) => ({ tables: source ? [source, ...tables] : tables, flushedSeq: Math.max(f.maxSeq, this.flushedSeq) }));
+    await this.install((tables) => ({ tables: source ? [source, ...tables] : tables, flushedSeq: Math.max(maxSeq, this.flushedSeq) }));
     this.frozen.shift();
     this.counters.flushes++;
     await this.cfg.wal.markFlushed(this.id, this.flushedSeq);
@@ -595,4 +634,17 @@ function minBound(a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Ar
   if (!a?.length) return b;
   if (!b?.length) return a;
   return compareBytes(a, b) <= 0 ? a : b;
+}
+
+/** A copy of `mem` without the entries newer than `seq` (writes whose WAL append failed). */
+function publishedOnly(mem: Memtable, seq: number): Memtable {
+  const out = newMemtable();
+  const view = new CellKeyView();
+  const it = mem.iterator();
+  for (it.seekToFirst(); it.valid(); it.next()) {
+    view.decode(it.key());
+    if (view.seq <= seq) out.put(it.key(), it.value());
+  }
+  it.close();
+  return out;
 }
