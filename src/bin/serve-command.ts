@@ -1,5 +1,5 @@
 /**
- * `tabula serve`: the embedded server (master, tablet server and API in one
+ * `tabula serve`: the embedded server (master, tablet servers and API in one
  * process). Options come from flags, TABULA_* env vars and an optional JSON
  * config file, validated by one schema (SERVE_OPTIONS); a bad value stops
  * start-up with one line naming the option.
@@ -14,22 +14,27 @@ export const SERVE_OPTIONS: OptionSpec[] = [
   { flag: '--data <dir>', description: 'data directory', env: 'TABULA_DATA', default: './data', parse: parsers.string },
   { flag: '--host <host>', description: 'address to listen on', env: 'TABULA_HOST', default: '127.0.0.1', parse: parsers.string },
   { flag: '--port <port>', description: 'port of the Bigtable API (0 = any free port)', env: 'TABULA_PORT', default: 8086, parse: port },
-  { flag: '--cache <size>', description: 'block cache size', env: 'TABULA_CACHE', default: 256 << 20, defaultText: '256m', parse: bytes },
+  { flag: '--cache <size>', description: 'block cache size (shared out among the tablet servers)', env: 'TABULA_CACHE', default: 256 << 20, defaultText: '256m', parse: bytes },
+  {
+    flag: '--tablet-servers <n>',
+    description: 'tablet servers in this process (1-64), each with its own WAL in DATA/wal/<id>; the master assigns and balances tablets across them',
+    env: 'TABULA_TABLET_SERVERS', default: 1, parse: parsers.integer(1, 64),
+  },
   { flag: '--no-wal-sync', description: 'do not fsync the write-ahead log (benchmarks only: acknowledged writes may be lost); config file key walSync: false', parse: parsers.boolean },
   ...opsOptionSpecs({ bytes, duration }),
 ];
 
-type ServeCommandOptions = OpsOptions & { data: string; host: string; port: number; cache: number; walSync: boolean };
+type ServeCommandOptions = OpsOptions & { data: string; host: string; port: number; cache: number; tabletServers: number; walSync: boolean };
 
 export function registerServeCommand(program: Command): void {
-  const cmd = program.command('serve').description('run master, tablet server and the Bigtable API in one process');
+  const cmd = program.command('serve').description('run master, tablet servers and the Bigtable API in one process');
   addOptions(cmd, SERVE_OPTIONS);
   cmd.action(async () => {
     let s: Awaited<ReturnType<typeof serve>>;
     try {
       const o = resolveOptions<ServeCommandOptions>(cmd, SERVE_OPTIONS);
       s = await serve({
-        data: o.data, host: o.host, port: o.port, cacheBytes: o.cache, walSync: o.walSync, ops: o,
+        data: o.data, host: o.host, port: o.port, cacheBytes: o.cache, tabletServers: o.tabletServers, walSync: o.walSync, ops: o,
         onMetricsListening: (p) => process.stdout.write(`tabula metrics on ${o.metricsHost ?? o.host}:${p} (/metrics /healthz /readyz)\n`),
       });
     } catch (e) {

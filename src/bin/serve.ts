@@ -1,7 +1,8 @@
 /**
- * Composition root of the embedded server (`tabula serve`): master, one
- * tablet server and the Bigtable API in one process, data in one directory.
- * The parts talk through the same interfaces a cluster uses over the network.
+ * Composition root of the embedded server (`tabula serve`): master, one or
+ * more tablet servers (--tablet-servers; embedded-cluster.ts) and the
+ * Bigtable API in one process, data in one directory. The parts talk through
+ * the same interfaces a cluster uses over the network.
  *
  * Start-up order matters for probes: the metrics/health endpoint comes up
  * first (so /healthz answers and /readyz says "loading" while tablets open),
@@ -10,9 +11,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LocalStorage } from '../storage/local-storage.js';
-import { TabletServer } from '../tabletserver/tablet-server.js';
-import { Master } from '../master/master.js';
-import { Router } from '../api/router.js';
 import { startApiServer } from '../api/api-server.js';
 import { MAX_RECEIVE_MESSAGE_BYTES } from '../api/limits.js';
 import { collectUnreferencedFiles } from '../lsm/manifest/file-gc.js';
@@ -21,6 +19,7 @@ import type { OpsOptions } from '../ops/ops-options.js';
 import { prepareServerOps } from '../ops/server-ops.js';
 import type { Readiness } from '../ops/ops-http-server.js';
 import { watchMaster, watchTabletServer } from '../ops/tabula-metrics.js';
+import { openEmbeddedCluster, type EmbeddedCluster } from './embedded-cluster.js';
 
 const log = logger('serve');
 
@@ -28,8 +27,16 @@ export interface ServeOptions {
   data: string;
   host: string;
   port: number;
-  /** Bytes of the shared block cache. */
+  /** Bytes of the block cache (split evenly among the tablet servers). */
   cacheBytes?: number;
+  /**
+   * Tablet servers in this process (default 1), each with its own WAL
+   * (DIR/wal/<id>, ids embedded, embedded-1, …); the master assigns and
+   * balances tablets across them.
+   */
+  tabletServers?: number;
+  /** With more than one tablet server, how often the master balances them (ms; default 30000, 0 = only at start-up). */
+  balanceMs?: number;
   /** false = do not fsync the WAL (benchmarks only; acknowledged writes may be lost). */
   walSync?: boolean;
   /** Logging, metrics endpoint, TLS, auth and limits (defaults: as `tabula serve --help` shows). */
@@ -60,13 +67,15 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
     ...opts.ops,
   };
   const ops = prepareServerOps(o, opts.host);
+  const n = opts.tabletServers ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`tabletServers: must be an integer 1-64, got ${n}`);
   let state: 'loading' | 'serving' | 'stopping' = 'loading';
-  let server: TabletServer | undefined;
+  let cluster: EmbeddedCluster | undefined;
   let metricsPort: number | undefined;
   try {
     metricsPort = await ops.startHttp(async (): Promise<Readiness> => {
-      if (state !== 'serving' || !server) return { ready: false, checks: { tablets: state === 'loading' ? 'loading' : 'shutting down' } };
-      await server.tabletStats(); // the tablet server answers
+      if (state !== 'serving' || !cluster) return { ready: false, checks: { tablets: state === 'loading' ? 'loading' : 'shutting down' } };
+      await cluster.tabletStats(); // the tablet servers answer
       // Embedded: the master lives in this process, reachable while serving.
       return { ready: true, checks: { tablets: true, master: true } };
     });
@@ -75,22 +84,33 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
 
     mkdirSync(data, { recursive: true });
     const storage = new LocalStorage(data);
-    server = await TabletServer.open({
-      storage, serverId: 'embedded', jobs: { localRoot: data }, cacheBytes: opts.cacheBytes, walSync: opts.walSync,
+    cluster = await openEmbeddedCluster({
+      storage, masterDir: join(data, 'master'), tabletServers: n,
+      server: {
+        jobs: { localRoot: data },
+        cacheBytes: opts.cacheBytes === undefined ? undefined : Math.max(1 << 20, Math.floor(opts.cacheBytes / n)),
+        walSync: opts.walSync,
+      },
     });
-    const ts = server;
-    const master = await Master.open({ dir: join(data, 'master'), servers: new Map([[ts.serverId, ts]]) });
-    watchTabletServer(ops.metrics, ts);
+    const { master, router } = cluster;
+    const embedded = cluster;
+    // One server: its own stats, as always; several: the metrics cover all of them.
+    watchTabletServer(ops.metrics, n === 1 ? embedded.servers[0]! : embedded);
     watchMaster(ops.metrics, master);
-    const router = new Router(master, { server: () => ts });
+    // Several servers: even them out now (a data directory last served by fewer servers) and then periodically.
+    let balancing: Promise<unknown> = Promise.resolve();
+    const balance = () => (balancing = balancing.then(() => master.balance()).catch((e) => log.warn({ err: String(e) }, 'balancing failed')));
+    if (n > 1) await balance();
     const api = await startApiServer({
       host: opts.host, port: opts.port, data: router, admin: master,
       credentials: ops.credentials, drainMs: o.drainTimeout, ...ops.grpcSettings,
     });
     ops.health()?.setServing(true);
     state = 'serving';
-    const tablets = (await ts.tabletStats()).length;
-    log.info({ port: api.port, metricsPort, tablets, tls: !!o.tlsCert, auth: !!ops.auth, ms: Date.now() - started }, 'open');
+    const balancer = n > 1 && (opts.balanceMs ?? 30_000) > 0 ? setInterval(() => void balance(), opts.balanceMs ?? 30_000) : undefined;
+    balancer?.unref();
+    const tablets = (await embedded.tabletStats()).length;
+    log.info({ port: api.port, metricsPort, tablets, tabletServers: n, tls: !!o.tlsCert, auth: !!ops.auth, ms: Date.now() - started }, 'open');
 
     // SSTables no manifest references any more (compacted, dropped tables) are deleted in the background.
     const gc = setInterval(() => {
@@ -111,16 +131,17 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
         state = 'stopping';
         ops.health()?.setServing(false);
         clearInterval(gc);
+        clearInterval(balancer);
         await api.close(); // stop accepting, drain running calls (bounded by drainTimeout)
+        await balancing; // a move in progress finishes before the servers close
         const t1 = Date.now();
-        await ts.close({ flush: true }); // flush memtables, close the WAL
-        await master.close();
+        await embedded.close({ flush: true }); // flush memtables, close the WALs, then the master
         log.info({ drainMs: t1 - t0, flushMs: Date.now() - t1 }, 'shutdown complete');
         await ops.close();
       })()),
     };
   } catch (e) {
-    await server?.close().catch(() => {});
+    await cluster?.close().catch(() => {});
     await ops.close();
     throw e;
   }

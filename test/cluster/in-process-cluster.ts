@@ -1,12 +1,13 @@
-/** An in-process cluster for tests: master, N tablet servers and a router over shared storage. */
+/** An in-process cluster for tests: master, N tablet servers and a router over shared storage (as `tabula serve --tablet-servers N`). */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Storage } from '../../src/storage/storage.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
-import { TabletServer } from '../../src/tabletserver/tablet-server.js';
-import { Master } from '../../src/master/master.js';
-import { Router } from '../../src/api/router.js';
+import type { TabletServer } from '../../src/tabletserver/tablet-server.js';
+import type { Master } from '../../src/master/master.js';
+import type { Router } from '../../src/api/router.js';
+import { openEmbeddedCluster } from '../../src/bin/embedded-cluster.js';
 import type { Row } from '../../src/model/cell.js';
 import type { TableName } from '../../src/api/table-name.js';
 
@@ -18,20 +19,13 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(opts: { servers?: number; storage?: Storage; memtableBytes?: number } = {}): Promise<TestCluster> {
+export async function startCluster(opts: { servers?: number; storage?: Storage } = {}): Promise<TestCluster> {
   const storage = opts.storage ?? new MemoryStorage();
-  const servers: TabletServer[] = [];
-  for (let i = 0; i < (opts.servers ?? 1); i++) servers.push(await TabletServer.open({ storage, serverId: `s${i}`, jobs: 'inline' }));
-  const byId = new Map(servers.map((s) => [s.serverId, s]));
-  const master = await Master.open({ dir: mkdtempSync(join(tmpdir(), 'tabula-master-')), servers: byId });
-  const router = new Router(master, { server: (id) => byId.get(id)! });
-  return {
-    storage, servers, master, router,
-    close: async () => {
-      await Promise.all(servers.map((s) => s.close()));
-      await master.close();
-    },
-  };
+  const c = await openEmbeddedCluster({
+    storage, masterDir: mkdtempSync(join(tmpdir(), 'tabula-master-')), tabletServers: opts.servers ?? 1,
+    serverId: (i) => `s${i}`, server: { jobs: 'inline' },
+  });
+  return { storage, servers: c.servers, master: c.master, router: c.router, close: () => c.close() };
 }
 
 export const TABLE: TableName = { project: 'p', instance: 'i', table: 't' };
