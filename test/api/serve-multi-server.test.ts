@@ -172,4 +172,45 @@ describe('tabula serve --tablet-servers 3', () => {
     const [again] = await b.instance('i').table(TABLE).row('k3-counter').increment('cf:n', 1);
     expect(again).toBe(4);
   }, 180_000);
+
+  it('changes the number of servers across restarts: 1 → 3 balances the old layout, 3 → 1 replays the WALs of the servers that are gone', async () => {
+    // One server, as `tabula serve` always ran.
+    await bt?.close();
+    bt = undefined;
+    server = await startTabula();
+    const dataDir = server.dataDir;
+    let b = client(server);
+    const splits = SPLITS.map((k) => Buffer.from(k)) as unknown as string[];
+    const table = (await b.instance('i').createTable(TABLE, { families: [{ name: 'cf', rule: { versions: 1 } }], splits }))[0];
+    const expected = new Map<string, string>();
+    const write = async (tag: string) => {
+      const entries = Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 6}-${tag}-${String(i).padStart(2, '0')}`, data: { cf: { q: `${tag}${i}` } } }));
+      await b.instance('i').table(TABLE).insert(entries);
+      for (const e of entries) expected.set(e.key, e.data.cf.q);
+    };
+    const sorted = () => [...expected].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    expect(table).toBeDefined();
+    await write('one');
+    await b.close();
+    await server.kill(); // unflushed, in wal/embedded only
+    expect(new Set(await owners(dataDir))).toEqual(new Set(['embedded']));
+
+    b = await start(dataDir); // three servers: the start-up balance spreads the tablets
+    expect(await readAll(b)).toEqual(sorted());
+    await write('three');
+    await b.close();
+    bt = undefined;
+    await server!.kill(); // unflushed writes in all three WALs
+    const spread = await owners(dataDir);
+    expect(SERVERS.map((s) => spread.filter((o) => o === s).length)).toEqual([2, 2, 2]);
+
+    // Back to one server: the tablets of embedded-1 and embedded-2 move to it and replay those WALs.
+    server = await startTabula({ dataDir });
+    b = bt = client(server);
+    expect(await readAll(b)).toEqual(sorted());
+    await b.close();
+    bt = undefined;
+    await server.stop();
+    expect(new Set(await owners(dataDir))).toEqual(new Set(['embedded']));
+  }, 180_000);
 });
