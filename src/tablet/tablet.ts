@@ -547,6 +547,11 @@ export class Tablet {
     await this.install((tables) => ({ tables: source ? [source, ...tables] : tables, flushedSeq: Math.max(maxSeq, this.flushedSeq) }));
     this.frozen.shift();
     this.counters.flushes++;
+    // The memtable's readers move to this file now: warm its blocks rather than miss on each.
+    if (source && source.reader.properties.dataBytes <= this.cfg.cache.stats().capacity / 4) {
+      const reader = source.reader;
+      reader.warmCache().catch((e: unknown) => log.debug({ tablet: this.id, file: reader.name, err: String(e) }, 'cache warm-up failed'));
+    }
     await this.cfg.wal.markFlushed(this.id, this.flushedSeq);
     log.info({ tablet: this.id, entries: f.mem.count, bytesOut, ms: Date.now() - start }, 'flush');
   }
