@@ -53,6 +53,8 @@ export function createApiGrpcServer(data: DataBackend, admin: AdminBackend, sett
   const server = new grpc.Server({
     'grpc.max_receive_message_length': settings.maxReceiveMessageBytes ?? MAX_RECEIVE_MESSAGE_BYTES,
     'grpc.max_send_message_length': settings.maxSendMessageBytes ?? -1,
+    // Channelz bookkeeping costs ~5% of a small call's CPU and nothing here reads it.
+    'grpc.enable_channelz': 0,
     ...(settings.maxConcurrentStreams !== undefined ? { 'grpc.max_concurrent_streams': settings.maxConcurrentStreams } : {}),
     ...(settings.interceptors?.length ? { interceptors: settings.interceptors } : {}),
   });

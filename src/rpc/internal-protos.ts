@@ -84,4 +84,6 @@ export const MAX_INTERNAL_MESSAGE_BYTES = 512 * 1024 * 1024;
 export const INTERNAL_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': MAX_INTERNAL_MESSAGE_BYTES,
   'grpc.max_send_message_length': MAX_INTERNAL_MESSAGE_BYTES,
+  // Channelz bookkeeping costs ~5% of a small call's CPU and nothing here reads it.
+  'grpc.enable_channelz': 0,
 };
