@@ -213,7 +213,7 @@ async function runTarget(name: string): Promise<TargetResult> {
   const workers: Worker[] = [];
   let insertedPrefix = 0;
   try {
-    if (name === 'tabula') server = await startTabula();
+    if (name === 'tabula') server = await startTabula({ compiled: true });
     else if (name === 'emulator') server = await startEmulator();
     if (server) endpoint = result.endpoint = server.endpoint;
     const pid = server?.process.pid;

@@ -51,12 +51,13 @@ export interface CompactOutput {
   entriesIn: number;
 }
 
-function builder(blockSize: number): SstableBuilder {
-  return newSstableBuilder({ blockSize, bloomKey: bloomKeyOf });
+function builder(blockSize: number, sizeHint?: number): SstableBuilder {
+  return newSstableBuilder({ blockSize, bloomKey: bloomKeyOf, sizeHint });
 }
 
 async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
-  const b = builder(input.blockSize);
+  // Prefix compression shrinks keys, restarts and index and bloom add a little: the input size is a close upper bound.
+  const b = builder(input.blockSize, input.data.length * 1.05);
   const it = newFlatIterator(input.data);
   const view = new CellKeyView();
   let minSeq = Number.MAX_SAFE_INTEGER;

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 export const EMULATOR_BIN = '/usr/lib/google-cloud-sdk/platform/bigtable-emulator/cbtemulator';
 export const CBT_BIN = '/usr/bin/cbt';
 const TABULA_MAIN = fileURLToPath(new URL('../../src/bin/tabula.ts', import.meta.url));
+const TABULA_BIN = fileURLToPath(new URL('../../bin/tabula.js', import.meta.url));
 
 export interface RunningServer {
   host: string;
@@ -76,9 +77,11 @@ function waitForLine(child: ChildProcess, re: RegExp, timeoutMs: number): Promis
  * Starts `tabula serve --host 127.0.0.1 --port 0 --data DIR` (a fresh temp dir
  * unless given) and resolves once it logs where it listens.
  */
-export async function startTabula(opts: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunningServer> {
+export async function startTabula(opts: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv; compiled?: boolean } = {}): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tabula-e2e-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', TABULA_MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir, ...(opts.args ?? [])], {
+  // compiled: the shipped build (bin/tabula.js over dist/, as `npm start` runs it), for benchmarks.
+  const main = opts.compiled ? [TABULA_BIN] : ['--import', 'tsx', TABULA_MAIN];
+  const child = spawn(process.execPath, [...main, 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });

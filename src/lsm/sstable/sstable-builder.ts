@@ -28,6 +28,8 @@ export interface SstableBuilderOptions {
    * bloom keys are added once. Must return a value valid until the next add.
    */
   bloomKey?: (key: Uint8Array) => Uint8Array;
+  /** Expected file size in bytes, when known (a flush knows its input): the output buffer starts that big instead of doubling its way there. */
+  sizeHint?: number;
 }
 
 export interface SstableBuilder {
@@ -62,12 +64,13 @@ export function newSstableBuilder(opts: SstableBuilderOptions = {}): SstableBuil
   if (!Number.isInteger(bloomBitsPerKey) || bloomBitsPerKey < 0 || bloomBitsPerKey > 100) {
     throw new InvalidArgumentError(`bloomBitsPerKey: must be an integer in [0, 100], got ${bloomBitsPerKey}`);
   }
-  return new SstableBuilderImpl(blockSize, restartInterval, bloomBitsPerKey, opts.bloomKey);
+  const initial = Math.min(Math.max(256 * 1024, Math.ceil(opts.sizeHint ?? 0)), 1 << 30);
+  return new SstableBuilderImpl(blockSize, restartInterval, bloomBitsPerKey, opts.bloomKey, initial);
 }
 
 class SstableBuilderImpl implements SstableBuilder {
   entryCount = 0;
-  private readonly out = new ByteWriter(256 * 1024);
+  private readonly out: ByteWriter;
   private readonly data: BlockBuilder;
   private readonly bloom: BloomFilterBuilder | undefined;
   private readonly handles: BlockHandle[] = [];
@@ -84,7 +87,9 @@ class SstableBuilderImpl implements SstableBuilder {
     restartInterval: number,
     private readonly bloomBitsPerKey: number,
     private readonly bloomKey: ((key: Uint8Array) => Uint8Array) | undefined,
+    initialCapacity: number,
   ) {
+    this.out = new ByteWriter(initialCapacity);
     this.data = newBlockBuilder(this.out, restartInterval);
     this.bloom = bloomBitsPerKey > 0 ? newBloomFilterBuilder(bloomBitsPerKey) : undefined;
   }
