@@ -78,15 +78,17 @@ export class TabletHost {
    *
    * `recoverFrom` may name this host's own directory: a server restarted
    * with the same id after a crash recovers its previous incarnation's
-   * tablets. Those records were read when this host opened its WAL (they
-   * are the pending ones), so the directory is not read again: it is being
-   * appended to by this very host.
+   * tablets. While the records of the tablet read when this host opened its
+   * WAL are still pending, they are exactly what that directory holds for it,
+   * so it is not read again (this host is appending to it). Once the tablet
+   * was open here (pending consumed, e.g. it comes back after a lapsed
+   * lease), the directory is read like any other.
    */
   async openTablet(cfg: HostedTabletConfig, recoverFrom: string[] = []): Promise<Tablet> {
     if (this.tablets.has(cfg.id)) throw new AlreadyExistsError(`tablet ${cfg.id} is already open`);
     const t = await Tablet.open({ ...cfg, storage: this.storage, wal: this.wal, cache: this.cache, runner: this.runner, clock: this.clock });
     for (const dir of recoverFrom) {
-      if (dir === this.walDir) continue;
+      if (dir === this.walDir && this.pending.has(cfg.id)) continue;
       await replayWal(this.storage, dir, (r) => t.replay(r), (id) => id === cfg.id);
     }
     for (const r of this.pending.get(cfg.id) ?? []) t.replay(r);

@@ -1,0 +1,129 @@
+/**
+ * Reconciling a server's heartbeat with the catalog, in-process with an
+ * injected clock (the real-process version is restart-same-id.test.ts):
+ * a server that crashed and came back with the same id before its lease
+ * ran out hosts nothing, so the tablets the catalog still gives it are
+ * recovered from its WAL; tablets being opened, moved or split are left
+ * alone; and a server that gets its own tablet back after a lapsed lease
+ * replays its own WAL for it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { TabletServer } from '../../src/tabletserver/tablet-server.js';
+import { ClusterMember } from '../../src/tabletserver/cluster-member.js';
+import { Master } from '../../src/master/master.js';
+import { ClusterMaster } from '../../src/master/cluster-master.js';
+import { Router } from '../../src/api/router.js';
+import { RouteCache } from '../../src/rpc/route-cache.js';
+import type { TabletControlService } from '../../src/rpc/tablet-service.js';
+import type { RowMutation } from '../../src/model/mutation.js';
+import { scanAll, TABLE } from './in-process-cluster.js';
+
+const LEASE = 10_000;
+const put = (k: string): RowMutation => ({ row: Buffer.from(k), mutations: [{ type: 'setCell', family: 'f', qualifier: Buffer.from('q'), timestamp: 1000, value: Buffer.from(k) }] });
+const ROWS = ['a', 'c', 'n', 'x'];
+
+let cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function setup() {
+  let now = 1_000_000;
+  const clock = () => now;
+  const storage = new MemoryStorage();
+  const byAddress = new Map<string, TabletServer>();
+  const open: TabletServer[] = [];
+  const servers = new Map<string, TabletControlService>();
+  const master = await Master.open({ dir: mkdtempSync(join(tmpdir(), 'tabula-reclaim-')), servers, assignOnOpen: false });
+  // Like a gRPC stub, a connection reaches whatever process listens at the address now; closing it closes no server.
+  const connect = (a: string) => new Proxy({}, {
+    get: (_, method: string) => (method === 'close' ? () => {} : (...args: unknown[]) =>
+      (byAddress.get(a) as unknown as Record<string, (...x: unknown[]) => unknown>)[method]!(...args)),
+  }) as TabletControlService;
+  const cm = new ClusterMaster({ master, servers, leaseMs: LEASE, now: clock, connect });
+  /** Starts (or, after a crash, restarts) server `id` at address addr-<id>. */
+  const start = async (id: string) => {
+    const ts = await TabletServer.open({ storage, serverId: id, jobs: 'inline' });
+    open.push(ts);
+    byAddress.set(`addr-${id}`, ts);
+    return { ts, member: new ClusterMember({ server: ts, master: cm, address: `addr-${id}`, heartbeatMs: 1000, now: clock }) };
+  };
+  const router = new Router(new RouteCache(cm), { server: (a) => byAddress.get(a)! });
+  cleanup.push(async () => {
+    for (const s of open) await s.close().catch(() => {});
+    await master.close();
+  });
+  return { cm, master, router, start, advance: (ms: number) => { now += ms; } };
+}
+
+describe('reclaiming tablets a server does not serve', () => {
+  it('a server restarted with the same id before its lease ran out gets its tablets back with its WAL replayed', async () => {
+    const c = await setup();
+    const s0 = await c.start('s0');
+    const s1 = await c.start('s1');
+    for (const m of [s0.member, s1.member]) await m.beat();
+    await c.master.createTable(TABLE, new Map([['f', { kind: 'never' }]]), [Buffer.from('m')]);
+    expect(await c.router.mutateRows(TABLE, ROWS.map(put))).toEqual(ROWS.map(() => undefined));
+    const lost = (await c.cm.clusterStatus()).tablets.find((t) => t.server === 's0')!;
+
+    // "kill -9": the old s0 is abandoned unflushed; a new process with the same id and address opens the same WAL.
+    const s0b = await c.start('s0');
+    c.advance(1000);
+    await s0b.member.beat(); // registers again while the old lease is live; the first report sets the baseline
+    expect(s0b.ts.host.hosted()).toEqual([]);
+    let status = await c.cm.clusterStatus();
+    expect(status.tablets.find((t) => t.id === lost.id)!.server).toBe('s0'); // not yet: the report may predate an open
+    c.advance(1000);
+    await s0b.member.beat(); // the second report still lacks the tablet: it is recovered from wal/s0
+    await c.cm.tick();
+    status = await c.cm.clusterStatus();
+    const back = status.tablets.find((t) => t.id === lost.id)!;
+    expect(back.state).toBe('serving');
+    expect(back.epoch).toBeGreaterThan(lost.epoch);
+    const owner = back.server === 's0' ? s0b.ts : s1.ts;
+    expect(owner.host.hosted().map((t) => t.id)).toContain(lost.id);
+    expect((await scanAll(c.router)).map((r) => r.key.toString())).toEqual(ROWS);
+  });
+
+  it('leaves alone a tablet whose move is in flight or ended after the report was gathered', async () => {
+    const c = await setup();
+    const s0 = await c.start('s0');
+    const s1 = await c.start('s1');
+    for (const m of [s0.member, s1.member]) await m.beat();
+    await c.master.createTable(TABLE, new Map([['f', { kind: 'never' }]]), [Buffer.from('m')]);
+    const t = (await c.cm.clusterStatus()).tablets.find((x) => x.server === 's0')!;
+    const own = new Set(s1.ts.host.hosted().map((x) => x.id)); // s1's report, gathered before the move
+    const before = c.master.changeSequence;
+    const moving = c.master.moveTablet(t.id, 's1');
+    await Promise.resolve(); // the move has started (closing the tablet on s0)
+    // The report does not list the tablet: its move is in flight.
+    expect(await c.master.reclaimUnserved('s1', own, c.master.changeSequence)).toEqual([]);
+    await moving;
+    // A report gathered before the move ended (baseline `before`) does not count either.
+    expect(await c.master.reclaimUnserved('s1', own, before)).toEqual([]);
+    expect((await c.cm.clusterStatus()).tablets.find((x) => x.id === t.id)!.server).toBe('s1');
+    // A report that lists it leaves it alone whatever the baseline.
+    expect(await c.master.reclaimUnserved('s1', new Set([...own, t.id]), c.master.changeSequence)).toEqual([]);
+  });
+
+  it('a server that gets its own tablet back after a lapsed lease replays its own WAL for it', async () => {
+    const c = await setup();
+    const s0 = await c.start('s0');
+    await s0.member.beat();
+    await c.master.createTable(TABLE, new Map([['f', { kind: 'never' }]]), []);
+    expect(await c.router.mutateRows(TABLE, ROWS.map(put))).toEqual(ROWS.map(() => undefined));
+    c.advance(LEASE * 2); // the lease lapses: the tablet is unassigned and remembers wal/s0
+    await c.cm.tick();
+    expect((await c.cm.clusterStatus()).tablets[0]!.state).toBe('unassigned');
+    await s0.member.beat(); // re-registers; told to drop the tablet it still hosts (unflushed)
+    expect(s0.ts.host.hosted()).toEqual([]);
+    await c.cm.tick(); // assigned back to s0, which must read its own WAL for the records it dropped
+    expect((await c.cm.clusterStatus()).tablets[0]!.state).toBe('serving');
+    expect((await scanAll(c.router)).map((r) => r.key.toString())).toEqual(ROWS);
+  });
+});
