@@ -79,12 +79,10 @@ export class UnavailableError extends TabulaError {
  * server holds no valid lease). Unlike other UNAVAILABLE errors this one
  * promises nothing was applied, so a router may retry it elsewhere even for
  * non-idempotent operations (ReadModifyWriteRow, CheckAndMutateRow, writes
- * with server timestamps). Across the internal RPC it arrives as a
- * TabulaError named "NotServingError": test with isNotServing().
+ * with server timestamps). A kind of UnavailableError; test for it with
+ * isNotServing(), which also knows one rebuilt from the wire by name.
  */
-export class NotServingError extends TabulaError {
-  constructor(message: string) { super(Code.UNAVAILABLE, message); }
-}
+export class NotServingError extends UnavailableError {}
 
 /** True for a NotServingError, also one rebuilt from the wire (matched by name). */
 export function isNotServing(e: unknown): boolean {

@@ -8,7 +8,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import {
-  AlreadyExistsError, Code, FailedPreconditionError, FencedError, InvalidArgumentError, NotFoundError,
+  AlreadyExistsError, Code, FailedPreconditionError, FencedError, InvalidArgumentError, NotFoundError, NotServingError,
   StorageError, TabulaError, UnavailableError, UnimplementedError, asTabulaError,
 } from '../base/errors.js';
 import { logger } from '../base/log.js';
@@ -27,6 +27,7 @@ const SIMPLE_KINDS: Record<string, new (message: string) => TabulaError> = {
   StorageError,
   FencedError,
   UnavailableError,
+  NotServingError,
 };
 
 /** A wire status: code, message and class name. */
@@ -73,5 +74,7 @@ export function fromServiceError(e: unknown, address: string): TabulaError {
   if (typeof kind === 'string' && kind) return fromWireStatus({ code: se.code, message: details, kind });
   // Raised by grpc-js (transport), not by the remote handler.
   const message = `${address}: ${details}`;
+  // grpc-js fails a call it could not put on any connection with this status: nothing was sent.
+  if (se.code === Code.UNAVAILABLE && /^(\w+: )?No connection established/.test(details)) return new NotServingError(message);
   return se.code === Code.UNAVAILABLE ? new UnavailableError(message) : new TabulaError(se.code as Code, message);
 }

@@ -212,6 +212,32 @@ describe('router retries against real tablet servers', () => {
     return { ...s, router: new Router(cluster!.master, { server: () => r }) };
   }
 
+  it('over gRPC: a call to an address nobody listens on was never sent, so even an increment is retried once routes change', async () => {
+    const s = await setupGrpc();
+    // A port that was just free: connecting fails, grpc-js sends nothing.
+    const probe = createInternalServer();
+    const deadPort = await bindInternalServer(probe, '127.0.0.1', 0);
+    await shutdownInternalServer(probe);
+    const dead = new RemoteTabletServer(`127.0.0.1:${deadPort}`, 'gone', { deadlineMs: 10_000 });
+    try {
+      const e = await rejection(dead.readModifyWrite('t', ROW, inc));
+      expect(e.code).toBe(Code.UNAVAILABLE);
+      expect(isNotServing(e)).toBe(true);
+      // Routes that first name the dead server (a stale cache), then the live one.
+      let lookups = 0;
+      const live = remote!;
+      const routes = {
+        locate: async (t: string) => (await cluster!.master.locate(t)).map((r) => ({ ...r, server: ++lookups <= 2 ? 'gone' : 'live' })),
+      };
+      const router = new Router(routes, { server: (id) => (id === 'gone' ? dead : live) });
+      const row = await router.readModifyWriteRow(TABLE, ROW, inc);
+      expect(row.cells[0]!.value.readBigInt64BE(0)).toBe(1n);
+      expect(await counterValue(s.direct)).toBe(1n);
+    } finally {
+      dead.close();
+    }
+  });
+
   for (const [name, make] of [['in-process', setup], ['over gRPC', setupGrpc]] as const) {
     it(`${name}: an increment whose lease check fails after the write is applied once and reported UNAVAILABLE`, async () => {
       const { fail, router, direct } = await make();

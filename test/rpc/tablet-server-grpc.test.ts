@@ -182,16 +182,16 @@ describe('control plane over gRPC', () => {
     const rows: RowMutation[] = [];
     for (let i = 0; i < 200; i++) rows.push({ row: b(`n${String(i).padStart(3, '0')}`), mutations: [{ type: 'setCell', family: 'a', qualifier: b('q'), timestamp: 1000, value: Buffer.alloc(100, i) }] });
     await both((s) => s.mutate('c1', rows));
-    // A row outside the tablet: UNAVAILABLE per entry.
-    expect(await both((s) => s.mutate('c1', [{ row: b('a'), mutations: [{ type: 'deleteFromRow' }] }]))).toMatchObject({ ok: [['UnavailableError', Code.UNAVAILABLE, expect.any(String)]] });
+    // A row outside the tablet: UNAVAILABLE per entry (NotServingError: refused before applying, so safe to retry).
+    expect(await both((s) => s.mutate('c1', [{ row: b('a'), mutations: [{ type: 'deleteFromRow' }] }]))).toMatchObject({ ok: [['NotServingError', Code.UNAVAILABLE, expect.any(String)]] });
     await both((s) => s.updateSchema('c1', [['a', { kind: 'union', rules: [{ kind: 'maxAge', maxAgeMicros: 5e9 }, { kind: 'maxVersions', maxVersions: 1 }] }], ['z', { kind: 'never' }]]));
     await both((s) => s.mutate('c1', [{ row: b('n999'), mutations: [{ type: 'setCell', family: 'z', qualifier: b(''), timestamp: -1, value: b('zz') }] }]));
     await both((s) => s.compactTablet('c1'));
     await both((s) => s.sampleRowKeys('c1'));
     await both(async (s) => (await s.tabletStats()).filter((t) => t.id === 'c1'));
     await both((s) => s.splitTablet('c1', b('n100'), ['c1a', 'c1b']));
-    // The parent stopped serving after the split.
-    expect(await both((s) => s.sampleRowKeys('c1'))).toMatchObject({ err: ['UnavailableError', Code.UNAVAILABLE, expect.any(String)] });
+    // The parent stopped serving after the split (refused before doing anything: NotServingError).
+    expect(await both((s) => s.sampleRowKeys('c1'))).toMatchObject({ err: ['NotServingError', Code.UNAVAILABLE, expect.any(String)] });
     await both((s) => s.openTablet({ ...d, id: 'c1b', startRow: b('n100') }));
     await both((s) => readAll(s, 'c1b', [{ start: b('n100'), end: b('n105') }], { reversed: true }));
     await both((s) => s.splitTablet('c1b', undefined, ['c2a', 'c2b']));
