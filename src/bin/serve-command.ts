@@ -17,7 +17,7 @@ export const SERVE_OPTIONS: OptionSpec[] = [
   { flag: '--cache <size>', description: 'block cache size (shared out among the tablet servers)', env: 'TABULA_CACHE', default: 256 << 20, defaultText: '256m', parse: bytes },
   {
     flag: '--tablet-servers <n>',
-    description: 'tablet servers in this process (1-64), each with its own WAL in DATA/wal/<id>; the master assigns and balances tablets across them',
+    description: 'tablet servers in this process (1 to 64), each with its own WAL in DATA/wal/ID; the master assigns and balances tablets across them',
     env: 'TABULA_TABLET_SERVERS', default: 1, parse: parsers.integer(1, 64),
   },
   { flag: '--no-wal-sync', description: 'do not fsync the write-ahead log (benchmarks only: acknowledged writes may be lost); config file key walSync: false', parse: parsers.boolean },

@@ -30,9 +30,10 @@ export class RouteCache {
       p = this.master.locateTable(table).then((ts) => ts.map((t) => ({
         id: t.id, startRow: t.startRow, endRow: t.endRow, server: t.serverAddress, epoch: t.epoch,
       })));
-      this.cache.set(table, p);
-      // A failed lookup (unknown table, master unreachable) is not cached.
-      p.catch(() => this.cache.delete(table));
+      const mine = p;
+      this.cache.set(table, mine);
+      // A failed lookup (unknown table, master unreachable) is not cached (nor does it drop a newer lookup).
+      mine.catch(() => { if (this.cache.get(table) === mine) this.cache.delete(table); });
     }
     return p;
   }
