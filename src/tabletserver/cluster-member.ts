@@ -71,7 +71,7 @@ export class ClusterMember {
         this.registered = true;
       }
       const sent = this.now();
-      const reply = await master.heartbeat(server.serverId, await server.tabletStats());
+      const reply = await master.heartbeat(server.serverId, await server.heartbeatReport());
       if (!reply.ok) {
         // The master does not know us (lease expired or master restarted): stop serving, re-register next.
         this.validUntil = 0;

@@ -70,7 +70,34 @@ export class TabletServer implements TabletServerService {
 
   // ---- control plane -------------------------------------------------------------------
 
+  /** Tablets whose openTablet is running (they are reported to the master as held: see heartbeatReport). */
+  private readonly opening = new Map<string, number>();
+
+  /**
+   * What a heartbeat reports: the hosted tablets' stats, plus (with zero
+   * stats) the tablets being opened, so the master never takes a tablet
+   * this server is still opening for one it lost (a long WAL replay asked
+   * by a master that restarted meanwhile).
+   */
+  async heartbeatReport(): Promise<Array<{ id: string; bytes: number; sstables: number; memtableBytes: number }>> {
+    const stats = await this.tabletStats();
+    const have = new Set(stats.map((t) => t.id));
+    for (const id of this.opening.keys()) if (!have.has(id)) stats.push({ id, bytes: 0, sstables: 0, memtableBytes: 0 });
+    return stats;
+  }
+
   async openTablet(desc: TabletDescriptor): Promise<void> {
+    this.opening.set(desc.id, (this.opening.get(desc.id) ?? 0) + 1);
+    try {
+      await this.openTabletNow(desc);
+    } finally {
+      const n = this.opening.get(desc.id)! - 1;
+      if (n > 0) this.opening.set(desc.id, n);
+      else this.opening.delete(desc.id);
+    }
+  }
+
+  private async openTabletNow(desc: TabletDescriptor): Promise<void> {
     const start = Date.now();
     // Still open under an older epoch (this server lost its lease and the tablet came back): start over.
     if (this.host.hosted().some((t) => t.id === desc.id && t.epoch < desc.epoch)) await this.host.closeTablet(desc.id, { flush: false });

@@ -12,6 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import type { Storage } from '../../src/storage/storage.js';
 import { TabletServer } from '../../src/tabletserver/tablet-server.js';
 import { ClusterMember } from '../../src/tabletserver/cluster-member.js';
 import { Master } from '../../src/master/master.js';
@@ -32,10 +33,9 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup() {
+async function setup(storage: Storage = new MemoryStorage()) {
   let now = 1_000_000;
   const clock = () => now;
-  const storage = new MemoryStorage();
   const byAddress = new Map<string, TabletServer>();
   const open: TabletServer[] = [];
   const servers = new Map<string, TabletControlService>();
@@ -125,5 +125,42 @@ describe('reclaiming tablets a server does not serve', () => {
     await c.cm.tick(); // assigned back to s0, which must read its own WAL for the records it dropped
     expect((await c.cm.clusterStatus()).tablets[0]!.state).toBe('serving');
     expect((await scanAll(c.router)).map((r) => r.key.toString())).toEqual(ROWS);
+  });
+
+  it('a tablet the server is still opening (asked before a master restart) is reported as held and not reclaimed', async () => {
+    // Storage whose listing of one tablet's manifests waits while `held` is set: an open that takes long.
+    let held: Promise<void> | undefined;
+    let slowTablet = '';
+    const inner = new MemoryStorage();
+    const storage = new Proxy(inner, {
+      get: (target, prop) => {
+        if (prop === 'list') return async (prefix: string) => { if (held && prefix.startsWith(`tablets/${slowTablet}/`)) await held; return target.list(prefix); };
+        const v: unknown = Reflect.get(target, prop);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }) as Storage;
+    const c = await setup(storage);
+    const s0 = await c.start('s0');
+    await s0.member.beat();
+    await c.master.createTable(TABLE, new Map([['f', { kind: 'never' }]]), []);
+    const rec = c.master.tabletRecords()[0]!;
+    // The server does not hold the tablet and is opening it again, slowly.
+    await s0.ts.closeTablet(rec.id, { flush: true });
+    slowTablet = rec.id;
+    let release!: () => void;
+    held = new Promise((r) => (release = r));
+    const opening = s0.ts.openTablet({
+      id: rec.id, table: rec.table, epoch: rec.epoch, startRow: Buffer.alloc(0), endRow: Buffer.alloc(0), families: [['f', { kind: 'never' }]],
+    });
+    for (let i = 0; i < 3; i++) {
+      c.advance(1000);
+      await s0.member.beat();
+    }
+    expect(s0.ts.host.hosted()).toEqual([]);
+    const t = c.master.tabletRecords()[0]!;
+    expect({ server: t.server, epoch: t.epoch }).toEqual({ server: 's0', epoch: rec.epoch }); // left alone
+    release();
+    await opening;
+    expect(s0.ts.host.hosted().map((x) => x.id)).toEqual([rec.id]);
   });
 });
