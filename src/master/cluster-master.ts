@@ -5,6 +5,13 @@
  * epoch and replay the dead server's WAL (Master.serverLost/assignTablet).
  * Unassigned tablets are assigned to live servers on every tick.
  *
+ * Heartbeats are also reconciled with the catalog: a tablet the catalog
+ * gives to a server whose report does not list it (the server crashed and
+ * came back with the same id, so it looks like the same server registering
+ * again) is recovered from that server's WAL like a lost server's
+ * (Master.reclaimUnserved), so a new incarnation never keeps, and never
+ * loses, tablets whose WAL records it did not replay.
+ *
  * Time is injected (`now`) so lease expiry is testable without sleeping.
  * After a master restart every server the catalog names gets a grace
  * period (restartGraceMs) to re-register and keep its tablets, so running servers are not
