@@ -88,7 +88,7 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
       storage, masterDir: join(data, 'master'), tabletServers: n,
       server: {
         jobs: { localRoot: data },
-        cacheBytes: opts.cacheBytes === undefined ? undefined : Math.max(1 << 20, Math.floor(opts.cacheBytes / n)),
+        cacheBytes: opts.cacheBytes === undefined || n === 1 ? opts.cacheBytes : Math.max(1 << 20, Math.floor(opts.cacheBytes / n)),
         walSync: opts.walSync,
       },
     });
