@@ -253,18 +253,25 @@ export class TabletServer implements TabletServerService {
 }
 
 /**
- * A write on a tablet (Tablet.mutate and the row operations over it) fails
- * with a plain UnavailableError only when it was refused before reaching the
- * WAL: the tablet is closed or closing (a move or split), the row is outside
- * it, or the WAL is closed. Those become NotServingError, which routers may
- * retry for any operation. Storage failures (StorageError: the record may be
- * durable) and fencing (FencedError) are other classes and pass unchanged.
+ * Refusals of a write on a tablet (Tablet.mutate and the row operations over
+ * it) that happen before anything reaches the WAL: the tablet is closed or
+ * closing (a move or split), the row is outside it, or the WAL is closed.
+ * Tablet and WAL raise them as plain UnavailableErrors, as they raise one
+ * error that comes after the record is durable ("an earlier write failed"),
+ * so they are told apart by message here, and only these become
+ * NotServingError (which routers retry for any operation); every other
+ * failure keeps its class and means "outcome unknown".
+ * TODO(tablet owners): a typed refusal error in src/tablet would replace this list.
  */
+const REFUSED_BEFORE_APPLYING = [/^tablet \S+ is closed$/, /^row outside tablet \S+$/, /^WAL \S+ is closed$/];
+
 async function refusedAsNotServing<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof UnavailableError) throw new NotServingError(e.message);
+    if (e instanceof UnavailableError && !(e instanceof NotServingError) && REFUSED_BEFORE_APPLYING.some((re) => re.test(e.message))) {
+      throw new NotServingError(e.message);
+    }
     throw e;
   }
 }

@@ -238,6 +238,23 @@ describe('router retries against real tablet servers', () => {
     }
   });
 
+  it('a write refused by a tablet that is closing (a move or split) is a NotServingError; one refused for a row outside it too', async () => {
+    await setup();
+    const s0 = cluster!.servers[0]!;
+    const id = cluster!.master.tabletRecords()[0]!.id;
+    await s0.host.tablet(id).close({ flush: true }); // still registered with the host, as during closeTablet
+    for (const call of [
+      () => s0.readModifyWrite(id, ROW, inc),
+      () => s0.checkAndMutate(id, ROW, undefined, [], [{ type: 'deleteFromRow' }]),
+    ]) {
+      const e = await rejection(call());
+      expect(e.message).toMatch(/is closed/);
+      expect(isNotServing(e)).toBe(true);
+    }
+    const [perEntry] = await s0.mutate(id, [fixedTime('x', 'v')]);
+    expect(isNotServing(perEntry)).toBe(true);
+  });
+
   for (const [name, make] of [['in-process', setup], ['over gRPC', setupGrpc]] as const) {
     it(`${name}: an increment whose lease check fails after the write is applied once and reported UNAVAILABLE`, async () => {
       const { fail, router, direct } = await make();
