@@ -182,7 +182,7 @@ export class TabletServer implements TabletServerService {
     });
     if (valid.length) {
       try {
-        await refusedAsNotServing(t.mutate(valid));
+        await t.mutate(valid);
         this.gateAfterApply();
       } catch (e) {
         const err = asTabulaError(e);
@@ -231,13 +231,13 @@ export class TabletServer implements TabletServerService {
   }
 
   async checkAndMutate(tabletId: string, row: Buffer, predicate: RowFilter | undefined, trueMutations: Mutation[], falseMutations: Mutation[]): Promise<boolean> {
-    const r = await refusedAsNotServing(checkAndMutate(this.tablet(tabletId), row, predicate, trueMutations, falseMutations));
+    const r = await checkAndMutate(this.tablet(tabletId), row, predicate, trueMutations, falseMutations);
     this.gateAfterApply();
     return r;
   }
 
   async readModifyWrite(tabletId: string, row: Buffer, rules: ReadModifyWriteRule[]): Promise<Row> {
-    const r = await refusedAsNotServing(readModifyWrite(this.tablet(tabletId), row, rules, () => this.host.clock.nowMicros()));
+    const r = await readModifyWrite(this.tablet(tabletId), row, rules, () => this.host.clock.nowMicros());
     this.gateAfterApply();
     return r;
   }
@@ -249,29 +249,5 @@ export class TabletServer implements TabletServerService {
   /** Stops serving everything; with flush, memtables are written out first (clean shutdown). */
   async close(opts: { flush?: boolean } = {}): Promise<void> {
     await this.host.close(opts);
-  }
-}
-
-/**
- * Refusals of a write on a tablet (Tablet.mutate and the row operations over
- * it) that happen before anything reaches the WAL: the tablet is closed or
- * closing (a move or split), the row is outside it, or the WAL is closed.
- * Tablet and WAL raise them as plain UnavailableErrors, as they raise one
- * error that comes after the record is durable ("an earlier write failed"),
- * so they are told apart by message here, and only these become
- * NotServingError (which routers retry for any operation); every other
- * failure keeps its class and means "outcome unknown".
- * TODO(tablet owners): a typed refusal error in src/tablet would replace this list.
- */
-const REFUSED_BEFORE_APPLYING = [/^tablet \S+ is closed$/, /^row outside tablet \S+$/, /^WAL \S+ is closed$/];
-
-async function refusedAsNotServing<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof UnavailableError && !(e instanceof NotServingError) && REFUSED_BEFORE_APPLYING.some((re) => re.test(e.message))) {
-      throw new NotServingError(e.message);
-    }
-    throw e;
   }
 }

@@ -7,7 +7,7 @@
  * SSTable (markFlushed) or belongs to a tablet that left (forgetTablet).
  * Byte layout: FORMAT.md.
  */
-import { InvalidArgumentError, StorageError, UnavailableError } from '../../base/errors.js';
+import { InvalidArgumentError, StorageError, NotServingError, UnavailableError } from '../../base/errors.js';
 import { logger } from '../../base/log.js';
 import { metricsHooks } from '../../base/metrics-hooks.js';
 import type { LogFile, Storage } from '../../storage/storage.js';
@@ -145,7 +145,8 @@ class WalImpl implements Wal {
   }
 
   append(tabletId: string, firstSeq: number, lastSeq: number, payload: Uint8Array): Promise<void> {
-    if (this.closed) return Promise.reject(new UnavailableError(`WAL ${this.dir} is closed`));
+    // Nothing was written: NotServingError, so a router may retry the write elsewhere.
+    if (this.closed) return Promise.reject(new NotServingError(`WAL ${this.dir} is closed`));
     if (this.broken) return Promise.reject(this.broken);
     if (typeof tabletId !== 'string' || tabletId.length === 0) {
       return Promise.reject(new InvalidArgumentError('tabletId: must be a non-empty string'));
