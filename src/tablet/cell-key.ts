@@ -43,15 +43,28 @@ function writeEsc(out: Uint8Array, pos: number, x: Uint8Array): number {
 export function encodeCellKey(
   row: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number,
 ): Buffer {
-  const len = escLength(row) + escLength(family) + (qualifier ? escLength(qualifier) : 2) + 16;
-  const out = Buffer.allocUnsafe(len);
-  let pos = writeEsc(out, 0, row);
+  const prefix = rowPrefix(row);
+  const out = Buffer.allocUnsafe(cellKeyLength(prefix, family, qualifier));
+  writeCellKey(out, 0, prefix, family, qualifier, ts, seq);
+  return out;
+}
+
+/** Length of the cell key of a row whose rowPrefix() is `prefix`. */
+export function cellKeyLength(prefix: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined): number {
+  return prefix.length + escLength(family) + (qualifier ? escLength(qualifier) : 2) + 16;
+}
+
+/** Writes the cell key (as encodeCellKey) at out[pos] given the row's rowPrefix(); returns the end position. */
+export function writeCellKey(
+  out: Uint8Array, pos: number, prefix: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number,
+): number {
+  for (let i = 0; i < prefix.length; i++) out[pos++] = prefix[i]!;
   pos = writeEsc(out, pos, family);
   if (qualifier) pos = writeEsc(out, pos, qualifier);
   else { out[pos++] = 0; out[pos++] = FAMILY_MARK; }
   writeUint64BE(out, pos, MAX_U53 - ts);
   writeUint64BE(out, pos + 8, MAX_U53 - seq);
-  return out;
+  return pos + 16;
 }
 
 /** The encoded row prefix esc(row): every key of the row starts with it; also the bloom key. */

@@ -2,34 +2,67 @@
  * A batch of engine entries (key, value) — what one WAL record of a tablet
  * carries and what replay puts back into the memtable. Encoding:
  *   varint count, then per entry: varint keyLen, key, varint valueLen, value.
+ * (Each entry is thus also in the memtable's arena format.)
  */
-import { readVarint, varintEnd, varintLength, writeVarint } from '../base/varint.js';
+import { readVarint, varintEnd, writeVarint } from '../base/varint.js';
+import { cellKeyLength, writeCellKey } from './cell-key.js';
 
-export class EntryBatch {
-  readonly keys: Uint8Array[] = [];
-  readonly values: Uint8Array[] = [];
-  private bytes = 0;
+/**
+ * Encodes a batch straight into its final buffer — the WAL record payload,
+ * which the memtable then adopts (Memtable.putEncoded) — with no per-entry
+ * key or value buffers. Each entry is already in the memtable/export entry
+ * format. `offsets` holds key offset, key length, value offset and value
+ * length per entry.
+ */
+export class EntryWriter {
+  private buf: Buffer;
+  private pos: number;
+  offsets: Int32Array;
+  count = 0;
 
-  add(key: Uint8Array, value: Uint8Array): void {
-    this.keys.push(key);
-    this.values.push(value);
-    this.bytes += key.length + value.length + varintLength(key.length) + varintLength(value.length);
+  /** `count` entries exactly; `sizeHint` is the expected payload size. */
+  constructor(private readonly expected: number, sizeHint: number) {
+    this.buf = Buffer.allocUnsafeSlow(Math.max(64, sizeHint));
+    this.pos = writeVarint(this.buf, 0, expected);
+    this.offsets = new Int32Array(4 * expected);
   }
 
-  get count(): number { return this.keys.length; }
-
-  encode(): Buffer {
-    const out = Buffer.allocUnsafe(this.bytes + varintLength(this.keys.length));
-    let pos = writeVarint(out, 0, this.keys.length);
-    for (let i = 0; i < this.keys.length; i++) {
-      const k = this.keys[i]!;
-      const v = this.values[i]!;
-      pos = writeVarint(out, pos, k.length);
-      out.set(k, pos); pos += k.length;
-      pos = writeVarint(out, pos, v.length);
-      out.set(v, pos); pos += v.length;
+  /** Appends an entry: the cell key of (rowPrefix, family, qualifier, ts, seq), then the engine value: `type` followed by `value`. */
+  add(rowPrefix: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number, type: number, value: Uint8Array | undefined): void {
+    if (this.count >= this.expected) throw new RangeError('EntryWriter: more entries than announced');
+    const kl = cellKeyLength(rowPrefix, family, qualifier);
+    const vl = 1 + (value ? value.length : 0);
+    this.ensure(kl + vl + 10);
+    const b = this.buf;
+    let p = writeVarint(b, this.pos, kl);
+    const ko = p;
+    p = writeCellKey(b, p, rowPrefix, family, qualifier, ts, seq);
+    p = writeVarint(b, p, vl);
+    const vo = p;
+    b[p++] = type;
+    if (value) {
+      if (value.length < 32) for (let i = 0; i < value.length; i++) b[p++] = value[i]!;
+      else { b.set(value, p); p += value.length; }
     }
-    return out;
+    const o = 4 * this.count++;
+    this.offsets[o] = ko;
+    this.offsets[o + 1] = kl;
+    this.offsets[o + 2] = vo;
+    this.offsets[o + 3] = vl;
+    this.pos = p;
+  }
+
+  /** The encoded batch (varint count, entries); the writer is done. */
+  finish(): Buffer {
+    if (this.count !== this.expected) throw new RangeError(`EntryWriter: ${this.count} entries, announced ${this.expected}`);
+    return this.buf.subarray(0, this.pos);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
   }
 }
 

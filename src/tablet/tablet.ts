@@ -11,7 +11,7 @@
  * writing a new manifest version (fenced by the owner's epoch).
  */
 import type { Clock } from '../base/clock.js';
-import { InvalidArgumentError, NotFoundError, UnavailableError } from '../base/errors.js';
+import { InvalidArgumentError, NotFoundError, NotServingError, UnavailableError } from '../base/errors.js';
 import { logger } from '../base/log.js';
 import { compareBytes } from '../base/bytes.js';
 import type { Storage } from '../storage/storage.js';
@@ -28,9 +28,10 @@ import type { GcRule } from '../model/gc-rule.js';
 import type { Row } from '../model/cell.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowRange } from '../model/row-set.js';
-import { CellKeyView, TOMBSTONE_TS, encodeCellKey, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
-import { encodeDeleteColumn, encodeDeleteFamily, encodeDeleteRow, encodePut } from './cell-value.js';
-import { EntryBatch, forEachEntry } from './entry-batch.js';
+import { CellKeyView, TOMBSTONE_TS, cellKeyLength, encodeCellKey, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
+import { varintLength } from '../base/varint.js';
+import { DELETE_COLUMN, DELETE_FAMILY, DELETE_ROW, PUT, encodeDeleteColumn } from './cell-value.js';
+import { EntryWriter, forEachEntry } from './entry-batch.js';
 import { RowLocks } from './row-lock.js';
 import { readRow, scanRows } from './tablet-reader.js';
 import type { TableSource, TabletVersion } from './tablet-version.js';
@@ -194,41 +195,52 @@ export class Tablet {
 
   private async mutateOpen(rows: RowMutation[], lockedRow?: Buffer): Promise<void> {
     for (const rm of rows) {
-      if (!this.containsRow(rm.row)) throw new UnavailableError(`row outside tablet ${this.id}`);
+      if (!this.containsRow(rm.row)) throw new NotServingError(`row outside tablet ${this.id}`);
       for (const m of rm.mutations) this.checkFamily(m);
       if (this.locks.size > 0 && rm.row !== lockedRow && this.locks.isLocked(rm.row)) await this.locks.waitUnlocked(rm.row);
     }
     await this.writeStall();
     const now = this.cfg.clock.nowMicros();
-    const batch = new EntryBatch();
+    // The payload's exact size first, so it is written once into a buffer of that size.
+    let count = 0;
+    let size = 10;
+    const prefixes = rows.map((rm) => rowPrefix(rm.row));
+    rows.forEach((rm, r) => {
+      count += rm.mutations.length;
+      for (const m of rm.mutations) size += entrySize(prefixes[r]!, m, this.fam.bind(this));
+    });
+    if (count === 0) return;
+    const batch = new EntryWriter(count, size);
     const first = this.nextSeq;
     let seq = first;
-    for (const rm of rows) {
+    for (let r = 0; r < rows.length; r++) {
+      const rm = rows[r]!;
+      const prefix = prefixes[r]!;
       for (const m of rm.mutations) {
         switch (m.type) {
           case 'setCell':
-            batch.add(encodeCellKey(rm.row, this.fam(m.family), m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++), encodePut(m.value));
+            batch.add(prefix, this.fam(m.family), m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, PUT, m.value);
             break;
           case 'deleteFromColumn':
-            batch.add(encodeCellKey(rm.row, this.fam(m.family), m.qualifier, TOMBSTONE_TS, seq++), encodeDeleteColumn(m.start, m.end));
+            batch.add(prefix, this.fam(m.family), m.qualifier, TOMBSTONE_TS, seq++, DELETE_COLUMN, encodeDeleteColumn(m.start, m.end).subarray(1));
             break;
           case 'deleteFromFamily':
-            batch.add(encodeCellKey(rm.row, this.fam(m.family), undefined, TOMBSTONE_TS, seq++), encodeDeleteFamily());
+            batch.add(prefix, this.fam(m.family), undefined, TOMBSTONE_TS, seq++, DELETE_FAMILY, undefined);
             break;
           case 'deleteFromRow':
-            batch.add(encodeCellKey(rm.row, EMPTY_FAMILY, undefined, TOMBSTONE_TS, seq++), encodeDeleteRow());
+            batch.add(prefix, EMPTY_FAMILY, undefined, TOMBSTONE_TS, seq++, DELETE_ROW, undefined);
             break;
         }
       }
     }
-    if (batch.count === 0) return;
     const last = seq - 1;
     this.nextSeq = seq;
-    const durable = this.cfg.wal.append(this.id, first, last, batch.encode());
+    const payload = batch.finish();
+    const durable = this.cfg.wal.append(this.id, first, last, payload);
     // Insert while the WAL syncs (the fsync is the long part of a write): the
-    // entries stay invisible to readers (seq > appliedSeq) until durable.
-    const mem = this.active;
-    for (let i = 0; i < batch.count; i++) mem.put(batch.keys[i]!, batch.values[i]!);
+    // entries stay invisible to readers (seq > appliedSeq) until durable. The
+    // WAL copied the payload, so the memtable may adopt it without a copy.
+    this.active.putEncoded(payload, batch.offsets, batch.count);
     this.activeMaxSeq = last;
     this.maybeFreeze();
     try {
@@ -482,7 +494,8 @@ export class Tablet {
   }
 
   private checkOpen(): void {
-    if (this.closed || this.closing) throw new UnavailableError(`tablet ${this.id} is closed`);
+    // Refused before anything is applied: NotServingError, which routers may retry for any operation.
+    if (this.closed || this.closing) throw new NotServingError(`tablet ${this.id} is closed`);
   }
 
   /** Bounds memory: writers wait while two memtables are already waiting to flush. */
@@ -652,4 +665,17 @@ function publishedOnly(mem: Memtable, seq: number): Memtable {
   }
   it.close();
   return out;
+}
+
+/** Bytes of one mutation's entry in an EntryWriter payload (see entry-batch.ts). */
+function entrySize(prefix: Buffer, m: Mutation, fam: (name: string) => Buffer): number {
+  let kl: number;
+  let vl: number;
+  switch (m.type) {
+    case 'setCell': kl = cellKeyLength(prefix, fam(m.family), m.qualifier); vl = 1 + m.value.length; break;
+    case 'deleteFromColumn': kl = cellKeyLength(prefix, fam(m.family), m.qualifier); vl = 17; break;
+    case 'deleteFromFamily': kl = cellKeyLength(prefix, fam(m.family), undefined); vl = 1; break;
+    case 'deleteFromRow': kl = cellKeyLength(prefix, EMPTY_FAMILY, undefined); vl = 1; break;
+  }
+  return varintLength(kl) + kl + varintLength(vl) + vl;
 }

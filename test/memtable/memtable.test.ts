@@ -171,6 +171,44 @@ describe('memtable', () => {
     expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
   });
 
+  it('putEncoded (batches in the WAL entry format, adopted or copied) equals put, across replacements and exports (property)', () => {
+    /** Encodes entries as EntryWriter does: varint count, then varint klen, key, varint vlen, value. */
+    const encode = (entries: Array<[Uint8Array, Uint8Array]>): { buf: Buffer; offsets: Int32Array } => {
+      const parts: number[] = [];
+      const offsets = new Int32Array(4 * entries.length);
+      const varint = (n: number) => { while (n >= 0x80) { parts.push((n & 0x7f) | 0x80); n >>>= 7; } parts.push(n); };
+      varint(entries.length);
+      entries.forEach(([k, v], i) => {
+        varint(k.length); offsets[4 * i] = parts.length; offsets[4 * i + 1] = k.length; parts.push(...k);
+        varint(v.length); offsets[4 * i + 2] = parts.length; offsets[4 * i + 3] = v.length; parts.push(...v);
+      });
+      return { buf: Buffer.from(parts), offsets };
+    };
+    fc.assert(
+      fc.property(
+        // Big values make some batches >= 1 KiB (adopted as arena chunks), small ones are copied.
+        fc.array(fc.array(fc.tuple(keyArb(8), fc.uint8Array({ maxLength: 200 })), { minLength: 1, maxLength: 12 }), { maxLength: 12 }),
+        fc.array(fc.tuple(keyArb(8), fc.uint8Array({ maxLength: 20 })), { maxLength: 10 }),
+        (batches, singles) => {
+          const mt = newMemtable({ chunkSize: 256 });
+          const model = new Model();
+          batches.forEach((batch, i) => {
+            const { buf, offsets } = encode(batch);
+            mt.putEncoded(buf, offsets, batch.length);
+            for (const [k, v] of batch) model.put(k, v);
+            const single = singles[i];
+            if (single) { mt.put(single[0], single[1]); model.put(single[0], single[1]); }
+          });
+          verifyMemtable(mt);
+          expect(mt.count).toBe(model.entries.length);
+          expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
+          expect(scan(newFlatIterator(mt.exportSorted()))).toEqual(model.entries.map((e) => entryPos(e)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('exportSorted round-trips through the flat iterator', () => {
     fc.assert(
       fc.property(

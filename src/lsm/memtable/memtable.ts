@@ -31,6 +31,14 @@ export interface Memtable {
    */
   put(key: Uint8Array, value: Uint8Array): void;
   /**
+   * Inserts `count` entries already encoded in `buf` in the export format
+   * (see exportSorted), entry i's key at buf[offsets[4i], +offsets[4i+1])
+   * and value at buf[offsets[4i+2], +offsets[4i+3]); what put() does for
+   * each, without copying: a buffer of 1 KiB or more is adopted as an arena
+   * chunk, so the caller must never modify it afterwards.
+   */
+  putEncoded(buf: Buffer, offsets: Int32Array, count: number): void;
+  /**
    * Approximate bytes used (keys + values + per-entry node overhead), for the
    * flush threshold. Replaced values still count (their bytes stay in the arena).
    */
@@ -101,6 +109,10 @@ const HEAD = 0;
 const MOVED = 1 << 30;
 const CHUNK_MASK = MOVED - 1;
 
+/** putEncoded adopts buffers at least this big as arena chunks instead of copying them. */
+const ADOPT_MIN_BYTES = 1024;
+/** Overhead counted per adopted chunk (the Buffer object). */
+const CHUNK_OVERHEAD = 96;
 /** Per-entry overhead counted in approximateBytes besides the node record. */
 const ENTRY_OVERHEAD = 16;
 
@@ -149,12 +161,14 @@ class SkiplistMemtable implements Memtable {
   get frozen(): boolean { return this.isFrozen; }
   freeze(): void { this.isFrozen = true; }
 
-  put(key: Uint8Array, value: Uint8Array): void {
-    if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
+  /**
+   * Finds where `key` goes: the node holding an equal key (to replace its
+   * value), or 0 with `prev` filled with the predecessors at every level.
+   */
+  private findInsert(key: Uint8Array, tp: number): number {
     const nodes = this.nodes;
     const chunks = this.chunks;
     const prev = this.prev;
-    const tp = keyPrefix(key);
     const tlen = key.length;
     const tails = this.tails;
     let x = HEAD;
@@ -167,8 +181,7 @@ class SkiplistMemtable implements Memtable {
         for (let l = 0; l <= level; l++) prev[l] = tails[l]!;
         level = -1;
       } else if (c === 0) {
-        this.replaceValue(last, value);
-        return;
+        return last;
       }
     }
     for (; level >= 0; level--) {
@@ -194,30 +207,72 @@ class SkiplistMemtable implements Memtable {
           if (c === 0) c = len - tlen;
         }
         if (c < 0) { x = nx; continue; }
-        if (c === 0) { this.replaceValue(nx, value); return; }
+        if (c === 0) return nx;
         break;
       }
       prev[level] = x;
     }
+    return 0;
+  }
 
-    const h = this.randomHeight();
-    if (h > this.height) {
-      for (let l = this.height; l < h; l++) prev[l] = HEAD;
-      this.height = h;
+  put(key: Uint8Array, value: Uint8Array): void {
+    if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
+    const tp = keyPrefix(key);
+    const found = this.findInsert(key, tp);
+    if (found !== 0) {
+      this.replaceValue(found, value);
+      return;
     }
-
     // Copy the entry into the arena already in export format (varint klen,
     // key, varint vlen, value), so exportSorted copies whole entries, and
     // whole runs of them when keys arrived in order.
+    const tlen = key.length;
     const vlen = value.length;
-    const klh = varintLength(tlen);
-    const entryLen = klh + tlen + varintLength(vlen) + vlen;
+    const entryLen = varintLength(tlen) + tlen + varintLength(vlen) + vlen;
     const start = this.reserve(entryLen);
     const c = this.chunk;
     const kvOff = writeVarint(c, start, tlen);
     if (tlen > 0) c.set(key, kvOff);
     const vOff = writeVarint(c, kvOff + tlen, vlen);
     if (vlen > 0) c.set(value, vOff);
+    this.link(tp, this.chunkIdx, kvOff, tlen, vOff, vlen, entryLen);
+  }
+
+  putEncoded(buf: Buffer, offsets: Int32Array, count: number): void {
+    if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
+    // Small buffers are copied: a chunk per tiny write would cost more than the copy.
+    if (buf.length < ADOPT_MIN_BYTES) {
+      for (let i = 0; i < count; i++) {
+        const ko = offsets[4 * i]!, kl = offsets[4 * i + 1]!, vo = offsets[4 * i + 2]!, vl = offsets[4 * i + 3]!;
+        this.put(buf.subarray(ko, ko + kl), buf.subarray(vo, vo + vl));
+      }
+      return;
+    }
+    this.chunks.push(buf);
+    const ci = this.chunks.length - 1;
+    this.bytes += CHUNK_OVERHEAD;
+    for (let i = 0; i < count; i++) {
+      const ko = offsets[4 * i]!, kl = offsets[4 * i + 1]!, vo = offsets[4 * i + 2]!, vl = offsets[4 * i + 3]!;
+      const key = buf.subarray(ko, ko + kl);
+      const tp = keyPrefix(key);
+      const found = this.findInsert(key, tp);
+      if (found !== 0) {
+        this.replaceValue(found, buf.subarray(vo, vo + vl));
+        continue;
+      }
+      this.link(tp, ci, ko, kl, vo, vl, vo + vl - (ko - varintLength(kl)));
+    }
+  }
+
+  /** Links a new node for an entry at chunks[ci] (key at ko, value at vo, in export format) after `prev`. */
+  private link(tp: number, ci: number, ko: number, tlen: number, vo: number, vlen: number, entryLen: number): void {
+    const prev = this.prev;
+    const tails = this.tails;
+    const h = this.randomHeight();
+    if (h > this.height) {
+      for (let l = this.height; l < h; l++) prev[l] = HEAD;
+      this.height = h;
+    }
 
     const recLen = N_NEXT + h;
     let nn = this.nodes;
@@ -225,11 +280,11 @@ class SkiplistMemtable implements Memtable {
     const node = this.nodesUsed;
     this.nodesUsed += recLen;
     nn[node + N_PREFIX] = tp;
-    nn[node + N_KCHUNK] = this.chunkIdx;
-    nn[node + N_KOFF] = kvOff;
+    nn[node + N_KCHUNK] = ci;
+    nn[node + N_KOFF] = ko;
     nn[node + N_KLEN] = tlen;
-    nn[node + N_VCHUNK] = this.chunkIdx;
-    nn[node + N_VOFF] = vOff;
+    nn[node + N_VCHUNK] = ci;
+    nn[node + N_VOFF] = vo;
     nn[node + N_VLEN] = vlen;
     nn[node + N_HEIGHT] = h;
     for (let l = 0; l < h; l++) {
@@ -440,7 +495,8 @@ class SkiplistMemtable implements Memtable {
 /** Copies src[off, off+len) to out[pos...] without allocating a view; returns the end position. */
 function copyInto(out: Uint8Array, pos: number, src: Buffer, off: number, len: number): number {
   if (len > 32) {
-    src.copy(out, pos, off, off + len);
+    // TypedArray set: Buffer.copy's argument handling costs more than the memcpy at these sizes.
+    out.set(src.subarray(off, off + len), pos);
   } else {
     for (let i = 0; i < len; i++) out[pos + i] = src[off + i]!;
   }
