@@ -144,7 +144,7 @@ async function recovery(): Promise<void> {
 
 function runYcsb(endpoint: string): Promise<string> {
   const runner = fileURLToPath(new URL('../ycsb/run-ycsb.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', runner, '--target', endpoint, '--workloads', 'a',
+  const child = spawn(process.execPath, ['--import', 'tsx', runner, '--target', endpoint, '--workloads', 'load,a',
     '--records', String(YCSB_RECORDS), '--ops', String(YCSB_RECORDS * 5), '--duration', String(YCSB_SECONDS), '--warmup', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });

@@ -79,6 +79,18 @@ export function isIdempotent(rm: RowMutation): boolean {
   return rm.mutations.every((m) => m.type !== 'setCell' || m.timestamp >= 0);
 }
 
+/**
+ * Backoff between re-routes. A moving tablet is unavailable for about the
+ * move's duration (tens to hundreds of ms): short steps for the first second
+ * keep a request from oversleeping the move by much (the request's latency
+ * is what a move's p99 is made of), then longer ones for a tablet that is
+ * down (recovery).
+ */
+function retryDelayMs(attempt: number): number {
+  const base = attempt < 40 ? Math.min(20, 2 ** attempt) : 200;
+  return base * (0.5 + Math.random());
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -98,7 +110,7 @@ export class Router implements DataBackend {
       } catch (e) {
         if (!retryable(e, idempotent) || Date.now() > deadline) throw e;
         this.routes.invalidate?.();
-        await sleep(Math.min(200, 2 ** attempt) * (0.5 + Math.random()));
+        await sleep(retryDelayMs(attempt));
       }
     }
   }
@@ -140,7 +152,7 @@ export class Router implements DataBackend {
       const again = results.flatMap((r, i) => (r && retryable(r, isIdempotent(rms[i]!)) ? [i] : []));
       if (!again.length) break;
       this.routes.invalidate?.();
-      await sleep(Math.min(200, 2 ** attempt) * (0.5 + Math.random()));
+      await sleep(retryDelayMs(attempt));
       const retried = await this.mutateRowsOnce(table, again.map((i) => rms[i]!));
       again.forEach((i, j) => (results[i] = retried[j]));
     }
@@ -218,7 +230,7 @@ export class Router implements DataBackend {
       } catch (e) {
         if (!retryable(e) || Date.now() > giveUp || opts.signal.aborted) throw e;
         this.routes.invalidate?.();
-        await sleep(Math.min(200, 2 ** attempt) * (0.5 + Math.random()));
+        await sleep(retryDelayMs(attempt));
       }
     }
   }

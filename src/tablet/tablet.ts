@@ -290,7 +290,7 @@ export class Tablet {
 
   /** The row as a reader sees it now, or undefined if it has no visible cells. */
   async readRow(row: Buffer): Promise<Row | undefined> {
-    this.checkOpen();
+    this.checkReadable();
     return readRow(this.readContext(), row);
   }
 
@@ -299,7 +299,7 @@ export class Tablet {
    * reverse, yielding batches of rows. The scan sees a snapshot taken at its start.
    */
   scan(range: RowRange = {}, opts: { reverse?: boolean; limit?: number; batchRows?: number; signal?: AbortSignal } = {}): AsyncGenerator<Row[]> {
-    this.checkOpen();
+    this.checkReadable();
     let lower = range.start ? (range.start.closed ? rowPrefix(range.start.key) : rowEndKey(range.start.key)) : undefined;
     let upper = range.end ? (range.end.closed ? rowEndKey(range.end.key) : rowPrefix(range.end.key)) : undefined;
     if (this.lowerKey && (!lower || compareBytes(lower, this.lowerKey) < 0)) lower = this.lowerKey;
@@ -491,6 +491,15 @@ export class Tablet {
     let b = this.familyBytes.get(name);
     if (!b) { b = Buffer.from(name, 'latin1'); this.familyBytes.set(name, b); }
     return b;
+  }
+
+  /**
+   * Reads go on while the tablet closes (a move or split flushes first, and
+   * writes are already refused, so what readers see no longer changes): a
+   * move then blocks reads only between this close and the new owner's open.
+   */
+  private checkReadable(): void {
+    if (this.closed) throw new NotServingError(`tablet ${this.id} is closed`);
   }
 
   private checkOpen(): void {
