@@ -30,7 +30,7 @@ import { bearerTokenInterceptor } from '../../src/ops/internal-clients.js';
 import { MASTER_OPTIONS, TABLET_SERVER_OPTIONS } from '../../src/bin/cluster-commands.js';
 import { DATA_SERVICE_NAME, serviceClientConstructor, TABLE_ADMIN_SERVICE_NAME } from '../../src/api/protos.js';
 import { ProcessCluster, runTabula, waitFor, type ClusterProcess } from '../cluster/cluster-processes.js';
-import { eventually, sample, scrape } from './ops-support.js';
+import { eventually, officialTlsClient, sample, scrape } from './ops-support.js';
 
 const TABLE = 'projects/p/instances/i/tables/t';
 const MUTATE_ROWS = '/google.bigtable.v2.Bigtable/MutateRows';
@@ -188,17 +188,7 @@ describe('a cluster with TLS, client certificates and bearer tokens', () => {
   }
 
   function officialClient(endpoint: string, token: string | undefined): Bigtable {
-    let creds = tlsCreds();
-    if (token !== undefined) {
-      creds = grpc.credentials.combineChannelCredentials(creds, grpc.credentials.createFromMetadataGenerator((_p, cb) => {
-        const md = new grpc.Metadata();
-        md.set('authorization', `Bearer ${token}`);
-        cb(null, md);
-      }));
-    }
-    const bt = new Bigtable({
-      projectId: 'p', apiEndpoint: endpoint, metricsEnabled: false, universeDomain: 'googleapis.com', sslCreds: creds,
-    } as ConstructorParameters<typeof Bigtable>[0]);
+    const bt = officialTlsClient(endpoint, ca, token, { key: readFileSync(join(dir, 'client.key')), cert: readFileSync(join(dir, 'client.pem')) });
     clients.push(bt);
     return bt;
   }

@@ -1,4 +1,24 @@
-/** Helpers for the operations tests: scrape /metrics and pick samples out of the text format. */
+/** Helpers for the operations tests: scrape /metrics and pick samples out of the text format; TLS clients with tokens. */
+import * as grpc from '@grpc/grpc-js';
+import { Bigtable } from '@google-cloud/bigtable';
+
+/**
+ * The official client over TLS (trusting `ca`, presenting `clientCert` when
+ * given), sending `token` as `authorization: Bearer …` when given.
+ */
+export function officialTlsClient(endpoint: string, ca: Buffer, token: string | undefined, clientCert?: { key: Buffer; cert: Buffer }): Bigtable {
+  let creds = clientCert ? grpc.credentials.createSsl(ca, clientCert.key, clientCert.cert) : grpc.credentials.createSsl(ca);
+  if (token !== undefined) {
+    creds = grpc.credentials.combineChannelCredentials(creds, grpc.credentials.createFromMetadataGenerator((_p, cb) => {
+      const md = new grpc.Metadata();
+      md.set('authorization', `Bearer ${token}`);
+      cb(null, md);
+    }));
+  }
+  return new Bigtable({
+    projectId: 'p', apiEndpoint: endpoint, metricsEnabled: false, universeDomain: 'googleapis.com', sslCreds: creds,
+  } as ConstructorParameters<typeof Bigtable>[0]);
+}
 
 export async function scrape(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);

@@ -9,10 +9,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { Bigtable } from '@google-cloud/bigtable';
+import type { Bigtable } from '@google-cloud/bigtable';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceClientConstructor, DATA_SERVICE_NAME } from '../../src/api/protos.js';
 import { startTabula, type RunningServer } from '../support/servers.js';
+import { officialTlsClient } from './ops-support.js';
 
 const TOKENS = { ro: 'read-only-token-1', rw: 'read-write-token-2', admin: 'admin-token-3' };
 
@@ -38,19 +39,8 @@ function makeCertificates(): void {
 
 /** Official client over TLS trusting our CA, sending `token` as a bearer token (none if undefined). */
 function officialClient(port: number, token: string | undefined, clientCert = false): Bigtable {
-  let creds = clientCert
-    ? grpc.credentials.createSsl(ca, readFileSync(join(dir, 'client.key')), readFileSync(join(dir, 'client.pem')))
-    : grpc.credentials.createSsl(ca);
-  if (token !== undefined) {
-    creds = grpc.credentials.combineChannelCredentials(creds, grpc.credentials.createFromMetadataGenerator((_p, cb) => {
-      const md = new grpc.Metadata();
-      md.set('authorization', `Bearer ${token}`);
-      cb(null, md);
-    }));
-  }
-  const bt = new Bigtable({
-    projectId: 'p', apiEndpoint: `127.0.0.1:${port}`, metricsEnabled: false, universeDomain: 'googleapis.com', sslCreds: creds,
-  } as ConstructorParameters<typeof Bigtable>[0]);
+  const cert = clientCert ? { key: readFileSync(join(dir, 'client.key')), cert: readFileSync(join(dir, 'client.pem')) } : undefined;
+  const bt = officialTlsClient(`127.0.0.1:${port}`, ca, token, cert);
   clients.push(bt);
   return bt;
 }
