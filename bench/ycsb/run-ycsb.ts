@@ -3,7 +3,7 @@
  *
  *   npm run bench:ycsb [-- --records N --ops N --duration S --concurrency C
  *                          --clients W --channels K --batch ROWS --warmup S
- *                          --workloads load,a,b,c,e,f
+ *                          --workloads load,a,b,c,e,f --compiled
  *                          --target tabula,emulator | --target host:port]
  *
  * For each target it starts the server (Tabula via `tabula serve`, Google's
@@ -68,6 +68,8 @@ const opts = {
   table: args.get('table') ?? 'usertable',
   latestOnly: args.get('no-filter') !== 'true',
   keepData: args.get('keep-data') === 'true',
+  // Run the shipped build (bin/tabula.js over dist/; `npm run bench:ycsb` builds it first) rather than the TypeScript through tsx.
+  compiled: args.get('compiled') === 'true',
 };
 opts.loadConcurrency = Math.max(1, num('load-concurrency', opts.concurrency));
 opts.clients = Math.min(opts.clients, opts.concurrency);
@@ -213,7 +215,7 @@ async function runTarget(name: string): Promise<TargetResult> {
   const workers: Worker[] = [];
   let insertedPrefix = 0;
   try {
-    if (name === 'tabula') server = await startTabula({ compiled: true });
+    if (name === 'tabula') server = await startTabula({ compiled: opts.compiled });
     else if (name === 'emulator') server = await startEmulator();
     if (server) endpoint = result.endpoint = server.endpoint;
     const pid = server?.process.pid;
