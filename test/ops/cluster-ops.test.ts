@@ -15,7 +15,6 @@
  * - a malformed config file or option stops `tabula master` /
  *   `tabula tablet-server` at start-up with one line naming it, exit 2.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +29,7 @@ import { bearerTokenInterceptor } from '../../src/ops/internal-clients.js';
 import { MASTER_OPTIONS, TABLET_SERVER_OPTIONS } from '../../src/bin/cluster-commands.js';
 import { DATA_SERVICE_NAME, serviceClientConstructor, TABLE_ADMIN_SERVICE_NAME } from '../../src/api/protos.js';
 import { ProcessCluster, runTabula, waitFor, type ClusterProcess } from '../cluster/cluster-processes.js';
-import { eventually, officialTlsClient, sample, scrape } from './ops-support.js';
+import { eventually, makeTestCertificates, officialTlsClient, sample, scrape, statusCode } from './ops-support.js';
 
 const TABLE = 'projects/p/instances/i/tables/t';
 const MUTATE_ROWS = '/google.bigtable.v2.Bigtable/MutateRows';
@@ -67,14 +66,7 @@ async function healthCheck(endpoint: string, service: string, creds = grpc.crede
   }
 }
 
-async function code(p: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await p;
-    return grpc.status.OK;
-  } catch (e) {
-    return (e as { code?: number }).code;
-  }
-}
+const code = statusCode;
 
 async function allServed(master: RemoteMaster): Promise<boolean> {
   const s = await master.clusterStatus().catch(() => undefined);
@@ -178,9 +170,6 @@ describe('a cluster with TLS, client certificates and bearer tokens', () => {
   let cluster: ProcessCluster;
   let ts: ClusterProcess;
 
-  function openssl(...args: string[]): void {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  }
 
   /** Channel credentials of a client trusting our CA and presenting client.pem (the cluster requires client certificates). */
   function tlsCreds(): grpc.ChannelCredentials {
@@ -198,12 +187,7 @@ describe('a cluster with TLS, client certificates and bearer tokens', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tabula-cluster-tls-'));
     // One CA; one certificate shared by every process (SAN 127.0.0.1, localhost), also used as their client certificate; one for the test's clients.
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=tabula-test-ca');
-    writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'server.ext');
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=tabula-client');
-    openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '1');
+    makeTestCertificates(dir);
     ca = readFileSync(join(dir, 'ca.pem'));
     writeFileSync(join(dir, 'tokens.json'), JSON.stringify({
       tokens: [

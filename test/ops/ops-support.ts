@@ -1,6 +1,34 @@
 /** Helpers for the operations tests: scrape /metrics and pick samples out of the text format; TLS clients with tokens. */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Bigtable } from '@google-cloud/bigtable';
+
+/**
+ * Writes into `dir`, with the openssl CLI: a CA (ca.pem, ca.key), a server
+ * certificate for 127.0.0.1/localhost (server.pem, server.key) and a client
+ * certificate (client.pem, client.key), both signed by the CA.
+ */
+export function makeTestCertificates(dir: string): void {
+  const openssl = (...args: string[]): void => { execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' }); };
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=tabula-test-ca');
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'server.ext');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=tabula-client');
+  openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '1');
+}
+
+/** The gRPC status code a call ended with (OK when it resolved). */
+export async function statusCode(p: Promise<unknown>): Promise<number | undefined> {
+  try {
+    await p;
+    return grpc.status.OK;
+  } catch (e) {
+    return (e as { code?: number }).code;
+  }
+}
 
 /**
  * The official client over TLS (trusting `ca`, presenting `clientCert` when

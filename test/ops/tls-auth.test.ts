@@ -4,7 +4,6 @@
  * test, and the official @google-cloud/bigtable client sending
  * `authorization: Bearer …` over TLS.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import type { Bigtable } from '@google-cloud/bigtable';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceClientConstructor, DATA_SERVICE_NAME } from '../../src/api/protos.js';
 import { startTabula, type RunningServer } from '../support/servers.js';
-import { officialTlsClient } from './ops-support.js';
+import { makeTestCertificates, officialTlsClient, statusCode } from './ops-support.js';
 
 const TOKENS = { ro: 'read-only-token-1', rw: 'read-write-token-2', admin: 'admin-token-3' };
 
@@ -23,20 +22,6 @@ let server: RunningServer;
 let mtls: RunningServer;
 const clients: Bigtable[] = [];
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-/** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, all signed by the CA. */
-function makeCertificates(): void {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=tabula-test-ca');
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'server.ext');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=tabula-client');
-  openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '1');
-}
-
 /** Official client over TLS trusting our CA, sending `token` as a bearer token (none if undefined). */
 function officialClient(port: number, token: string | undefined, clientCert = false): Bigtable {
   const cert = clientCert ? { key: readFileSync(join(dir, 'client.key')), cert: readFileSync(join(dir, 'client.pem')) } : undefined;
@@ -45,18 +30,11 @@ function officialClient(port: number, token: string | undefined, clientCert = fa
   return bt;
 }
 
-async function code(p: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await p;
-    return grpc.status.OK;
-  } catch (e) {
-    return (e as { code?: number }).code;
-  }
-}
+const code = statusCode;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tabula-tls-'));
-  makeCertificates();
+  makeTestCertificates(dir);
   ca = readFileSync(join(dir, 'ca.pem'));
   writeFileSync(join(dir, 'tokens.json'), JSON.stringify({
     tokens: [
