@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { addOptions, ConfigError, resolveOptions, parsers, type OptionSpec } from '../ops/config-options.js';
 import { opsOptionSpecs, type OpsOptions } from '../ops/ops-options.js';
 import { serve } from './serve.js';
+import { runUntilSignal } from './server-command.js';
 import { bytes, duration, port } from './option-parsers.js';
 
 export const SERVE_OPTIONS: OptionSpec[] = [
@@ -43,17 +44,6 @@ export function registerServeCommand(program: Command): void {
       process.exit(2);
     }
     process.stdout.write(`tabula listening on ${s.host}:${s.port}, data in ${s.data}\n`);
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      process.stdout.write(`tabula: ${signal}, draining calls, flushing and shutting down\n`);
-      s.close().then(() => process.exit(0), (e) => {
-        process.stderr.write(`tabula: shutdown failed: ${String(e)}\n`);
-        process.exit(1);
-      });
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
+    runUntilSignal('tabula', s.close, 'draining calls, flushing and shutting down');
   });
 }

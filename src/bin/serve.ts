@@ -12,10 +12,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LocalStorage } from '../storage/local-storage.js';
 import { startApiServer } from '../api/api-server.js';
-import { MAX_RECEIVE_MESSAGE_BYTES } from '../api/limits.js';
 import { collectUnreferencedFiles } from '../lsm/manifest/file-gc.js';
 import { logger } from '../base/log.js';
-import type { OpsOptions } from '../ops/ops-options.js';
+import { defaultOpsOptions, type OpsOptions } from '../ops/ops-options.js';
 import { prepareServerOps } from '../ops/server-ops.js';
 import type { Readiness } from '../ops/ops-http-server.js';
 import { watchMaster, watchTabletServer } from '../ops/tabula-metrics.js';
@@ -59,13 +58,7 @@ export interface EmbeddedServer {
 export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
   const started = Date.now();
   const data = resolve(opts.data);
-  const o: OpsOptions = {
-    logLevel: (process.env.TABULA_LOG as OpsOptions['logLevel'] | undefined) ?? 'silent',
-    maxMessageSize: MAX_RECEIVE_MESSAGE_BYTES,
-    maxConcurrentStreams: 1000,
-    drainTimeout: 10_000,
-    ...opts.ops,
-  };
+  const o: OpsOptions = defaultOpsOptions(opts.ops);
   const ops = prepareServerOps(o, opts.host);
   const n = opts.tabletServers ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`tabletServers: must be an integer 1-64, got ${n}`);

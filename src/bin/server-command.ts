@@ -35,20 +35,23 @@ export function registerServerCommand<T extends { host: string; metricsHost?: st
       process.exit(2);
     }
     process.stdout.write(`${running.line}\n`);
-    runUntilSignal(spec.name, running.close);
+    runUntilSignal(`tabula ${spec.name}`, running.close);
   });
   return cmd;
 }
 
-/** Runs until SIGINT/SIGTERM, then closes cleanly (exit 0; 1 if closing failed). */
-export function runUntilSignal(name: string, close: () => Promise<void>): void {
+/**
+ * Runs until SIGINT/SIGTERM, then closes cleanly (exit 0; 1 if closing
+ * failed). `prefix` starts the lines printed (e.g. "tabula master").
+ */
+export function runUntilSignal(prefix: string, close: () => Promise<void>, doing = 'draining calls and shutting down'): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`tabula ${name}: ${signal}, draining calls and shutting down\n`);
+    process.stdout.write(`${prefix}: ${signal}, ${doing}\n`);
     close().then(() => process.exit(0), (e) => {
-      process.stderr.write(`tabula ${name}: shutdown failed: ${String(e)}\n`);
+      process.stderr.write(`${prefix}: shutdown failed: ${String(e)}\n`);
       process.exit(1);
     });
   };
