@@ -20,12 +20,6 @@ export function encodePut(value: Uint8Array): Buffer {
   return out;
 }
 
-const DELETE_ROW_VALUE = Buffer.from([DELETE_ROW]);
-const DELETE_FAMILY_VALUE = Buffer.from([DELETE_FAMILY]);
-
-export function encodeDeleteRow(): Buffer { return DELETE_ROW_VALUE; }
-export function encodeDeleteFamily(): Buffer { return DELETE_FAMILY_VALUE; }
-
 /** Column tombstone for timestamps in [start, end); end undefined = unbounded. */
 export function encodeDeleteColumn(start: number, end: number | undefined): Buffer {
   const out = Buffer.allocUnsafe(17);

@@ -28,7 +28,7 @@ import type { GcRule } from '../model/gc-rule.js';
 import type { Row } from '../model/cell.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowRange } from '../model/row-set.js';
-import { CellKeyView, TOMBSTONE_TS, cellKeyLength, encodeCellKey, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
+import { CellKeyView, TOMBSTONE_TS, cellKeyLength, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { varintLength } from '../base/varint.js';
 import { DELETE_COLUMN, DELETE_FAMILY, DELETE_ROW, PUT, encodeDeleteColumn } from './cell-value.js';
 import { EntryWriter, forEachEntry } from './entry-batch.js';
