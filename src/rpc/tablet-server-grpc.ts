@@ -146,8 +146,9 @@ export function serveTabletServer(server: grpc.Server, impl: TabletServerService
       await impl.openTablet(descriptorFromMessage(req.tablet));
       return {};
     }),
-    CloseTablet: unaryHandler(async (req: TabletRequest & { flush?: boolean }): Promise<Empty> => {
-      await impl.closeTablet(id(req), { flush: req.flush ?? false });
+    CloseTablet: unaryHandler(async (req: TabletRequest & { flush?: boolean; handOffEpoch?: Long }): Promise<Empty> => {
+      const handOffEpoch = num(req.handOffEpoch);
+      await impl.closeTablet(id(req), { flush: req.flush ?? false, ...(handOffEpoch > 0 ? { handOffEpoch } : {}) });
       return {};
     }),
     UpdateSchema: unaryHandler(async (req: TabletRequest & { families?: ColumnFamilyMessage[] }): Promise<Empty> => {
@@ -306,8 +307,8 @@ export class RemoteTabletServer implements TabletServerService {
     await this.call('OpenTablet', { tablet: descriptorToMessage(desc) });
   }
 
-  async closeTablet(tabletId: string, opts: { flush: boolean }): Promise<void> {
-    await this.call('CloseTablet', { tabletId, flush: opts.flush });
+  async closeTablet(tabletId: string, opts: { flush: boolean; handOffEpoch?: number }): Promise<void> {
+    await this.call('CloseTablet', { tabletId, flush: opts.flush, handOffEpoch: opts.handOffEpoch ?? 0 });
   }
 
   async updateSchema(tabletId: string, families: Array<[string, GcRule]>): Promise<void> {

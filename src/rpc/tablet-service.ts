@@ -54,8 +54,14 @@ export interface TabletDataService {
 /** Control plane of a tablet server (driven by the master). */
 export interface TabletControlService {
   openTablet(desc: TabletDescriptor): Promise<void>;
-  /** Stops serving; with flush the tablet's data is all in SSTables afterwards (for a move). */
-  closeTablet(tabletId: string, opts: { flush: boolean }): Promise<void>;
+  /**
+   * Stops serving; with flush (a move) the tablet's data is all in its
+   * manifest afterwards: in SSTables, and a small memtable as the manifest's
+   * tail. handOffEpoch (with flush): the epoch the tablet moves under; the
+   * manifest that carries a tail is written with it, so the next owner opens
+   * that manifest without claiming it.
+   */
+  closeTablet(tabletId: string, opts: { flush: boolean; handOffEpoch?: number }): Promise<void>;
   updateSchema(tabletId: string, families: Array<[string, GcRule]>): Promise<void>;
   /** Deletes all data of a family (ModifyColumnFamilies drop). */
   dropFamily(tabletId: string, family: string): Promise<void>;

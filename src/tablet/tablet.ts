@@ -22,7 +22,8 @@ import type { JobRunner } from '../lsm/compaction/job-runner.js';
 import { pickCompaction } from '../lsm/compaction/compaction-picker.js';
 import { newMemtable, type Memtable } from '../lsm/memtable/memtable.js';
 import { openSstable } from '../lsm/sstable/sstable-reader.js';
-import type { Manifest, SstableRef } from '../lsm/manifest/manifest.js';
+import type { Manifest, ManifestTail, SstableRef } from '../lsm/manifest/manifest.js';
+import { newFlatIterator } from '../lsm/iterator/flat-iterator.js';
 import { newManifestStore, type ManifestStore } from '../lsm/manifest/manifest-store.js';
 import type { GcRule } from '../model/gc-rule.js';
 import type { Row } from '../model/cell.js';
@@ -112,6 +113,8 @@ export class Tablet {
   private readonly lowerKey: Buffer | undefined;
   private drops = Drops.NONE;
   private readonly upperKey: Buffer | undefined;
+  /** Entries a previous owner handed over in the manifest; carried by every manifest written until a flush covers them. */
+  private tail: ManifestTail | undefined;
 
   private constructor(private readonly cfg: TabletConfig) {
     this.id = cfg.id;
@@ -139,9 +142,21 @@ export class Tablet {
     // A drop consumed a sequence number that may appear in no WAL record.
     t.nextSeq = Math.max(current.flushedSeq, t.drops.maxSeq) + 1;
     t.appliedSeq = current.flushedSeq;
+    if (current.tail) t.loadTail(current.tail);
     t.tables = await Promise.all(current.sstables.map(async (ref) => ({ ref, reader: await openSstable(cfg.storage, ref.file, cfg.cache) })));
     log.debug({ tablet: cfg.id, sstables: t.tables.length, flushedSeq: t.flushedSeq }, 'open');
     return t;
+  }
+
+  /** Loads a manifest's tail into the memtable: those writes were acknowledged (and made durable by that manifest). */
+  private loadTail(tail: ManifestTail): void {
+    const it = newFlatIterator(tail.entries);
+    for (it.seekToFirst(); it.valid(); it.next()) this.active.put(it.key(), it.value());
+    it.close();
+    this.tail = tail;
+    this.activeMaxSeq = Math.max(this.activeMaxSeq, tail.maxSeq);
+    this.nextSeq = Math.max(this.nextSeq, tail.maxSeq + 1);
+    this.appliedSeq = Math.max(this.appliedSeq, tail.maxSeq);
   }
 
   /** Sequence number up to which this tablet's data is in SSTables. */
@@ -462,21 +477,33 @@ export class Tablet {
     }
   }
 
+  /** True when close({ flush, handOff }) would hand the memtable over in the manifest as things stand (see close). */
+  handOffFits(): boolean {
+    return this.writeFailure === undefined && this.frozen.length === 0 && this.active.approximateBytes <= HAND_OFF_MAX_BYTES;
+  }
+
   /** The SSTable references of the current version (for splits and introspection). */
   sstableRefs(): SstableRef[] { return this.tables.map((t) => t.ref); }
 
   /**
    * Stops serving. With flush, writes the memtable out first so the WAL is no
-   * longer needed for this tablet (a move). Waits for running background jobs.
+   * longer needed for this tablet (a move). With handOff too (the tablet
+   * moves to another server), a memtable of at most HAND_OFF_MAX_BYTES goes
+   * into the manifest as its tail instead of into an SSTable: one durable
+   * write instead of two while writes are refused. That manifest is written
+   * with handOffEpoch when given (the epoch of the next owner, which then
+   * opens it without a claim of its own); the manifest store fences any
+   * later install of this tablet (its own epoch is now the older one). Waits
+   * for running background jobs.
    */
-  async close(opts: { flush?: boolean } = {}): Promise<void> {
+  async close(opts: { flush?: boolean; handOff?: boolean; handOffEpoch?: number } = {}): Promise<void> {
     if (this.closed || this.closing) return;
     // Refuse new writes first and let acknowledged-to-be ones land, so every
     // write this tablet acknowledges is in the flush (a move or split must
     // not leave a write behind in a WAL the next owner never reads).
     this.closing = true;
     if (this.inflightWrites > 0) await new Promise<void>((r) => (this.writesDrained = r));
-    if (opts.flush) {
+    if (opts.flush && !(opts.handOff && (await this.handOffTail(opts.handOffEpoch)))) {
       if (this.active.count > 0) this.freeze();
       await this.drainFlushes();
     }
@@ -486,6 +513,23 @@ export class Tablet {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /**
+   * For close with handOff: writes the memtable into the manifest's tail when
+   * it is all there is to flush and small. Returns false (nothing written)
+   * when a regular flush is needed instead.
+   */
+  private async handOffTail(epoch: number | undefined): Promise<boolean> {
+    while (this.flushing) await this.flushing.catch(() => {});
+    if (this.writeFailure !== undefined || this.frozen.length > 0) return false;
+    if (this.active.count === 0) return true;
+    if (this.active.approximateBytes > HAND_OFF_MAX_BYTES) return false;
+    // Every write is published: in-flight ones were drained and none failed.
+    const tail: ManifestTail = { maxSeq: this.activeMaxSeq, entries: this.active.exportSorted() };
+    if (epoch !== undefined && !(epoch > this.cfg.epoch)) throw new InvalidArgumentError(`handOffEpoch ${epoch} must be above the tablet's epoch ${this.cfg.epoch}`);
+    await this.install((tables) => ({ tables, flushedSeq: this.flushedSeq, tail }), epoch);
+    return true;
+  }
 
   private fam(name: string): Buffer {
     let b = this.familyBytes.get(name);
@@ -580,20 +624,28 @@ export class Tablet {
 
   /**
    * Serialises manifest updates: computes the next table list from the
-   * current one, writes the manifest, then swaps it in.
+   * current one, writes the manifest, then swaps it in. `epoch`: the tablet's
+   * own, except for a hand-off's last manifest (close).
    */
-  private install(next: (tables: TableSource[]) => { tables: TableSource[]; flushedSeq: number; drops?: Drops }): Promise<void> {
+  private install(
+    next: (tables: TableSource[]) => { tables: TableSource[]; flushedSeq: number; drops?: Drops; tail?: ManifestTail },
+    epoch = this.cfg.epoch,
+  ): Promise<void> {
     const p = this.installChain.then(async () => {
-      const { tables, flushedSeq, drops = this.drops } = next(this.tables);
+      const { tables, flushedSeq, drops = this.drops, tail: newTail } = next(this.tables);
+      // A handed-over tail stays in the manifest until a flush covers it.
+      const tail = newTail ?? (this.tail && this.tail.maxSeq > flushedSeq ? this.tail : undefined);
       await this.manifests.write({
-        epoch: this.cfg.epoch,
+        epoch,
         flushedSeq,
         sstables: tables.map((t) => t.ref),
         meta: { ...this.cfg.meta, drops: drops.toJSON() },
+        ...(tail ? { tail } : {}),
       });
       this.tables = tables;
       this.flushedSeq = flushedSeq;
       this.drops = drops;
+      this.tail = tail;
     });
     this.installChain = p.catch(() => {});
     return p;
@@ -650,6 +702,9 @@ export class Tablet {
     return isFull;
   }
 }
+
+/** Largest memtable a moving tablet hands over in its manifest rather than flushing (see close). */
+const HAND_OFF_MAX_BYTES = 256 << 10;
 
 function maxBound(a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined {
   if (!a?.length) return b;

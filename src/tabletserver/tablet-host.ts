@@ -107,8 +107,13 @@ export class TabletHost {
     return [...this.tablets.values()];
   }
 
-  /** Stops serving a tablet (flushing it first when asked) and releases its WAL records. */
-  async closeTablet(id: string, opts: { flush?: boolean } = {}): Promise<void> {
+  /**
+   * Stops serving a tablet (flushing it first when asked) and releases its
+   * WAL records. handOff (with flush): the tablet moves to another server,
+   * which may then find its last entries in the manifest, written under
+   * handOffEpoch when given (Tablet.close).
+   */
+  async closeTablet(id: string, opts: { flush?: boolean; handOff?: boolean; handOffEpoch?: number } = {}): Promise<void> {
     const t = this.tablets.get(id);
     if (!t) {
       // A flush is asked before the tablet moves elsewhere: records of it that
@@ -117,11 +122,16 @@ export class TabletHost {
       if (opts.flush && this.pending.has(id)) throw new FailedPreconditionError(`tablet ${id} is not open here but this server's WAL holds unreplayed records of it`);
       return;
     }
-    // Flush while still serving, so the final flush under close (when writes are refused) is small.
-    if (opts.flush) await t.flush().catch(() => {});
+    const start = Date.now();
+    // Flush while still serving, so the final flush under close (when writes are refused) is small;
+    // not needed when the memtable is small enough to be handed over in the manifest.
+    if (opts.flush && !(opts.handOff && t.handOffFits())) await t.flush().catch(() => {});
+    const flushed = Date.now();
     await t.close(opts);
     this.tablets.delete(id);
+    const closed = Date.now();
     if (opts.flush) await this.wal.forgetTablet(id);
+    log.info({ tablet: id, preFlushMs: flushed - start, closeMs: closed - flushed, forgetMs: Date.now() - closed }, 'close tablet');
   }
 
   /** Forgets a deleted tablet: its WAL records (pending ones too) are no longer needed. */

@@ -114,8 +114,9 @@ export class TabletServer implements TabletServerService {
     log.info({ tablet: desc.id, table: desc.table, epoch: desc.epoch, ms: Date.now() - start }, 'open tablet');
   }
 
-  async closeTablet(tabletId: string, opts: { flush: boolean }): Promise<void> {
-    await this.host.closeTablet(tabletId, opts);
+  async closeTablet(tabletId: string, opts: { flush: boolean; handOffEpoch?: number }): Promise<void> {
+    // The master asks for a flushing close only to move the tablet to another server.
+    await this.host.closeTablet(tabletId, { flush: opts.flush, handOff: opts.flush, ...(opts.handOffEpoch ? { handOffEpoch: opts.handOffEpoch } : {}) });
   }
 
   async updateSchema(tabletId: string, families: Array<[string, GcRule]>): Promise<void> {

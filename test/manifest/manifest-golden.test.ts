@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { decodeManifest, decodeManifestFile, encodeManifest } from '../../src/lsm/manifest/manifest-codec.js';
-import { MANIFEST_FORMAT_VERSION, MANIFEST_HEADER_SIZE } from '../../src/lsm/manifest/manifest-format.js';
+import { MANIFEST_FORMAT_VERSION, MANIFEST_FORMAT_VERSION_TAIL, MANIFEST_HEADER_SIZE } from '../../src/lsm/manifest/manifest-format.js';
+import { checksum32 } from '../../src/base/checksum.js';
 import { manifestFileName, parseManifestFileName } from '../../src/lsm/manifest/manifest-name.js';
 import type { Manifest } from '../../src/lsm/manifest/manifest.js';
 import { CorruptionError, InvalidArgumentError } from '../../src/base/errors.js';
@@ -85,6 +86,39 @@ describe('manifest file format (golden)', () => {
     expect(() => encodeManifest({ ...sample, sstables: [{ file: 'a', start: Buffer.from('b'), end: Buffer.from('a') }] }))
       .toThrow(InvalidArgumentError);
     expect(() => encodeManifest({ ...sample, meta: { x: 1n } })).toThrow(/manifest\.meta/);
+  });
+
+  it('a tail makes format version 2 and round-trips; without one the file stays version 1', () => {
+    const entries = Buffer.from([1, 0x61, 2, 0x76, 0x31]);
+    const b = encodeManifest({ ...sample, tail: { maxSeq: 9, entries } });
+    expect(b.readUInt32LE(4)).toBe(MANIFEST_FORMAT_VERSION_TAIL);
+    expect(b.subarray(12, b.length - 4).toString('utf8')).toContain('"tail":{"maxSeq":9,"entries":"AWECdjE="}');
+    const d = decodeManifest('f', b, 1);
+    if (!('manifest' in d)) throw new Error('torn');
+    expect(d.manifest.tail!.maxSeq).toBe(9);
+    expect(Buffer.from(d.manifest.tail!.entries).equals(entries)).toBe(true);
+    expect(encodeManifest(sample).readUInt32LE(4)).toBe(MANIFEST_FORMAT_VERSION);
+    const plainDecoded = decodeManifest('f', encodeManifest(sample), 1);
+    expect('manifest' in plainDecoded && plainDecoded.manifest.tail).toBeUndefined();
+  });
+
+  it('refuses a tail in a version 1 file and a version 2 file without one, naming the file', () => {
+    // Re-frame a body under the other format version (with a valid checksum, so it is not merely torn).
+    const reframe = (src: Buffer, format: number) => {
+      const out = Buffer.from(src);
+      out.writeUInt32LE(format, 4);
+      const body = out.subarray(12, out.length - 4);
+      out.writeUInt32LE(checksum32(body), out.length - 4);
+      return out;
+    };
+    const withTail = encodeManifest({ ...sample, tail: { maxSeq: 9, entries: Buffer.from([1, 0x61, 0]) } });
+    expect(() => decodeManifest('tablets/x/manifest-1', reframe(withTail, 1))).toThrow(/tablets\/x\/manifest-1.*tail in a format version 1 file/);
+    expect(() => decodeManifest('tablets/x/manifest-1', reframe(encodeManifest(sample), 2))).toThrow(/format version 2 without a tail/);
+  });
+
+  it('validates the tail, naming its fields', () => {
+    expect(() => encodeManifest({ ...sample, tail: { maxSeq: 7, entries: Buffer.from([0, 0]) } })).toThrow(/manifest\.tail\.maxSeq/);
+    expect(() => encodeManifest({ ...sample, tail: { maxSeq: 8, entries: Buffer.alloc(0) } })).toThrow(/manifest\.tail\.entries/);
   });
 
   it('names files with 16-digit versions and parses them back', () => {

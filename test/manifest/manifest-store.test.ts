@@ -149,6 +149,18 @@ describe('ManifestStore', () => {
     await expect(fresh.write({ ...content(5), epoch: 2 })).rejects.toThrow(FencedError);
   });
 
+  it('a claim carries the tail over; a write without one drops it', async () => {
+    const st = newManifestStore(new MemoryStorage(), DIR);
+    const tail = { maxSeq: 12, entries: Buffer.from([1, 0x6b, 1, 0x76]) };
+    await st.write({ ...content(3), tail });
+    const claimed = await st.claim(2);
+    expect(claimed.epoch).toBe(2);
+    expect(claimed.tail!.maxSeq).toBe(12);
+    expect(Buffer.from((await st.load())!.tail!.entries).equals(tail.entries)).toBe(true);
+    await st.write({ ...content(12), epoch: 2 });
+    expect((await st.load())!.tail).toBeUndefined();
+  });
+
   it('claim of an empty dir writes an empty manifest', async () => {
     const st = newManifestStore(new MemoryStorage(), DIR);
     expect(await st.claim(7)).toEqual({ version: 1, epoch: 7, flushedSeq: 0, sstables: [], meta: {} });

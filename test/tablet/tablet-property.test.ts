@@ -41,6 +41,7 @@ type Op =
   | { op: 'flush' }
   | { op: 'compact'; full: boolean }
   | { op: 'reopen' }
+  | { op: 'move' }
   | { op: 'crash' }
   | { op: 'tick'; ms: number }
   | { op: 'check' }
@@ -52,6 +53,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ op: 'flush' as const }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('compact' as const), full: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ op: 'reopen' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'move' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'crash' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.constantFrom(1000, 4000) }) },
   { weight: 3, arbitrary: fc.constant({ op: 'check' as const }) },
@@ -69,6 +71,8 @@ class Harness {
   storage = new MemoryStorage();
   clock = new ManualClock();
   epoch = 1;
+  /** The server the tablet is on; a move goes to another one (with its own WAL). */
+  server = 1;
   host!: TabletHost;
   tablet!: Tablet;
 
@@ -77,7 +81,7 @@ class Harness {
 
   async open(): Promise<void> {
     this.view = new FaultyStorage(this.storage);
-    this.host = await TabletHost.open({ storage: this.view, serverId: 's1', clock: this.clock, jobs: 'inline' });
+    this.host = await TabletHost.open({ storage: this.view, serverId: `s${this.server}`, clock: this.clock, jobs: 'inline' });
     this.tablet = await this.host.openTablet({ id: 't1', epoch: this.epoch, families, memtableBytes: 1500, maxSstables: 1000 });
   }
 }
@@ -120,6 +124,14 @@ describe('tablet against the naive model', () => {
                 break;
               case 'reopen':
                 await h.host.close();
+                await h.open();
+                break;
+              case 'move':
+                // To another server, as the master moves it: hand-off close, new epoch, no WAL replay.
+                await h.host.closeTablet('t1', { flush: true, handOff: true, handOffEpoch: h.epoch + 1 });
+                await h.host.close();
+                h.server++;
+                h.epoch++;
                 await h.open();
                 break;
               case 'crash':

@@ -3,14 +3,16 @@
  *
  *   magic u32 | format version u32 | body length u32 | body (UTF-8 JSON) | checksum32(body) u32
  *
+ * (format version 1, or 2 when the body has a `tail`)
+ *
  * all integers little-endian. Uint8Array keys travel as base64 strings.
  */
 import { checksum32 } from '../../base/checksum.js';
 import { CorruptionError, InvalidArgumentError } from '../../base/errors.js';
 import { logger } from '../../base/log.js';
-import type { Manifest, SstableRef } from './manifest.js';
+import type { Manifest, ManifestTail, SstableRef } from './manifest.js';
 import {
-  MANIFEST_FORMAT_VERSION, MANIFEST_HEADER_SIZE, MANIFEST_MAGIC, MANIFEST_TRAILER_SIZE,
+  MANIFEST_FORMAT_VERSION, MANIFEST_FORMAT_VERSION_TAIL, MANIFEST_HEADER_SIZE, MANIFEST_MAGIC, MANIFEST_TRAILER_SIZE,
 } from './manifest-format.js';
 import { compareBytes } from '../../base/bytes.js';
 
@@ -23,6 +25,7 @@ interface BodyJson {
   flushedSeq: number;
   sstables: RefJson[];
   meta: Record<string, unknown>;
+  tail?: { maxSeq: number; entries: string };
 }
 
 function isCount(n: unknown): n is number {
@@ -59,6 +62,14 @@ export function validateManifest(m: Omit<Manifest, 'version'> & { version?: numb
   if (typeof m.meta !== 'object' || m.meta === null || Array.isArray(m.meta)) {
     throw new InvalidArgumentError('manifest.meta must be a plain object');
   }
+  if (m.tail !== undefined) {
+    if (!isCount(m.tail.maxSeq) || m.tail.maxSeq <= m.flushedSeq) {
+      throw new InvalidArgumentError(`manifest.tail.maxSeq must be an integer above flushedSeq ${m.flushedSeq}, got ${m.tail.maxSeq}`);
+    }
+    if (!(m.tail.entries instanceof Uint8Array) || m.tail.entries.length === 0) {
+      throw new InvalidArgumentError('manifest.tail.entries must be non-empty bytes');
+    }
+  }
 }
 
 function b64(b: Uint8Array): string {
@@ -80,6 +91,7 @@ export function encodeManifest(m: Manifest): Buffer {
     }),
     meta: m.meta,
   };
+  if (m.tail) body.tail = { maxSeq: m.tail.maxSeq, entries: b64(m.tail.entries) };
   let json: string;
   try {
     json = JSON.stringify(body);
@@ -89,7 +101,7 @@ export function encodeManifest(m: Manifest): Buffer {
   const bodyBytes = Buffer.from(json, 'utf8');
   const out = Buffer.alloc(MANIFEST_HEADER_SIZE + bodyBytes.length + MANIFEST_TRAILER_SIZE);
   out.writeUInt32LE(MANIFEST_MAGIC, 0);
-  out.writeUInt32LE(MANIFEST_FORMAT_VERSION, 4);
+  out.writeUInt32LE(m.tail ? MANIFEST_FORMAT_VERSION_TAIL : MANIFEST_FORMAT_VERSION, 4);
   out.writeUInt32LE(bodyBytes.length, 8);
   bodyBytes.copy(out, MANIFEST_HEADER_SIZE);
   out.writeUInt32LE(checksum32(bodyBytes), MANIFEST_HEADER_SIZE + bodyBytes.length);
@@ -116,8 +128,8 @@ export function decodeManifest(file: string, data: Uint8Array, expectedVersion?:
   }
   if (buf.readUInt32LE(0) !== MANIFEST_MAGIC) return { torn: 'bad magic' };
   const format = buf.readUInt32LE(4);
-  if (format !== MANIFEST_FORMAT_VERSION) {
-    throw new CorruptionError(file, `unknown manifest format version ${format} (this reader knows ${MANIFEST_FORMAT_VERSION})`);
+  if (format !== MANIFEST_FORMAT_VERSION && format !== MANIFEST_FORMAT_VERSION_TAIL) {
+    throw new CorruptionError(file, `unknown manifest format version ${format} (this reader knows ${MANIFEST_FORMAT_VERSION} and ${MANIFEST_FORMAT_VERSION_TAIL})`);
   }
   const bodyLen = buf.readUInt32LE(8);
   if (MANIFEST_HEADER_SIZE + bodyLen + MANIFEST_TRAILER_SIZE !== buf.length) {
@@ -127,10 +139,10 @@ export function decodeManifest(file: string, data: Uint8Array, expectedVersion?:
   const stored = buf.readUInt32LE(MANIFEST_HEADER_SIZE + bodyLen);
   const actual = checksum32(body);
   if (stored !== actual) return { torn: `checksum mismatch: stored ${stored}, computed ${actual}` };
-  return { manifest: parseBody(file, body, expectedVersion) };
+  return { manifest: parseBody(file, body, expectedVersion, format === MANIFEST_FORMAT_VERSION_TAIL) };
 }
 
-function parseBody(file: string, body: Buffer, expectedVersion: number | undefined): Manifest {
+function parseBody(file: string, body: Buffer, expectedVersion: number | undefined, withTail: boolean): Manifest {
   let j: BodyJson;
   try {
     j = JSON.parse(body.toString('utf8')) as BodyJson;
@@ -160,7 +172,17 @@ function parseBody(file: string, body: Buffer, expectedVersion: number | undefin
     }
     return ref;
   });
-  return { version: j.version, epoch: j.epoch, flushedSeq: j.flushedSeq, sstables, meta: j.meta };
+  const m: Manifest = { version: j.version, epoch: j.epoch, flushedSeq: j.flushedSeq, sstables, meta: j.meta };
+  if (withTail !== (j.tail !== undefined)) bad(withTail ? 'format version 2 without a tail' : 'a tail in a format version 1 file');
+  if (j.tail !== undefined) {
+    const t = j.tail;
+    if (typeof t !== 'object' || t === null) bad('tail is not an object');
+    if (!isCount(t.maxSeq) || t.maxSeq <= j.flushedSeq) bad('bad tail.maxSeq');
+    if (typeof t.entries !== 'string' || t.entries.length === 0) bad('tail.entries is not base64');
+    const tail: ManifestTail = { maxSeq: t.maxSeq, entries: Buffer.from(t.entries, 'base64') };
+    m.tail = tail;
+  }
+  return m;
 }
 
 /**

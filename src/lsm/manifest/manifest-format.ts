@@ -8,8 +8,15 @@
 /** First 4 bytes of every manifest file: ASCII "TMNF". */
 export const MANIFEST_MAGIC = 0x464e4d54; // read as u32 little-endian from bytes 54 4d 4e 46
 
-/** The only format version this code writes and reads. */
+/** The format version of a manifest without a tail. */
 export const MANIFEST_FORMAT_VERSION = 1;
+
+/**
+ * The format version of a manifest with a tail (body field `tail`): written
+ * only when there is one, so a reader that knows only version 1 refuses such
+ * a file instead of silently dropping its entries.
+ */
+export const MANIFEST_FORMAT_VERSION_TAIL = 2;
 
 /** magic u32 + format version u32 + body length u32. */
 export const MANIFEST_HEADER_SIZE = 12;

@@ -88,14 +88,14 @@ class DirManifestStore implements ManifestStore {
 
   async write(next: Omit<Manifest, 'version'>): Promise<Manifest> {
     validateManifest(next);
-    const content: Content = { flushedSeq: next.flushedSeq, sstables: next.sstables, meta: next.meta };
+    const content: Content = { flushedSeq: next.flushedSeq, sstables: next.sstables, meta: next.meta, ...(next.tail ? { tail: next.tail } : {}) };
     return this.commit(next.epoch, () => content);
   }
 
   async claim(epoch: number): Promise<Manifest> {
     validateManifest({ epoch, flushedSeq: 0, sstables: [], meta: {} });
     return this.commit(epoch, (cur) =>
-      cur ? { flushedSeq: cur.flushedSeq, sstables: cur.sstables, meta: cur.meta } : { flushedSeq: 0, sstables: [], meta: {} });
+      cur ? { flushedSeq: cur.flushedSeq, sstables: cur.sstables, meta: cur.meta, ...(cur.tail ? { tail: cur.tail } : {}) } : { flushedSeq: 0, sstables: [], meta: {} });
   }
 
   /** Installs version newest+1 with content derived from the newest valid manifest. */
@@ -111,8 +111,9 @@ class DirManifestStore implements ManifestStore {
         // exists and always will, since pruning never deletes the newest.
         // Ours is not the newest, so withdraw it and try again on top; the
         // retry's epoch check fences us if a newer owner is there.
-        if ((await this.listVersions())[0] === m.version) {
-          await this.prune(m.version);
+        const after = await this.listVersions();
+        if (after[0] === m.version) {
+          await this.prune(m.version, after);
           return m;
         }
         await this.storage.delete(name);
@@ -170,10 +171,10 @@ class DirManifestStore implements ManifestStore {
     return 'manifest' in d ? d.manifest : undefined;
   }
 
-  /** Deletes versions older than the newest `keep` counted from `written`. */
-  private async prune(written: number): Promise<void> {
+  /** Deletes versions older than the newest `keep` counted from `written` (`versions`: a listing taken after the write). */
+  private async prune(written: number, versions: number[]): Promise<void> {
     try {
-      for (const v of await this.listVersions()) {
+      for (const v of versions) {
         if (v <= written - this.keep) await this.storage.delete(manifestFileName(this.dir, v));
       }
     } catch (e) {

@@ -23,4 +23,21 @@ export interface Manifest {
   sstables: SstableRef[];
   /** Opaque JSON-able data of the layer above (table name, key range, schema snapshot...). */
   meta: Record<string, unknown>;
+  /** Entries in no SSTable yet, carried by the manifest itself (see ManifestTail). */
+  tail?: ManifestTail;
+}
+
+/**
+ * A small memtable handed over inside the manifest instead of being flushed
+ * to an SSTable: a tablet that moves writes its last few entries here, so
+ * the move costs one manifest write instead of an SSTable plus a manifest
+ * while the tablet refuses writes. The next owner loads them into its
+ * memtable; every later manifest carries the tail until a flush covers
+ * `maxSeq`.
+ */
+export interface ManifestTail {
+  /** Highest sequence number among the entries (every entry's is above flushedSeq). */
+  maxSeq: number;
+  /** Memtable export format: `varint keyLen, key, varint valueLen, value`, repeated, in key order. */
+  entries: Uint8Array;
 }
