@@ -38,7 +38,8 @@ export interface Storage {
   /**
    * Writes a complete immutable file durably and atomically: after it resolves
    * the file exists with exactly `data`; after a crash it exists whole or not at all.
-   * Rejects if the name already exists.
+   * Rejects if the name already exists. `data` is not referenced once it
+   * settles (the caller may reuse the buffer).
    */
   writeFile(name: string, data: Uint8Array): Promise<void>;
   /**

@@ -15,6 +15,7 @@ import { newMergingIterator } from '../lsm/iterator/merging-iterator.js';
 import { newRangeIterator } from '../lsm/iterator/range-iterator.js';
 import type { KvIterator } from '../lsm/iterator/kv-iterator.js';
 import { newSstableBuilder, type SstableBuilder } from '../lsm/sstable/sstable-builder.js';
+import { giveBuffer, takeBuffer } from '../base/spare-buffer.js';
 import { openSstable, type SstableReader } from '../lsm/sstable/sstable-reader.js';
 import type { GcRule } from '../model/gc-rule.js';
 import { compareRanges } from '../base/bytes.js';
@@ -32,6 +33,8 @@ export interface OutputFile {
   file: string;
   size: number;
   entries: number;
+  /** A flush hands its input buffer back for the next export (job-runner transfers it). */
+  returned?: Uint8Array;
 }
 
 export interface CompactInput {
@@ -52,7 +55,8 @@ export interface CompactOutput {
 }
 
 function builder(blockSize: number, sizeHint?: number): SstableBuilder {
-  return newSstableBuilder({ blockSize, bloomKey: bloomKeyOf, sizeHint });
+  // The previous build's buffer, when big enough: its pages are already faulted in.
+  return newSstableBuilder({ blockSize, bloomKey: bloomKeyOf, sizeHint, ...(sizeHint ? { buffer: takeBuffer(Math.ceil(sizeHint)) } : {}) });
 }
 
 async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
@@ -72,7 +76,8 @@ async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
   }
   const bytes = b.finish({ minSeq: b.entryCount ? minSeq : 0, maxSeq });
   await ctx.storage.writeFile(input.file, bytes);
-  return { file: input.file, size: bytes.length, entries: b.entryCount };
+  giveBuffer(b.buffer);
+  return { file: input.file, size: bytes.length, entries: b.entryCount, returned: input.data };
 }
 
 async function compact(ctx: JobContext, input: CompactInput): Promise<CompactOutput> {
@@ -101,6 +106,7 @@ async function compact(ctx: JobContext, input: CompactInput): Promise<CompactOut
       const file = `${input.outputPrefix}-${files.length}.sst`;
       const bytes = b.finish({ minSeq, maxSeq });
       await ctx.storage.writeFile(file, bytes);
+      giveBuffer(b.buffer);
       files.push({ file, size: bytes.length, entries: b.entryCount });
       b = builder(input.blockSize);
       minSeq = Number.MAX_SAFE_INTEGER;

@@ -24,6 +24,7 @@ import { newMemtable, type Memtable } from '../lsm/memtable/memtable.js';
 import { openSstable } from '../lsm/sstable/sstable-reader.js';
 import type { Manifest, ManifestTail, SstableRef } from '../lsm/manifest/manifest.js';
 import { newFlatIterator } from '../lsm/iterator/flat-iterator.js';
+import { giveBuffer, takeBuffer } from '../base/spare-buffer.js';
 import { newManifestStore, type ManifestStore } from '../lsm/manifest/manifest-store.js';
 import type { GcRule } from '../model/gc-rule.js';
 import type { Row } from '../model/cell.js';
@@ -602,11 +603,13 @@ export class Tablet {
     const maxSeq = this.writeFailure === undefined ? f.maxSeq : Math.min(f.maxSeq, this.appliedSeq);
     const mem = this.writeFailure === undefined ? f.mem : publishedOnly(f.mem, this.appliedSeq);
     if (mem.count > 0) {
-      const data = mem.exportSorted();
+      // Into the previous flush's buffer when it fits: its pages are already faulted in (base/spare-buffer.ts).
+      const data = mem.exportSorted(takeBuffer(mem.exportSize()));
       const file = `sst/${newFileId()}.sst`;
       const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10 };
-      // Transfer, not copy: the export is a fresh buffer nothing else holds.
+      // Transfer, not copy: nothing else holds the export buffer (a spare goes to one taker); the job hands it back.
       const out = await this.cfg.runner.run<OutputFile>('flush', input, [data.buffer as ArrayBuffer]);
+      if (out.returned) giveBuffer(Buffer.from(out.returned.buffer, 0, out.returned.buffer.byteLength));
       bytesOut = out.size;
       source = { ref: { file: out.file }, reader: await openSstable(this.cfg.storage, out.file, this.cfg.cache) };
     }

@@ -244,6 +244,22 @@ describe('memtable', () => {
     expect(Buffer.from(mt.exportSorted()).toString('hex')).toBe('016100' + '0262630178');
   });
 
+  it('exports into a given buffer when it is big enough, else into a fresh one', () => {
+    const mt = newMemtable();
+    mt.put(b('bc'), b('x'));
+    mt.put(b('a'), b(''));
+    expect(mt.exportSize()).toBe(8);
+    const into = new Uint8Array(64).fill(0xee);
+    const out = mt.exportSorted(into);
+    expect(out.buffer).toBe(into.buffer);
+    expect(out.byteOffset).toBe(0);
+    expect(Buffer.from(out).toString('hex')).toBe('016100' + '0262630178');
+    const small = new Uint8Array(7);
+    const fresh = mt.exportSorted(small);
+    expect(fresh.buffer).not.toBe(small.buffer);
+    expect(Buffer.from(fresh).toString('hex')).toBe('016100' + '0262630178');
+  });
+
   it('exports large lengths with multi-byte varints', () => {
     const mt = newMemtable();
     mt.put(Buffer.alloc(200, 0x70), Buffer.alloc(70000, 2));

@@ -16,6 +16,10 @@ export interface JobContext {
   storage: Storage;
 }
 
+/**
+ * A job. Its output may carry `returned`: a buffer of the input handed back
+ * to the caller for reuse; a worker transfers it back instead of copying.
+ */
 export type JobFn = (ctx: JobContext, input: any) => Promise<any>;
 export type JobTable = Record<string, JobFn>;
 
@@ -129,7 +133,8 @@ export function serveJobs(port: import('node:worker_threads').MessagePort, stora
       const fn = jobs[m.name];
       if (!fn) throw new Error(`unknown job ${m.name}`);
       const value = await fn({ storage }, m.input);
-      port.postMessage({ id: m.id, ok: true, value });
+      const returned = (value as { returned?: unknown } | undefined)?.returned;
+      port.postMessage({ id: m.id, ok: true, value }, returned instanceof Uint8Array ? [returned.buffer as ArrayBuffer] : []);
     } catch (e) {
       const err = e as { message?: string; name?: string; code?: number; file?: string };
       port.postMessage({ id: m.id, ok: false, error: { message: String(err?.message ?? e), name: String(err?.name ?? 'Error'), code: err?.code, file: err?.file } });

@@ -58,12 +58,15 @@ export interface Memtable {
    */
   iterator(): KvIterator;
   /**
-   * Serialises all entries in key order into one flat, freshly allocated
-   * buffer that owns its ArrayBuffer (so it can be transferred to a worker):
+   * Serialises all entries in key order into one flat buffer:
    * `varint keyLen, key, varint valueLen, value`, repeated. Read it back with
-   * newFlatIterator.
+   * newFlatIterator. The result is a view at offset 0 of `into` when that is
+   * big enough (exportSize() bytes), else a freshly allocated buffer owning
+   * its ArrayBuffer; either way it can be transferred to a worker.
    */
-  exportSorted(): Uint8Array;
+  exportSorted(into?: Uint8Array): Uint8Array;
+  /** Bytes exportSorted() writes. */
+  exportSize(): number;
 }
 
 export interface MemtableOptions {
@@ -450,9 +453,13 @@ class SkiplistMemtable implements Memtable {
     return new MemtableIterator(this);
   }
 
-  exportSorted(): Uint8Array {
+  exportSize(): number {
+    return this.exportBytes;
+  }
+
+  exportSorted(into?: Uint8Array): Uint8Array {
     // A plain Uint8Array owns its ArrayBuffer, so it can be transferred.
-    const out = new Uint8Array(this.exportBytes);
+    const out = into && into.length >= this.exportBytes ? into.subarray(0, this.exportBytes) : new Uint8Array(this.exportBytes);
     const nodes = this.nodes;
     const chunks = this.chunks;
     let pos = 0;

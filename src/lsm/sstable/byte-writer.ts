@@ -8,8 +8,9 @@ export class ByteWriter {
   buf: Buffer;
   length = 0;
 
-  constructor(initialCapacity = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(Math.max(16, initialCapacity));
+  /** `initial`: a buffer to write into (e.g. a reused one) instead of a new one of initialCapacity bytes. */
+  constructor(initialCapacity = 64 * 1024, initial?: Buffer) {
+    this.buf = initial && initial.length >= 16 ? initial : Buffer.allocUnsafe(Math.max(16, initialCapacity));
   }
 
   /** Makes room for `extra` more bytes. */

@@ -30,6 +30,12 @@ export interface SstableBuilderOptions {
   bloomKey?: (key: Uint8Array) => Uint8Array;
   /** Expected file size in bytes, when known (a flush knows its input): the output buffer starts that big instead of doubling its way there. */
   sizeHint?: number;
+  /**
+   * A buffer to build the file in (e.g. the previous build's, see
+   * base/spare-buffer.ts); it grows into a new one if too small. The result
+   * of finish() is a view of whichever buffer holds the file (`buffer`).
+   */
+  buffer?: Buffer;
 }
 
 export interface SstableBuilder {
@@ -46,6 +52,8 @@ export interface SstableBuilder {
    * bytes (a view of the builder's buffer; the builder is done afterwards).
    */
   finish(props: { minSeq: number; maxSeq: number }): Uint8Array;
+  /** The buffer the file is built in (its backing store, at least as big as the file). */
+  readonly buffer: Buffer;
 }
 
 /** Index block restart interval (not persisted: readers take restarts from the block). */
@@ -65,7 +73,7 @@ export function newSstableBuilder(opts: SstableBuilderOptions = {}): SstableBuil
     throw new InvalidArgumentError(`bloomBitsPerKey: must be an integer in [0, 100], got ${bloomBitsPerKey}`);
   }
   const initial = Math.min(Math.max(256 * 1024, Math.ceil(opts.sizeHint ?? 0)), 1 << 30);
-  return new SstableBuilderImpl(blockSize, restartInterval, bloomBitsPerKey, opts.bloomKey, initial);
+  return new SstableBuilderImpl(blockSize, restartInterval, bloomBitsPerKey, opts.bloomKey, initial, opts.buffer);
 }
 
 class SstableBuilderImpl implements SstableBuilder {
@@ -88,10 +96,15 @@ class SstableBuilderImpl implements SstableBuilder {
     private readonly bloomBitsPerKey: number,
     private readonly bloomKey: ((key: Uint8Array) => Uint8Array) | undefined,
     initialCapacity: number,
+    buffer: Buffer | undefined,
   ) {
-    this.out = new ByteWriter(initialCapacity);
+    this.out = new ByteWriter(initialCapacity, buffer);
     this.data = newBlockBuilder(this.out, restartInterval);
     this.bloom = bloomBitsPerKey > 0 ? newBloomFilterBuilder(bloomBitsPerKey) : undefined;
+  }
+
+  get buffer(): Buffer {
+    return this.out.buf;
   }
 
   get estimatedSize(): number {
