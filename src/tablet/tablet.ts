@@ -107,6 +107,8 @@ export class Tablet {
   private readonly locks = new RowLocks();
   private installChain: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | undefined;
+  /** Writers stalled in writeStall, woken after each flush. */
+  private flushWaiters: Array<() => void> = [];
   private compacting: Promise<void> | undefined;
   private backgroundError: unknown;
   private readonly familyBytes = new Map<string, Buffer>();
@@ -552,9 +554,15 @@ export class Tablet {
     if (this.closed || this.closing) throw new NotServingError(`tablet ${this.id} is closed`);
   }
 
-  /** Bounds memory: writers wait while two memtables are already waiting to flush. */
+  /**
+   * Bounds memory: writers wait while two memtables are already waiting to
+   * flush, until one of them is flushed (not until the flush loop has flushed
+   * them all, which left the worker idle while writers refilled a memtable).
+   */
   private async writeStall(): Promise<void> {
-    while (this.frozen.length >= 2 && this.flushing) await this.flushing.catch(() => {});
+    while (this.frozen.length >= 2 && this.flushing) {
+      await Promise.race([new Promise<void>((r) => this.flushWaiters.push(r)), this.flushing.catch(() => {})]);
+    }
   }
 
   private maybeFreeze(): void {
@@ -615,6 +623,7 @@ export class Tablet {
     }
     await this.install((tables) => ({ tables: source ? [source, ...tables] : tables, flushedSeq: Math.max(maxSeq, this.flushedSeq) }));
     this.frozen.shift();
+    for (const wake of this.flushWaiters.splice(0)) wake();
     this.counters.flushes++;
     // The memtable's readers move to this file now: warm its blocks rather than miss on each.
     if (source && source.reader.properties.dataBytes <= this.cfg.cache.stats().capacity / 4) {

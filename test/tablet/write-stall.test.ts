@@ -1,0 +1,54 @@
+/**
+ * The write stall (two memtables waiting to flush) lifts as soon as one of
+ * them is flushed, not when the flush loop has flushed them all: otherwise
+ * the flusher idles while writers refill a memtable.
+ */
+import { describe, it, expect } from 'vitest';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { TabletHost } from '../../src/tabletserver/tablet-host.js';
+import type { GcRule } from '../../src/model/gc-rule.js';
+import type { RowMutation } from '../../src/model/mutation.js';
+
+/** Memory storage whose SSTable writes each wait for a release. */
+class GatedStorage extends MemoryStorage {
+  private gates: Array<() => void> = [];
+  waiting = 0;
+  override async writeFile(name: string, data: Uint8Array): Promise<void> {
+    if (name.startsWith('sst/')) {
+      this.waiting++;
+      await new Promise<void>((r) => this.gates.push(r));
+      this.waiting--;
+    }
+    return super.writeFile(name, data);
+  }
+  releaseOne(): void { this.gates.shift()?.(); }
+}
+
+const families = new Map<string, GcRule>([['f', { kind: 'never' }]]);
+const put = (i: number): RowMutation[] => [{ row: Buffer.from(`r${i}`), mutations: [{ type: 'setCell', family: 'f', qualifier: Buffer.from('q'), timestamp: 1000, value: Buffer.alloc(3000, i) }] }];
+const until = async (cond: () => boolean) => { for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1)); expect(cond()).toBe(true); };
+
+describe('write stall', () => {
+  it('lifts when one of the two waiting memtables is flushed', async () => {
+    const storage = new GatedStorage();
+    const host = await TabletHost.open({ storage, serverId: 's', jobs: 'inline' });
+    const t = await host.openTablet({ id: 't', epoch: 1, families, memtableBytes: 2000 });
+    await t.mutate(put(1)); // freezes; its flush waits at the gate
+    await t.mutate(put(2)); // freezes too: two memtables wait
+    await until(() => storage.waiting === 1);
+    expect(t.stats().frozenMemtables).toBe(2);
+    let done = false;
+    const stalled = t.mutate(put(3)).then(() => { done = true; });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false);
+    storage.releaseOne(); // the first flush completes; the second starts and waits at the gate
+    await until(() => done);
+    expect(storage.waiting).toBe(1); // the write went on while the second flush is still running
+    await stalled;
+    // Let the remaining flushes through.
+    await until(() => { storage.releaseOne(); return storage.waiting === 0 && t.stats().frozenMemtables === 0; });
+    await until(() => storage.waiting === 0 && t.stats().frozenMemtables === 0);
+    expect((await t.readRow(Buffer.from('r3')))?.cells[0]?.value.equals(Buffer.alloc(3000, 3))).toBe(true);
+    await host.close();
+  });
+});
