@@ -155,6 +155,11 @@ export class CellKeyView {
   qualifier(): Buffer { return unescape(this.key, this.familyEnd, this.qualEnd); }
 }
 
+/** The sequence number of a well-formed cell key (its last 8 bytes), without decoding the rest. */
+export function seqOfCellKey(key: Uint8Array): number {
+  return MAX_U53 - readUint64BE(key, key.length - 8);
+}
+
 /** Decodes just the row key of a cell key. */
 export function rowOfCellKey(key: Uint8Array): Buffer {
   return unescape(key, 0, escComponentEnd(key, 0));

@@ -19,7 +19,7 @@ import { giveBuffer, takeBuffer } from '../base/spare-buffer.js';
 import { openSstable, type SstableReader } from '../lsm/sstable/sstable-reader.js';
 import type { GcRule } from '../model/gc-rule.js';
 import { compareRanges } from '../base/bytes.js';
-import { CellKeyView, bloomKeyOf } from './cell-key.js';
+import { CellKeyView, bloomKeyOf, seqOfCellKey } from './cell-key.js';
 import { Visibility } from './visibility.js';
 import { Drops, type DropsData } from './drops.js';
 
@@ -63,15 +63,15 @@ async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
   // Prefix compression shrinks keys, restarts and index and bloom add a little: the input size is a close upper bound.
   const b = builder(input.blockSize, input.data.length * 1.05);
   const it = newFlatIterator(input.data);
-  const view = new CellKeyView();
   let minSeq = Number.MAX_SAFE_INTEGER;
   let maxSeq = 0;
   it.seekToFirst();
   for (; it.valid(); it.next()) {
     const key = it.key();
-    view.decode(key);
-    if (view.seq < minSeq) minSeq = view.seq;
-    if (view.seq > maxSeq) maxSeq = view.seq;
+    // The memtable's keys are well-formed: only the sequence number is needed here.
+    const seq = seqOfCellKey(key);
+    if (seq < minSeq) minSeq = seq;
+    if (seq > maxSeq) maxSeq = seq;
     b.add(key, it.value());
   }
   const bytes = b.finish({ minSeq: b.entryCount ? minSeq : 0, maxSeq });

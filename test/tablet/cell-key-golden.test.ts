@@ -1,6 +1,6 @@
 /** Golden test of the persisted cell-key and cell-value layout (src/tablet/FORMAT.md). */
 import { describe, it, expect } from 'vitest';
-import { CellKeyView, TOMBSTONE_TS, bloomKeyOf, encodeCellKey, rowEndKey, rowOfCellKey, rowPrefix } from '../../src/tablet/cell-key.js';
+import { CellKeyView, TOMBSTONE_TS, bloomKeyOf, encodeCellKey, rowEndKey, rowOfCellKey, rowPrefix, seqOfCellKey } from '../../src/tablet/cell-key.js';
 import { encodeDeleteColumn, encodePut } from '../../src/tablet/cell-value.js';
 import { compareBytes } from '../../src/base/bytes.js';
 
@@ -25,6 +25,16 @@ describe('cell key format', () => {
     expect([v.ts, v.seq, v.isFamilyMark]).toEqual([5000, 42, false]);
     expect(rowOfCellKey(k)).toEqual(Buffer.from([0, 1, 0]));
     expect(bloomKeyOf(k)).toEqual(rowPrefix(Buffer.from([0, 1, 0])));
+  });
+
+  it('reads the sequence number straight from the end of the key', () => {
+    for (const [row, fam, q, ts, seq] of [
+      ['r', 'f', 'q', 1000, 1], ['r\u0000x', 'f', '\u0000', 0, 2 ** 40 + 7], ['', '', undefined, TOMBSTONE_TS, Number.MAX_SAFE_INTEGER - 1],
+    ] as const) {
+      const k = encodeCellKey(Buffer.from(row, 'latin1'), Buffer.from(fam), q === undefined ? undefined : Buffer.from(q, 'latin1'), ts, seq);
+      expect(seqOfCellKey(k)).toBe(seq);
+      expect(seqOfCellKey(k)).toBe(new CellKeyView().decode(k).seq);
+    }
   });
 
   it('sorts in Bigtable read order', () => {

@@ -5,7 +5,7 @@
  *
  * The SSTable layer is generic: it knows byte keys and byte values only.
  */
-import { bytesEqual, printable } from '../../base/bytes.js';
+import { printable } from '../../base/bytes.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../base/errors.js';
 import { varintLength } from '../../base/varint.js';
 import { BLOCK_TRAILER_SIZE, BlockType, FOOTER_SIZE, FORMAT_VERSION } from './format.js';
@@ -87,7 +87,9 @@ class SstableBuilderImpl implements SstableBuilder {
   private indexEstimate = 0;
   private blockFirstKey: Uint8Array | undefined;
   private smallestKey: Uint8Array = Buffer.alloc(0);
-  private prevBloomKey: Buffer | undefined;
+  /** The last bloom key added: bytes [0, prevBloomLen) of a buffer reused from row to row. */
+  private prevBloomKey: Buffer = Buffer.allocUnsafe(64);
+  private prevBloomLen = -1;
   private finished = false;
 
   constructor(
@@ -136,12 +138,22 @@ class SstableBuilderImpl implements SstableBuilder {
         this.bloom.addKey(key);
       } else {
         const bk = fn(key);
-        if (this.prevBloomKey === undefined || !bytesEqual(bk, this.prevBloomKey)) {
+        if (!this.sameAsPrevBloomKey(bk)) {
           this.bloom.addKey(bk);
-          this.prevBloomKey = Buffer.from(bk);
+          if (bk.length > this.prevBloomKey.length) this.prevBloomKey = Buffer.allocUnsafe(2 * bk.length);
+          this.prevBloomKey.set(bk);
+          this.prevBloomLen = bk.length;
         }
       }
     }
+  }
+
+  private sameAsPrevBloomKey(bk: Uint8Array): boolean {
+    const n = bk.length;
+    if (n !== this.prevBloomLen) return false;
+    const p = this.prevBloomKey;
+    for (let i = 0; i < n; i++) if (p[i] !== bk[i]) return false;
+    return true;
   }
 
   finish(props: { minSeq: number; maxSeq: number }): Uint8Array {
