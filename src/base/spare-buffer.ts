@@ -22,7 +22,8 @@ export function takeBuffer(min: number): Buffer {
     spare = undefined;
     return b;
   }
-  return Buffer.allocUnsafeSlow(min);
+  // Headroom, so that the next, similar-sized request fits too (untouched pages cost no memory).
+  return Buffer.allocUnsafeSlow(min >= MIN_BYTES ? Math.ceil(min * 1.25) : min);
 }
 
 /** Offers `b` (no longer used by the caller) as the spare; the bigger of it and the current spare is kept. */
