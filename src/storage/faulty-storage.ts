@@ -161,10 +161,10 @@ export class FaultyStorage implements Storage {
     return this.run('write', name, () => this.inner.writeIfAbsent(name, data));
   }
 
-  async createLog(name: string): Promise<LogFile> {
+  async createLog(name: string, opts?: { syncWrites?: boolean }): Promise<LogFile> {
     const f = this.before('createLog', name);
     if (f && !f.tear) throw f.error;
-    const log = new FaultyLog(this, await this.inner.createLog(name));
+    const log = new FaultyLog(this, await this.inner.createLog(name, opts));
     this.logs.add(log); // tracked even when torn: the file exists
     if (f) {
       await log.inner.close().catch(() => {});

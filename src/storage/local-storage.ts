@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import { read as fsRead, type Dirent } from 'node:fs';
+import { constants as fsConstants, read as fsRead, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CorruptionError, NotFoundError, StorageError } from '../base/errors.js';
 import type { LogFile, ReadableFile, Storage } from './storage.js';
@@ -77,12 +77,15 @@ export class LocalStorage implements Storage {
     return this.writeNew(name, data);
   }
 
-  async createLog(name: string): Promise<LogFile> {
+  async createLog(name: string, opts: { syncWrites?: boolean } = {}): Promise<LogFile> {
     const path = this.pathOf(name);
     const dir = dirname(path);
+    // O_DSYNC: each write returns once its data (and the size) is on disk, as write + fdatasync would.
+    const dsync = opts.syncWrites === true && fsConstants.O_DSYNC !== undefined;
+    const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (dsync ? fsConstants.O_DSYNC : 0);
     try {
-      const fh = await this.inDir(dir, () => fsp.open(path, 'wx'));
-      return new LocalLog(name, dir, fh);
+      const fh = await this.inDir(dir, () => fsp.open(path, flags));
+      return new LocalLog(name, dir, fh, dsync);
     } catch (e) {
       if (errnoOf(e) === 'EEXIST') throw new StorageError(`${name}: already exists`);
       throw toStorageError(e, name, 'create log');
@@ -336,7 +339,8 @@ class LocalLog implements LogFile {
   private closed = false;
   private dirSynced = false;
 
-  constructor(readonly name: string, private readonly dir: string, private readonly fh: fsp.FileHandle) {}
+  /** dsync: opened with O_DSYNC, so every append is durable when written and sync() need not fdatasync. */
+  constructor(readonly name: string, private readonly dir: string, private readonly fh: fsp.FileHandle, private readonly dsync = false) {}
 
   get size(): number {
     return this.written;
@@ -368,7 +372,7 @@ class LocalLog implements LogFile {
       await appended;
       if (this.failure) throw this.failure;
       try {
-        await this.fh.datasync();
+        if (!this.dsync) await this.fh.datasync();
         if (!this.dirSynced) {
           await syncDirectory(this.dir);
           this.dirSynced = true;

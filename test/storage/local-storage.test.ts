@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { mkdtemp, rm, readdir, writeFile, mkdir, truncate, utimes, stat, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, readdir, writeFile, mkdir, truncate, utimes, stat, readFile, readlink } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorruptionError, NotFoundError, StorageError } from '../../src/base/errors.js';
@@ -27,6 +28,29 @@ describe('LocalStorage', () => {
     await log.sync();
     await log.close();
     expect(await readFile(join(dir, 'wal', 'srv-1', '000001.log'), 'utf8')).toBe('rec');
+  });
+
+  it('a log created with syncWrites is opened O_DSYNC (each append durable by itself); a plain one is not', async () => {
+    const flagsOf = async (path: string): Promise<number> => {
+      for (const fd of await readdir('/proc/self/fd')) {
+        const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+        if (target === path) return parseInt(/flags:\s+(\d+)/.exec(await readFile(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+      }
+      throw new Error(`no fd for ${path}`);
+    };
+    const synced = await s.createLog('wal/a.log', { syncWrites: true });
+    const plain = await s.createLog('wal/b.log');
+    expect(await flagsOf(join(dir, 'wal', 'a.log')) & fsConstants.O_DSYNC).toBe(fsConstants.O_DSYNC);
+    expect(await flagsOf(join(dir, 'wal', 'b.log')) & fsConstants.O_DSYNC).toBe(0);
+    for (const log of [synced, plain]) {
+      await log.append(enc('one '));
+      await log.append(enc('two'));
+      await log.sync();
+      await log.close();
+    }
+    expect(await readFile(join(dir, 'wal', 'a.log'), 'utf8')).toBe('one two');
+    expect(await readFile(join(dir, 'wal', 'b.log'), 'utf8')).toBe('one two');
+    await expect(s.createLog('wal/a.log', { syncWrites: true })).rejects.toThrow(StorageError);
   });
 
   it('leaves no temp files behind and never lists them', async () => {

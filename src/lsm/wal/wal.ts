@@ -81,7 +81,7 @@ export async function openWal(
   const { report, segments, toSeal } = await replaySegments(storage, dir, onRecord);
   const number = (segments.at(-1)?.number ?? 0) + 1;
   const name = segmentName(dir, number);
-  const file = await storage.createLog(name);
+  const file = await storage.createLog(name, { syncWrites: sync });
   const init = new WalGroupBuffer();
   init.addRaw(segmentHeader());
   // Every segment starts with a seal record (usually empty): its presence
@@ -230,7 +230,7 @@ class WalImpl implements Wal {
   private async rotate(): Promise<void> {
     const number = this.active.number + 1;
     const name = segmentName(this.dir, number);
-    const next = await this.storage.createLog(name);
+    const next = await this.storage.createLog(name, { syncWrites: this.sync });
     const old = this.file;
     this.file = next;
     this.active = { number, name, bytes: 0, tablets: new Map(), seals: [] };
