@@ -223,9 +223,10 @@ export class Tablet {
     let count = 0;
     let size = 10;
     const prefixes = rows.map((rm) => rowPrefix(rm.row));
+    const fam = (name: string) => this.fam(name);
     rows.forEach((rm, r) => {
       count += rm.mutations.length;
-      for (const m of rm.mutations) size += entrySize(prefixes[r]!, m, this.fam.bind(this));
+      for (const m of rm.mutations) size += entrySize(prefixes[r]!, m, fam);
     });
     if (count === 0) return;
     const batch = new EntryWriter(count, size);

@@ -119,13 +119,13 @@ const CHUNK_OVERHEAD = 96;
 /** Per-entry overhead counted in approximateBytes besides the node record. */
 const ENTRY_OVERHEAD = 16;
 
-function keyPrefix(k: Uint8Array): number {
-  const n = k.length;
+/** The node prefix of the key at k[off, off + n). */
+function keyPrefix(k: Uint8Array, off: number, n: number): number {
   const p =
-    ((n > 0 ? k[0]! : 0) << 24) |
-    ((n > 1 ? k[1]! : 0) << 16) |
-    ((n > 2 ? k[2]! : 0) << 8) |
-    (n > 3 ? k[3]! : 0);
+    ((n > 0 ? k[off]! : 0) << 24) |
+    ((n > 1 ? k[off + 1]! : 0) << 16) |
+    ((n > 2 ? k[off + 2]! : 0) << 8) |
+    (n > 3 ? k[off + 3]! : 0);
   return p ^ 0x80000000;
 }
 
@@ -168,18 +168,17 @@ class SkiplistMemtable implements Memtable {
    * Finds where `key` goes: the node holding an equal key (to replace its
    * value), or 0 with `prev` filled with the predecessors at every level.
    */
-  private findInsert(key: Uint8Array, tp: number): number {
+  private findInsert(key: Uint8Array, ko: number, tlen: number, tp: number): number {
     const nodes = this.nodes;
     const chunks = this.chunks;
     const prev = this.prev;
-    const tlen = key.length;
     const tails = this.tails;
     let x = HEAD;
     // Append fast path (monotonic keys): one comparison with the last node.
     let level = this.height - 1;
     const last = tails[0]!;
     if (last !== HEAD) {
-      const c = this.compareNode(last, key, tp);
+      const c = this.compareNodeAt(last, key, ko, tlen, tp);
       if (c < 0) {
         for (let l = 0; l <= level; l++) prev[l] = tails[l]!;
         level = -1;
@@ -204,7 +203,7 @@ class SkiplistMemtable implements Memtable {
           let i = m < 4 ? m : 4; // the prefix proved bytes [0, min(4, lens)) equal
           c = 0;
           for (; i < m; i++) {
-            const d = chunk[off + i]! - key[i]!;
+            const d = chunk[off + i]! - key[ko + i]!;
             if (d !== 0) { c = d; break; }
           }
           if (c === 0) c = len - tlen;
@@ -220,8 +219,8 @@ class SkiplistMemtable implements Memtable {
 
   put(key: Uint8Array, value: Uint8Array): void {
     if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
-    const tp = keyPrefix(key);
-    const found = this.findInsert(key, tp);
+    const tp = keyPrefix(key, 0, key.length);
+    const found = this.findInsert(key, 0, key.length, tp);
     if (found !== 0) {
       this.replaceValue(found, value);
       return;
@@ -256,9 +255,9 @@ class SkiplistMemtable implements Memtable {
     this.bytes += CHUNK_OVERHEAD;
     for (let i = 0; i < count; i++) {
       const ko = offsets[4 * i]!, kl = offsets[4 * i + 1]!, vo = offsets[4 * i + 2]!, vl = offsets[4 * i + 3]!;
-      const key = buf.subarray(ko, ko + kl);
-      const tp = keyPrefix(key);
-      const found = this.findInsert(key, tp);
+      // The key is compared in place (no view per entry).
+      const tp = keyPrefix(buf, ko, kl);
+      const found = this.findInsert(buf, ko, kl, tp);
       if (found !== 0) {
         this.replaceValue(found, buf.subarray(vo, vo + vl));
         continue;
@@ -361,7 +360,7 @@ class SkiplistMemtable implements Memtable {
         if (nodes[nx + N_HEIGHT]! <= level) throw new Error(`node ${nx} linked above its height at level ${level}`);
         if (x !== HEAD) {
           const k = this.nodeKey(nx);
-          if (this.compareNode(x, k, keyPrefix(k)) >= 0) throw new Error(`level ${level} out of order at node ${nx}`);
+          if (this.compareNode(x, k, keyPrefix(k, 0, k.length)) >= 0) throw new Error(`level ${level} out of order at node ${nx}`);
         }
         x = nx;
         n++;
@@ -374,16 +373,20 @@ class SkiplistMemtable implements Memtable {
 
   /** Compares node's key with target (sign of node - target). */
   compareNode(node: number, target: Uint8Array, tp: number): number {
+    return this.compareNodeAt(node, target, 0, target.length, tp);
+  }
+
+  /** compareNode with the target at t[to, to + tlen). */
+  compareNodeAt(node: number, t: Uint8Array, to: number, tlen: number, tp: number): number {
     const nodes = this.nodes;
     const np = nodes[node + N_PREFIX]!;
     if (np !== tp) return np < tp ? -1 : 1;
     const chunk = this.chunks[nodes[node + N_KCHUNK]!]!;
     const off = nodes[node + N_KOFF]!;
     const len = nodes[node + N_KLEN]!;
-    const tlen = target.length;
     const m = len < tlen ? len : tlen;
     for (let i = m < 4 ? m : 4; i < m; i++) {
-      const d = chunk[off + i]! - target[i]!;
+      const d = chunk[off + i]! - t[to + i]!;
       if (d !== 0) return d;
     }
     return len - tlen;
@@ -391,7 +394,7 @@ class SkiplistMemtable implements Memtable {
 
   /** First node with key >= target, or 0. */
   findGreaterOrEqual(target: Uint8Array): number {
-    const tp = keyPrefix(target);
+    const tp = keyPrefix(target, 0, target.length);
     let x = HEAD;
     for (let level = this.height - 1; level >= 0; level--) {
       for (;;) {
@@ -408,7 +411,7 @@ class SkiplistMemtable implements Memtable {
 
   /** Last node with key < target, or 0. */
   findLessThan(target: Uint8Array): number {
-    const tp = keyPrefix(target);
+    const tp = keyPrefix(target, 0, target.length);
     let x = HEAD;
     for (let level = this.height - 1; level >= 0; level--) {
       for (;;) {
