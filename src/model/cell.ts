@@ -16,6 +16,10 @@ export interface Cell {
 /**
  * A row: its key and its cells in the deterministic Bigtable order — family
  * name ascending (byte order), qualifier ascending, timestamp descending.
+ *
+ * Rows a tablet returns may hold values that are views into the engine's
+ * immutable memory (cached blocks, the memtable arena): read them, never
+ * modify them in place.
  */
 export interface Row {
   key: Buffer;

@@ -44,11 +44,14 @@ async function readRowAt(it: KvIterator, prefix: Uint8Array, vis: Visibility, vi
     view.decode(key);
     const value = it.value();
     if (vis.accept(view, value)) {
+      // The value is a view, not a copy: it sits in immutable memory (a
+      // cached or freshly read block, or the append-only memtable arena).
+      // The key is not: a block iterator rebuilds it in place.
       cells.push({
         family: vis.family,
         qualifier: view.qualifier(),
         timestamp: view.ts,
-        value: Buffer.from(value.subarray(1)),
+        value: Buffer.from(value.buffer, value.byteOffset + 1, value.length - 1),
       });
     }
     const r = it.next();
