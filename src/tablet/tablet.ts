@@ -525,9 +525,8 @@ export class Tablet {
    */
   private async handOffTail(epoch: number | undefined): Promise<boolean> {
     while (this.flushing) await this.flushing.catch(() => {});
-    if (this.writeFailure !== undefined || this.frozen.length > 0) return false;
+    if (!this.handOffFits()) return false;
     if (this.active.count === 0) return true;
-    if (this.active.approximateBytes > HAND_OFF_MAX_BYTES) return false;
     // Every write is published: in-flight ones were drained and none failed.
     const tail: ManifestTail = { maxSeq: this.activeMaxSeq, entries: this.active.exportSorted() };
     if (epoch !== undefined && !(epoch > this.cfg.epoch)) throw new InvalidArgumentError(`handOffEpoch ${epoch} must be above the tablet's epoch ${this.cfg.epoch}`);

@@ -5,7 +5,7 @@
  *
  * The SSTable layer is generic: it knows byte keys and byte values only.
  */
-import { printable } from '../../base/bytes.js';
+import { compareRanges, printable } from '../../base/bytes.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../base/errors.js';
 import { varintLength } from '../../base/varint.js';
 import { BLOCK_TRAILER_SIZE, BlockType, FOOTER_SIZE, FORMAT_VERSION } from './format.js';
@@ -138,7 +138,7 @@ class SstableBuilderImpl implements SstableBuilder {
         this.bloom.addKey(key);
       } else {
         const bk = fn(key);
-        if (!this.sameAsPrevBloomKey(bk)) {
+        if (this.prevBloomLen < 0 || compareRanges(bk, 0, bk.length, this.prevBloomKey, 0, this.prevBloomLen) !== 0) {
           this.bloom.addKey(bk);
           if (bk.length > this.prevBloomKey.length) this.prevBloomKey = Buffer.allocUnsafe(2 * bk.length);
           this.prevBloomKey.set(bk);
@@ -146,14 +146,6 @@ class SstableBuilderImpl implements SstableBuilder {
         }
       }
     }
-  }
-
-  private sameAsPrevBloomKey(bk: Uint8Array): boolean {
-    const n = bk.length;
-    if (n !== this.prevBloomLen) return false;
-    const p = this.prevBloomKey;
-    for (let i = 0; i < n; i++) if (p[i] !== bk[i]) return false;
-    return true;
   }
 
   finish(props: { minSeq: number; maxSeq: number }): Uint8Array {
