@@ -21,8 +21,8 @@ const ESC = 0xff;
 const TERM = 0x01;
 const FAMILY_MARK = 0x00;
 
-/** Bytes needed by esc(x). */
-function escLength(x: Uint8Array): number {
+/** Bytes needed by esc(x): esc(row) is the start of every key of the row (see rowPrefix). */
+export function escLength(x: Uint8Array): number {
   let n = x.length + 2;
   for (let i = 0; i < x.length; i++) if (x[i] === 0) n++;
   return n;
@@ -43,22 +43,24 @@ function writeEsc(out: Uint8Array, pos: number, x: Uint8Array): number {
 export function encodeCellKey(
   row: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number,
 ): Buffer {
-  const prefix = rowPrefix(row);
-  const out = Buffer.allocUnsafe(cellKeyLength(prefix, family, qualifier));
-  writeCellKey(out, 0, prefix, family, qualifier, ts, seq);
+  const out = Buffer.allocUnsafe(cellKeyLength(escLength(row), family, qualifier));
+  writeCellKey(out, 0, row, family, qualifier, ts, seq);
   return out;
 }
 
-/** Length of the cell key of a row whose rowPrefix() is `prefix`. */
-export function cellKeyLength(prefix: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined): number {
-  return prefix.length + escLength(family) + (qualifier ? escLength(qualifier) : 2) + 16;
+/** Length of a cell key of a row whose esc(row) is `rowEscLength` bytes (escLength(row)). */
+export function cellKeyLength(rowEscLength: number, family: Uint8Array, qualifier: Uint8Array | undefined): number {
+  return rowEscLength + escLength(family) + (qualifier ? escLength(qualifier) : 2) + 16;
 }
 
-/** Writes the cell key (as encodeCellKey) at out[pos] given the row's rowPrefix(); returns the end position. */
+/**
+ * Writes the cell key (as encodeCellKey) at out[pos]; returns the end position.
+ * The row is escaped in place, so a batch needs no per-row prefix buffer.
+ */
 export function writeCellKey(
-  out: Uint8Array, pos: number, prefix: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number,
+  out: Uint8Array, pos: number, row: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number,
 ): number {
-  for (let i = 0; i < prefix.length; i++) out[pos++] = prefix[i]!;
+  pos = writeEsc(out, pos, row);
   pos = writeEsc(out, pos, family);
   if (qualifier) pos = writeEsc(out, pos, qualifier);
   else { out[pos++] = 0; out[pos++] = FAMILY_MARK; }

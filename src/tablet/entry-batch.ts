@@ -27,16 +27,19 @@ export class EntryWriter {
     this.offsets = new Int32Array(4 * expected);
   }
 
-  /** Appends an entry: the cell key of (rowPrefix, family, qualifier, ts, seq), then the engine value: `type` followed by `value`. */
-  add(rowPrefix: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number, type: number, value: Uint8Array | undefined): void {
+  /**
+   * Appends an entry: the cell key of (row, family, qualifier, ts, seq), then
+   * the engine value: `type` followed by `value`. rowEscLength = escLength(row).
+   */
+  add(row: Uint8Array, rowEscLength: number, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number, type: number, value: Uint8Array | undefined): void {
     if (this.count >= this.expected) throw new RangeError('EntryWriter: more entries than announced');
-    const kl = cellKeyLength(rowPrefix, family, qualifier);
+    const kl = cellKeyLength(rowEscLength, family, qualifier);
     const vl = 1 + (value ? value.length : 0);
     this.ensure(kl + vl + 10);
     const b = this.buf;
     let p = writeVarint(b, this.pos, kl);
     const ko = p;
-    p = writeCellKey(b, p, rowPrefix, family, qualifier, ts, seq);
+    p = writeCellKey(b, p, row, family, qualifier, ts, seq);
     p = writeVarint(b, p, vl);
     const vo = p;
     b[p++] = type;

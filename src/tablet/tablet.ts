@@ -30,7 +30,7 @@ import type { GcRule } from '../model/gc-rule.js';
 import type { Row } from '../model/cell.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowRange } from '../model/row-set.js';
-import { CellKeyView, TOMBSTONE_TS, cellKeyLength, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
+import { CellKeyView, TOMBSTONE_TS, cellKeyLength, escLength, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { varintLength } from '../base/varint.js';
 import { DELETE_COLUMN, DELETE_FAMILY, DELETE_ROW, PUT, encodeDeleteColumn } from './cell-value.js';
 import { EntryWriter, forEachEntry } from './entry-batch.js';
@@ -222,11 +222,12 @@ export class Tablet {
     // The payload's exact size first, so it is written once into a buffer of that size.
     let count = 0;
     let size = 10;
-    const prefixes = rows.map((rm) => rowPrefix(rm.row));
+    // esc(row) lengths only: keys escape the row in place (no prefix buffer per row).
+    const rowLens = rows.map((rm) => escLength(rm.row));
     const fam = (name: string) => this.fam(name);
     rows.forEach((rm, r) => {
       count += rm.mutations.length;
-      for (const m of rm.mutations) size += entrySize(prefixes[r]!, m, fam);
+      for (const m of rm.mutations) size += entrySize(rowLens[r]!, m, fam);
     });
     if (count === 0) return;
     const batch = new EntryWriter(count, size);
@@ -234,20 +235,20 @@ export class Tablet {
     let seq = first;
     for (let r = 0; r < rows.length; r++) {
       const rm = rows[r]!;
-      const prefix = prefixes[r]!;
+      const rowLen = rowLens[r]!;
       for (const m of rm.mutations) {
         switch (m.type) {
           case 'setCell':
-            batch.add(prefix, this.fam(m.family), m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, PUT, m.value);
+            batch.add(rm.row, rowLen, this.fam(m.family), m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, PUT, m.value);
             break;
           case 'deleteFromColumn':
-            batch.add(prefix, this.fam(m.family), m.qualifier, TOMBSTONE_TS, seq++, DELETE_COLUMN, encodeDeleteColumn(m.start, m.end).subarray(1));
+            batch.add(rm.row, rowLen, this.fam(m.family), m.qualifier, TOMBSTONE_TS, seq++, DELETE_COLUMN, encodeDeleteColumn(m.start, m.end).subarray(1));
             break;
           case 'deleteFromFamily':
-            batch.add(prefix, this.fam(m.family), undefined, TOMBSTONE_TS, seq++, DELETE_FAMILY, undefined);
+            batch.add(rm.row, rowLen, this.fam(m.family), undefined, TOMBSTONE_TS, seq++, DELETE_FAMILY, undefined);
             break;
           case 'deleteFromRow':
-            batch.add(prefix, EMPTY_FAMILY, undefined, TOMBSTONE_TS, seq++, DELETE_ROW, undefined);
+            batch.add(rm.row, rowLen, EMPTY_FAMILY, undefined, TOMBSTONE_TS, seq++, DELETE_ROW, undefined);
             break;
         }
       }
@@ -575,7 +576,8 @@ export class Tablet {
   private freeze(): void {
     this.active.freeze();
     this.frozen.push({ mem: this.active, maxSeq: this.activeMaxSeq });
-    this.active = newMemtable();
+    // The next memtable likely fills like this one: size its node records for that.
+    this.active = newMemtable({ expectedEntries: Math.ceil(this.active.count * 1.1) });
   }
 
   private kickFlush(): void {
@@ -744,14 +746,14 @@ function publishedOnly(mem: Memtable, seq: number): Memtable {
 }
 
 /** Bytes of one mutation's entry in an EntryWriter payload (see entry-batch.ts). */
-function entrySize(prefix: Buffer, m: Mutation, fam: (name: string) => Buffer): number {
+function entrySize(rowLen: number, m: Mutation, fam: (name: string) => Buffer): number {
   let kl: number;
   let vl: number;
   switch (m.type) {
-    case 'setCell': kl = cellKeyLength(prefix, fam(m.family), m.qualifier); vl = 1 + m.value.length; break;
-    case 'deleteFromColumn': kl = cellKeyLength(prefix, fam(m.family), m.qualifier); vl = 17; break;
-    case 'deleteFromFamily': kl = cellKeyLength(prefix, fam(m.family), undefined); vl = 1; break;
-    case 'deleteFromRow': kl = cellKeyLength(prefix, EMPTY_FAMILY, undefined); vl = 1; break;
+    case 'setCell': kl = cellKeyLength(rowLen, fam(m.family), m.qualifier); vl = 1 + m.value.length; break;
+    case 'deleteFromColumn': kl = cellKeyLength(rowLen, fam(m.family), m.qualifier); vl = 17; break;
+    case 'deleteFromFamily': kl = cellKeyLength(rowLen, fam(m.family), undefined); vl = 1; break;
+    case 'deleteFromRow': kl = cellKeyLength(rowLen, EMPTY_FAMILY, undefined); vl = 1; break;
   }
   return varintLength(kl) + kl + varintLength(vl) + vl;
 }

@@ -171,6 +171,20 @@ describe('memtable', () => {
     expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
   });
 
+  it('a size hint (expectedEntries) changes capacity only: fewer or more entries than expected read the same', () => {
+    for (const expectedEntries of [0, 10, 3000, 100000]) {
+      const mt = newMemtable({ seed: 7, expectedEntries });
+      const model = new Model();
+      for (let i = 0; i < 3000; i++) {
+        const k = b(`k${String((i * 7919) % 3000).padStart(5, '0')}`);
+        mt.put(k, b(String(i)));
+        model.put(k, b(String(i)));
+      }
+      verifyMemtable(mt);
+      expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
+    }
+  });
+
   it('putEncoded (batches in the WAL entry format, adopted or copied) equals put, across replacements and exports (property)', () => {
     /** Encodes entries as EntryWriter does: varint count, then varint klen, key, varint vlen, value. */
     const encode = (entries: Array<[Uint8Array, Uint8Array]>): { buf: Buffer; offsets: Int32Array } => {

@@ -74,11 +74,16 @@ export interface MemtableOptions {
   chunkSize?: number;
   /** Seed of the skiplist height generator (default fixed; any non-zero 32-bit value). */
   seed?: number;
+  /**
+   * Entries expected (e.g. the previous memtable's count): the node records
+   * start that big instead of doubling their way there, copying each time.
+   */
+  expectedEntries?: number;
 }
 
 /** Creates an empty memtable. */
 export function newMemtable(opts: MemtableOptions = {}): Memtable {
-  return new SkiplistMemtable(opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.seed ?? 0x2545f491);
+  return new SkiplistMemtable(opts.chunkSize ?? DEFAULT_CHUNK_SIZE, opts.seed ?? 0x2545f491, opts.expectedEntries ?? 0);
 }
 
 /**
@@ -150,11 +155,13 @@ class SkiplistMemtable implements Memtable {
   private n = 0;
   private isFrozen = false;
 
-  constructor(chunkSize: number, seed: number) {
+  constructor(chunkSize: number, seed: number, expectedEntries: number) {
     if (!(chunkSize >= 64)) throw new RangeError('chunkSize must be >= 64');
     this.chunkSize = chunkSize;
     this.rnd = seed | 0 || 1;
-    this.nodes = new Int32Array(1 << 12);
+    // Heights are geometric with p = 1/4 (mean 4/3 links per node); capped at 64 Mi words.
+    const words = Math.min(1 << 26, Math.ceil(Math.max(0, expectedEntries) * (N_NEXT + 1.4)));
+    this.nodes = new Int32Array(Math.max(1 << 12, words));
     this.nodes[HEAD + N_HEIGHT] = MAX_HEIGHT;
     this.nodesUsed = N_NEXT + MAX_HEIGHT;
   }
