@@ -27,14 +27,21 @@ export interface FlushInput {
   data: Uint8Array;
   file: string;
   blockSize: number;
+  /** A buffer to build the SSTable in (the caller's spare, transferred); else the job takes its own. */
+  out?: Uint8Array;
 }
 
 export interface OutputFile {
   file: string;
   size: number;
   entries: number;
-  /** A flush hands its input buffer back for the next export (job-runner transfers it). */
-  returned?: Uint8Array;
+  /**
+   * A flush hands back its input buffer (for the next export) and the buffer
+   * it built the file in (job-runner transfers both).
+   */
+  returned?: Uint8Array[];
+  /** A flush's file bytes (a view into returned[1]): the caller warms its block cache from them. */
+  built?: Uint8Array;
 }
 
 export interface CompactInput {
@@ -54,14 +61,15 @@ export interface CompactOutput {
   entriesIn: number;
 }
 
-function builder(blockSize: number, sizeHint?: number): SstableBuilder {
+function builder(blockSize: number, sizeHint?: number, into?: Uint8Array): SstableBuilder {
   // The previous build's buffer, when big enough: its pages are already faulted in.
-  return newSstableBuilder({ blockSize, bloomKey: bloomKeyOf, sizeHint, ...(sizeHint ? { buffer: takeBuffer(Math.ceil(sizeHint)) } : {}) });
+  const buffer = into ? Buffer.from(into.buffer, into.byteOffset, into.byteLength) : sizeHint ? takeBuffer(Math.ceil(sizeHint)) : undefined;
+  return newSstableBuilder({ blockSize, bloomKey: bloomKeyOf, sizeHint, ...(buffer ? { buffer } : {}) });
 }
 
 async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
   // Prefix compression shrinks keys, restarts and index and bloom add a little: the input size is a close upper bound.
-  const b = builder(input.blockSize, input.data.length * 1.05);
+  const b = builder(input.blockSize, input.data.length * 1.05, input.out);
   const it = newFlatIterator(input.data);
   let minSeq = Number.MAX_SAFE_INTEGER;
   let maxSeq = 0;
@@ -76,8 +84,7 @@ async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
   }
   const bytes = b.finish({ minSeq: b.entryCount ? minSeq : 0, maxSeq });
   await ctx.storage.writeFile(input.file, bytes);
-  giveBuffer(b.buffer);
-  return { file: input.file, size: bytes.length, entries: b.entryCount, returned: input.data };
+  return { file: input.file, size: bytes.length, entries: b.entryCount, returned: [input.data, b.buffer], built: bytes };
 }
 
 async function compact(ctx: JobContext, input: CompactInput): Promise<CompactOutput> {

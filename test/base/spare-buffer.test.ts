@@ -14,15 +14,17 @@ describe('spare buffer', () => {
     expect(takeBuffer(3 * MiB)).not.toBe(b); // taken: never handed out twice
   });
 
-  it('keeps the bigger of two offers and ignores small buffers', () => {
+  it('keeps the two biggest offers, hands out the smallest that fits, and ignores small buffers', () => {
     const big = Buffer.allocUnsafeSlow(8 * MiB);
+    const mid = Buffer.allocUnsafeSlow(4 * MiB);
     const small = Buffer.allocUnsafeSlow(2 * MiB);
     giveBuffer(big);
     giveBuffer(small);
+    giveBuffer(mid); // three offers: the smallest (2 MiB) is dropped
     giveBuffer(Buffer.allocUnsafeSlow(1024));
+    expect(takeBuffer(1)).toBe(mid);
     expect(takeBuffer(1)).toBe(big);
-    giveBuffer(Buffer.allocUnsafeSlow(1024));
-    expect(takeBuffer(1).length).toBe(1);
+    expect(takeBuffer(1).length).toBe(1); // small was dropped, 1 KiB never kept
   });
 
   it('drops the spare after it has been idle, so an idle server does not keep it resident', () => {

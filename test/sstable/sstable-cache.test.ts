@@ -126,6 +126,42 @@ describe('warmCache (prepopulating the cache after a flush)', () => {
     expect(cache.stats().misses).toBe(0);
   });
 
+  it('given the writer\'s copy of the file, warms without reading it back; a copy of the wrong size is ignored', async () => {
+    const bytes = buildBytes(entries, opts);
+    const mem = new MemoryStorage();
+    await mem.writeFile('sst/w2.sst', bytes);
+    const { storage, reads } = countingStorage(mem);
+    const cache = newBlockCache(64 << 20);
+    const reader = await openSstable(storage, 'sst/w2.sst', cache);
+    const before = reads();
+    expect(await reader.warmCache(bytes)).toBe(reader.properties.blockCount);
+    expect(reads() - before).toBe(0);
+    const it = reader.iterator();
+    let n = 0;
+    for (let r = it.seekToFirst(); it.valid(); r = it.next()) {
+      expect(isPromise(r)).toBe(false);
+      expect(Buffer.from(it.value()).equals(entries[n]![1])).toBe(true);
+      n++;
+    }
+    expect(n).toBe(N);
+    expect(reads() - before).toBe(0);
+    const other = newBlockCache(64 << 20);
+    const r2 = await openSstable(storage, 'sst/w2.sst', other);
+    const opened = reads();
+    expect(await r2.warmCache(bytes.subarray(0, bytes.length - 1))).toBe(r2.properties.blockCount);
+    expect(reads() - opened).toBe(1);
+    // The cached blocks are copies: the writer may reuse its buffer at once.
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).fill(0);
+    const again = reader.iterator();
+    n = 0;
+    for (let r = again.seekToFirst(); again.valid(); r = again.next()) {
+      expect(isPromise(r)).toBe(false);
+      expect(Buffer.from(again.value()).equals(entries[n]![1])).toBe(true);
+      n++;
+    }
+    expect(n).toBe(N);
+  });
+
   it('a corrupt data block fails the warm-up naming the file, and is not cached', async () => {
     const storage = new MemoryStorage();
     const cache = newBlockCache(64 << 20);

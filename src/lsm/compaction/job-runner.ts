@@ -17,8 +17,8 @@ export interface JobContext {
 }
 
 /**
- * A job. Its output may carry `returned`: a buffer of the input handed back
- * to the caller for reuse; a worker transfers it back instead of copying.
+ * A job. Its output may carry `returned`: buffers (one or an array) handed
+ * back to the caller for reuse; a worker transfers them instead of copying.
  */
 export type JobFn = (ctx: JobContext, input: any) => Promise<any>;
 export type JobTable = Record<string, JobFn>;
@@ -134,7 +134,8 @@ export function serveJobs(port: import('node:worker_threads').MessagePort, stora
       if (!fn) throw new Error(`unknown job ${m.name}`);
       const value = await fn({ storage }, m.input);
       const returned = (value as { returned?: unknown } | undefined)?.returned;
-      port.postMessage({ id: m.id, ok: true, value }, returned instanceof Uint8Array ? [returned.buffer as ArrayBuffer] : []);
+      const views = returned instanceof Uint8Array ? [returned] : Array.isArray(returned) ? returned.filter((r) => r instanceof Uint8Array) : [];
+      port.postMessage({ id: m.id, ok: true, value }, [...new Set(views.map((v) => v.buffer as ArrayBuffer))]);
     } catch (e) {
       const err = e as { message?: string; name?: string; code?: number; file?: string };
       port.postMessage({ id: m.id, ok: false, error: { message: String(err?.message ?? e), name: String(err?.name ?? 'Error'), code: err?.code, file: err?.file } });
