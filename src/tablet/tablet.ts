@@ -607,7 +607,7 @@ export class Tablet {
     const f = this.frozen[0]!;
     const start = Date.now();
     let source: TableSource | undefined;
-    let built: { bytes: Uint8Array; buffer: Buffer } | undefined;
+    let blocks: Uint8Array[] | undefined;
     let bytesOut = 0;
     // Only durable writes may reach an SSTable.
     await this.whenPublished(f.maxSeq);
@@ -618,12 +618,13 @@ export class Tablet {
       const data = mem.exportSorted(takeBuffer(mem.exportSize()));
       const sst = takeBuffer(Math.ceil(data.length * 1.05));
       const file = `sst/${newFileId()}.sst`;
-      const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10, out: sst };
+      // The memtable's readers move to the new file: warm the cache with its blocks rather than miss on each.
+      const blockCopies = data.length <= this.cfg.cache.stats().capacity / 4;
+      const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10, out: sst, blockCopies };
       // Transfer, not copy: nothing else holds these buffers (a spare goes to one taker); the job hands them back.
       const out = await this.cfg.runner.run<OutputFile>('flush', input, [data.buffer as ArrayBuffer, sst.buffer as ArrayBuffer]);
-      const [exported, builtIn] = (out.returned ?? []).map((r) => Buffer.from(r.buffer, 0, r.buffer.byteLength));
-      if (exported) giveBuffer(exported);
-      built = out.built && builtIn ? { bytes: out.built, buffer: builtIn } : undefined;
+      for (const r of (out.returned ?? []).slice(0, 2)) giveBuffer(Buffer.from(r.buffer, 0, r.buffer.byteLength));
+      blocks = out.blocks;
       bytesOut = out.size;
       source = { ref: { file: out.file }, reader: await openSstable(this.cfg.storage, out.file, this.cfg.cache) };
     }
@@ -631,16 +632,9 @@ export class Tablet {
     this.frozen.shift();
     for (const wake of this.flushWaiters.splice(0)) wake();
     this.counters.flushes++;
-    // The memtable's readers move to this file now: warm its blocks rather than miss on each,
-    // from the bytes the flush built (no read back); the build buffer is a spare again afterwards.
-    if (source && source.reader.properties.dataBytes <= this.cfg.cache.stats().capacity / 4) {
+    if (source && blocks) {
       const reader = source.reader;
-      const spare = built?.buffer;
-      reader.warmCache(built?.bytes)
-        .catch((e: unknown) => log.debug({ tablet: this.id, file: reader.name, err: String(e) }, 'cache warm-up failed'))
-        .finally(() => { if (spare) giveBuffer(spare); });
-    } else if (built) {
-      giveBuffer(built.buffer);
+      reader.warmCache(blocks).catch((e: unknown) => log.debug({ tablet: this.id, file: reader.name, err: String(e) }, 'cache warm-up failed'));
     }
     await this.cfg.wal.markFlushed(this.id, this.flushedSeq);
     log.info({ tablet: this.id, entries: f.mem.count, bytesOut, ms: Date.now() - start }, 'flush');
