@@ -85,9 +85,14 @@ export function rowEndKey(row: Uint8Array): Buffer {
 
 /** Length of the esc(...) component starting at pos (including its terminator). */
 function escComponentEnd(key: Uint8Array, pos: number): number {
+  return escComponentEndIn(key, pos, key.length);
+}
+
+/** escComponentEnd for a key that ends at `end` inside `key`. */
+function escComponentEndIn(key: Uint8Array, pos: number, end: number): number {
   for (;;) {
     const i = key.indexOf(0, pos);
-    if (i < 0 || i + 1 >= key.length) throw new RangeError('malformed cell key');
+    if (i < 0 || i + 1 >= end) throw new RangeError('malformed cell key');
     const next = key[i + 1];
     if (next === ESC) { pos = i + 2; continue; }
     return i + 2; // terminator (0x01) or family mark (0x00)
@@ -105,6 +110,11 @@ function unescape(key: Uint8Array, start: number, end: number): Buffer {
     if (raw[i] === 0) i++; // skip the 0xFF escape
   }
   return out.subarray(0, n);
+}
+
+/** Length of the bloom key (the esc(row) prefix) of the cell key at k[off, off+len). */
+export function bloomKeyLengthOf(k: Uint8Array, off: number, len: number): number {
+  return escComponentEndIn(k, off, off + len) - off;
 }
 
 /** The bloom key of a cell key: its esc(row) prefix, as a view (no copy). */
@@ -159,7 +169,12 @@ export class CellKeyView {
 
 /** The sequence number of a well-formed cell key (its last 8 bytes), without decoding the rest. */
 export function seqOfCellKey(key: Uint8Array): number {
-  return MAX_U53 - readUint64BE(key, key.length - 8);
+  return seqAt(key, key.length);
+}
+
+/** seqOfCellKey of the cell key that ends at buf[end]. */
+export function seqAt(buf: Uint8Array, end: number): number {
+  return MAX_U53 - readUint64BE(buf, end - 8);
 }
 
 /** Decodes just the row key of a cell key. */

@@ -10,7 +10,6 @@
  */
 import type { JobContext, JobTable } from '../lsm/compaction/job-runner.js';
 import { newBlockCache } from '../lsm/cache/block-cache.js';
-import { newFlatIterator } from '../lsm/iterator/flat-iterator.js';
 import { newMergingIterator } from '../lsm/iterator/merging-iterator.js';
 import { newRangeIterator } from '../lsm/iterator/range-iterator.js';
 import type { KvIterator } from '../lsm/iterator/kv-iterator.js';
@@ -19,7 +18,9 @@ import { giveBuffer, takeBuffer } from '../base/spare-buffer.js';
 import { openSstable, type SstableReader } from '../lsm/sstable/sstable-reader.js';
 import type { GcRule } from '../model/gc-rule.js';
 import { compareRanges } from '../base/bytes.js';
-import { CellKeyView, bloomKeyOf, seqOfCellKey } from './cell-key.js';
+import { CorruptionError } from '../base/errors.js';
+import { readVarint, varintEnd } from '../base/varint.js';
+import { CellKeyView, bloomKeyLengthOf, seqAt } from './cell-key.js';
 import { Visibility } from './visibility.js';
 import { Drops, type DropsData } from './drops.js';
 
@@ -66,23 +67,29 @@ export interface CompactOutput {
 function builder(blockSize: number, sizeHint?: number, into?: Uint8Array): SstableBuilder {
   // The previous build's buffer, when big enough: its pages are already faulted in.
   const buffer = into ? Buffer.from(into.buffer, into.byteOffset, into.byteLength) : sizeHint ? takeBuffer(Math.ceil(sizeHint)) : undefined;
-  return newSstableBuilder({ blockSize, bloomKey: bloomKeyOf, sizeHint, ...(buffer ? { buffer } : {}) });
+  return newSstableBuilder({ blockSize, bloomKeyLength: bloomKeyLengthOf, sizeHint, ...(buffer ? { buffer } : {}) });
 }
 
 async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
   // Prefix compression shrinks keys, restarts and index and bloom add a little: the input size is a close upper bound.
   const b = builder(input.blockSize, input.data.length * 1.05, input.out);
-  const it = newFlatIterator(input.data);
   let minSeq = Number.MAX_SAFE_INTEGER;
   let maxSeq = 0;
-  it.seekToFirst();
-  for (; it.valid(); it.next()) {
-    const key = it.key();
+  // The export format (flat-iterator.ts), decoded in place: no key or value view per entry.
+  const d = input.data;
+  for (let p = 0; p < d.length; ) {
+    const start = p;
+    const kLen = readVarint(d, p);
+    const kOff = varintEnd.pos;
+    const vLen = readVarint(d, kOff + kLen);
+    const vOff = varintEnd.pos;
+    p = vOff + vLen;
+    if (kLen < 16 || p > d.length) throw new CorruptionError('memtable export', `malformed entry at offset ${start}`);
     // The memtable's keys are well-formed: only the sequence number is needed here.
-    const seq = seqOfCellKey(key);
+    const seq = seqAt(d, kOff + kLen);
     if (seq < minSeq) minSeq = seq;
     if (seq > maxSeq) maxSeq = seq;
-    b.add(key, it.value());
+    b.addParts(d, kOff, kLen, d, vOff, vLen);
   }
   const bytes = b.finish({ minSeq: b.entryCount ? minSeq : 0, maxSeq });
   await ctx.storage.writeFile(input.file, bytes);

@@ -618,8 +618,10 @@ export class Tablet {
       const data = mem.exportSorted(takeBuffer(mem.exportSize()));
       const sst = takeBuffer(Math.ceil(data.length * 1.05));
       const file = `sst/${newFileId()}.sst`;
-      // The memtable's readers move to the new file: warm the cache with its blocks rather than miss on each.
-      const blockCopies = data.length <= this.cfg.cache.stats().capacity / 4;
+      // The memtable's readers move to the new file: warm the cache with its blocks rather than miss on
+      // each. Not when another memtable already waits to flush: the copies slow the flush that writers
+      // are about to stall on (a bulk load), and the next flush's file is the one reads will want.
+      const blockCopies = data.length <= this.cfg.cache.stats().capacity / 4 && this.frozen.length < 2;
       const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10, out: sst, blockCopies };
       // Transfer, not copy: nothing else holds these buffers (a spare goes to one taker); the job hands them back.
       const out = await this.cfg.runner.run<OutputFile>('flush', input, [data.buffer as ArrayBuffer, sst.buffer as ArrayBuffer]);

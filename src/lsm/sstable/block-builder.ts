@@ -29,10 +29,12 @@ export interface BlockBuilder {
   readonly startOffset: number;
   /** Appends an entry; key must be greater than the previous key of this block. */
   add(key: Uint8Array, value: Uint8Array): void;
+  /** add() of key = k[kOff, kOff+kLen) and value = v[vOff, vOff+vLen), without views. */
+  addParts(k: Uint8Array, kOff: number, kLen: number, v: Uint8Array, vOff: number, vLen: number): void;
   /** The last key added (a view valid until the next add); empty before the first add. */
   lastKey(): Uint8Array;
-  /** compareBytes(key, lastKey()) without allocating a view. */
-  compareToLast(key: Uint8Array): number;
+  /** compareBytes(k[kOff, kOff+kLen), lastKey()) without allocating a view. */
+  compareToLast(k: Uint8Array, kOff: number, kLen: number): number;
   /** Writes restarts, count and trailer; returns the handle; the next add starts a new block. */
   finish(type: BlockType): BlockHandle;
 }
@@ -62,6 +64,10 @@ class BlockBuilderImpl implements BlockBuilder {
   }
 
   add(key: Uint8Array, value: Uint8Array): void {
+    this.addParts(key, 0, key.length, value, 0, value.length);
+  }
+
+  addParts(k: Uint8Array, kOff: number, kLen: number, v: Uint8Array, vOff: number, vLen: number): void {
     const out = this.out;
     let shared = 0;
     if (this.counter >= this.restartInterval || this.entryCount === 0) {
@@ -69,28 +75,28 @@ class BlockBuilderImpl implements BlockBuilder {
       this.counter = 0;
     } else {
       const last = this.last;
-      const n = this.lastLen < key.length ? this.lastLen : key.length;
-      while (shared < n && last[shared] === key[shared]) shared++;
+      const n = this.lastLen < kLen ? this.lastLen : kLen;
+      while (shared < n && last[shared] === k[kOff + shared]) shared++;
     }
     out.varint(shared);
-    out.varint(key.length - shared);
-    out.varint(value.length);
-    out.bytes(key, shared, key.length);
-    out.bytes(value);
+    out.varint(kLen - shared);
+    out.varint(vLen);
+    out.bytes(k, kOff + shared, kOff + kLen);
+    out.bytes(v, vOff, vOff + vLen);
     // Only the unshared suffix of the last key changes.
-    if (key.length > this.last.length) {
-      const grown = Buffer.allocUnsafe(Math.max(key.length, 2 * this.last.length));
+    if (kLen > this.last.length) {
+      const grown = Buffer.allocUnsafe(Math.max(kLen, 2 * this.last.length));
       this.last.copy(grown, 0, 0, shared);
       this.last = grown;
     }
-    for (let i = shared; i < key.length; i++) this.last[i] = key[i]!;
-    this.lastLen = key.length;
+    for (let i = shared; i < kLen; i++) this.last[i] = k[kOff + i]!;
+    this.lastLen = kLen;
     this.counter++;
     this.entryCount++;
   }
 
-  compareToLast(key: Uint8Array): number {
-    return compareRanges(key, 0, key.length, this.last, 0, this.lastLen);
+  compareToLast(k: Uint8Array, kOff: number, kLen: number): number {
+    return compareRanges(k, kOff, kOff + kLen, this.last, 0, this.lastLen);
   }
 
   lastKey(): Uint8Array {

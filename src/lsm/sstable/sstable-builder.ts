@@ -28,6 +28,12 @@ export interface SstableBuilderOptions {
    * bloom keys are added once. Must return a value valid until the next add.
    */
   bloomKey?: (key: Uint8Array) => Uint8Array;
+  /**
+   * Instead of bloomKey, when the bloom key is a prefix of the entry key:
+   * its length, for the key at k[off, off+len) (the tablet's row prefix).
+   * Lets addParts hash without a view per entry.
+   */
+  bloomKeyLength?: (k: Uint8Array, off: number, len: number) => number;
   /** Expected file size in bytes, when known (a flush knows its input): the output buffer starts that big instead of doubling its way there. */
   sizeHint?: number;
   /**
@@ -44,6 +50,8 @@ export interface SstableBuilder {
    * else InvalidArgumentError. key and value are copied; the caller keeps ownership.
    */
   add(key: Uint8Array, value: Uint8Array): void;
+  /** add() of key = k[kOff, kOff+kLen) and value = v[vOff, vOff+vLen), without views (a flush's hot loop). */
+  addParts(k: Uint8Array, kOff: number, kLen: number, v: Uint8Array, vOff: number, vLen: number): void;
   readonly entryCount: number;
   /** Approximate size of the file if finished now. */
   readonly estimatedSize: number;
@@ -75,7 +83,8 @@ export function newSstableBuilder(opts: SstableBuilderOptions = {}): SstableBuil
     throw new InvalidArgumentError(`bloomBitsPerKey: must be an integer in [0, 100], got ${bloomBitsPerKey}`);
   }
   const initial = Math.min(Math.max(256 * 1024, Math.ceil(opts.sizeHint ?? 0)), 1 << 30);
-  return new SstableBuilderImpl(blockSize, restartInterval, bloomBitsPerKey, opts.bloomKey, initial, opts.buffer);
+  if (opts.bloomKey && opts.bloomKeyLength) throw new InvalidArgumentError('bloomKey, bloomKeyLength: give at most one');
+  return new SstableBuilderImpl(blockSize, restartInterval, bloomBitsPerKey, opts.bloomKey, opts.bloomKeyLength, initial, opts.buffer);
 }
 
 class SstableBuilderImpl implements SstableBuilder {
@@ -99,6 +108,7 @@ class SstableBuilderImpl implements SstableBuilder {
     restartInterval: number,
     private readonly bloomBitsPerKey: number,
     private readonly bloomKey: ((key: Uint8Array) => Uint8Array) | undefined,
+    private readonly bloomKeyLength: ((k: Uint8Array, off: number, len: number) => number) | undefined,
     initialCapacity: number,
     buffer: Buffer | undefined,
   ) {
@@ -121,36 +131,46 @@ class SstableBuilderImpl implements SstableBuilder {
   }
 
   add(key: Uint8Array, value: Uint8Array): void {
+    this.addParts(key, 0, key.length, value, 0, value.length);
+  }
+
+  addParts(k: Uint8Array, kOff: number, kLen: number, v: Uint8Array, vOff: number, vLen: number): void {
     if (this.finished) throw new FailedPreconditionError('sstable builder: add after finish');
     const data = this.data;
-    if (this.entryCount > 0 && data.compareToLast(key) <= 0) {
+    if (this.entryCount > 0 && data.compareToLast(k, kOff, kLen) <= 0) {
       throw new InvalidArgumentError(
-        `key: sstable keys must be strictly increasing, got ${printable(key)} after ${printable(data.lastKey())}`,
+        `key: sstable keys must be strictly increasing, got ${printable(k.subarray(kOff, kOff + kLen))} after ${printable(data.lastKey())}`,
       );
     }
     if (data.entryCount > 0) {
       // Flush before an entry would overflow the block, so an entry larger
       // than blockSize always ends up alone in its block.
-      const entryEstimate = key.length + value.length + 3 + varintLength(value.length);
+      const entryEstimate = kLen + vLen + 3 + varintLength(vLen);
       if (data.sizeEstimate + entryEstimate + 4 > this.blockSize) this.flushBlock();
     }
-    if (data.entryCount === 0) this.blockFirstKey = Buffer.from(key);
-    data.add(key, value);
-    if (this.entryCount === 0) this.smallestKey = Buffer.from(key);
+    if (data.entryCount === 0) this.blockFirstKey = Buffer.from(k.subarray(kOff, kOff + kLen));
+    data.addParts(k, kOff, kLen, v, vOff, vLen);
+    if (this.entryCount === 0) this.smallestKey = Buffer.from(k.subarray(kOff, kOff + kLen));
     this.entryCount++;
-    if (this.bloom) {
-      const fn = this.bloomKey;
-      if (fn === undefined) {
-        this.bloom.addKey(key);
-      } else {
-        const bk = fn(key);
-        if (this.prevBloomLen < 0 || compareRanges(bk, 0, bk.length, this.prevBloomKey, 0, this.prevBloomLen) !== 0) {
-          this.bloom.addKey(bk);
-          if (bk.length > this.prevBloomKey.length) this.prevBloomKey = Buffer.allocUnsafe(2 * bk.length);
-          this.prevBloomKey.set(bk);
-          this.prevBloomLen = bk.length;
-        }
-      }
+    const bloom = this.bloom;
+    if (!bloom) return;
+    let bk: Uint8Array;
+    let bOff: number;
+    let bLen: number;
+    if (this.bloomKeyLength) {
+      bk = k; bOff = kOff; bLen = this.bloomKeyLength(k, kOff, kLen);
+    } else {
+      bk = this.bloomKey ? this.bloomKey(k.subarray(kOff, kOff + kLen)) : k.subarray(kOff, kOff + kLen);
+      bOff = 0; bLen = bk.length;
+      if (!this.bloomKey) { bloom.addKey(bk); return; }
+    }
+    // Consecutive equal bloom keys (the cells of one row) are added once.
+    if (this.prevBloomLen < 0 || compareRanges(bk, bOff, bOff + bLen, this.prevBloomKey, 0, this.prevBloomLen) !== 0) {
+      const view = bOff === 0 && bLen === bk.length ? bk : bk.subarray(bOff, bOff + bLen);
+      bloom.addKey(view);
+      if (bLen > this.prevBloomKey.length) this.prevBloomKey = Buffer.allocUnsafe(2 * bLen);
+      this.prevBloomKey.set(view);
+      this.prevBloomLen = bLen;
     }
   }
 
