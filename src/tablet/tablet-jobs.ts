@@ -30,8 +30,6 @@ export interface FlushInput {
   blockSize: number;
   /** A buffer to build the SSTable in (the caller's spare, transferred); else the job takes its own. */
   out?: Uint8Array;
-  /** Also hand back a copy of every data block, for the caller's block cache. */
-  blockCopies?: boolean;
 }
 
 export interface OutputFile {
@@ -39,12 +37,12 @@ export interface OutputFile {
   size: number;
   entries: number;
   /**
-   * A flush hands back its input buffer (for the next export), the buffer it
-   * built the file in, then any block copies (job-runner transfers them all).
+   * A flush hands back its input buffer (for the next export) and the buffer
+   * it built the file in (job-runner transfers both).
    */
   returned?: Uint8Array[];
-  /** With blockCopies: each data block's contents, in file order (also in returned). */
-  blocks?: Uint8Array[];
+  /** A flush's file bytes (a view into returned[1]): the caller warms its block cache from them. */
+  built?: Uint8Array;
 }
 
 export interface CompactInput {
@@ -93,12 +91,7 @@ async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
   }
   const bytes = b.finish({ minSeq: b.entryCount ? minSeq : 0, maxSeq });
   await ctx.storage.writeFile(input.file, bytes);
-  // Copies made here, not on the caller's thread: writing fresh memory costs
-  // page faults (~3.5 ns/byte), and this thread has the spare time.
-  const blocks = input.blockCopies
-    ? b.dataBlocks().map((h) => { const c = Buffer.allocUnsafeSlow(h.size); c.set(bytes.subarray(h.offset, h.offset + h.size)); return c; })
-    : [];
-  return { file: input.file, size: bytes.length, entries: b.entryCount, returned: [input.data, b.buffer, ...blocks], ...(input.blockCopies ? { blocks } : {}) };
+  return { file: input.file, size: bytes.length, entries: b.entryCount, returned: [input.data, b.buffer], built: bytes };
 }
 
 async function compact(ctx: JobContext, input: CompactInput): Promise<CompactOutput> {

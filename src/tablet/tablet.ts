@@ -607,7 +607,7 @@ export class Tablet {
     const f = this.frozen[0]!;
     const start = Date.now();
     let source: TableSource | undefined;
-    let blocks: Uint8Array[] | undefined;
+    let built: { bytes: Uint8Array; buffer: Buffer } | undefined;
     let bytesOut = 0;
     // Only durable writes may reach an SSTable.
     await this.whenPublished(f.maxSeq);
@@ -618,15 +618,12 @@ export class Tablet {
       const data = mem.exportSorted(takeBuffer(mem.exportSize()));
       const sst = takeBuffer(Math.ceil(data.length * 1.05));
       const file = `sst/${newFileId()}.sst`;
-      // The memtable's readers move to the new file: warm the cache with its blocks rather than miss on
-      // each. Not when another memtable already waits to flush: the copies slow the flush that writers
-      // are about to stall on (a bulk load), and the next flush's file is the one reads will want.
-      const blockCopies = data.length <= this.cfg.cache.stats().capacity / 4 && this.frozen.length < 2;
-      const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10, out: sst, blockCopies };
+      const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10, out: sst };
       // Transfer, not copy: nothing else holds these buffers (a spare goes to one taker); the job hands them back.
       const out = await this.cfg.runner.run<OutputFile>('flush', input, [data.buffer as ArrayBuffer, sst.buffer as ArrayBuffer]);
-      for (const r of (out.returned ?? []).slice(0, 2)) giveBuffer(Buffer.from(r.buffer, 0, r.buffer.byteLength));
-      blocks = out.blocks;
+      const [exported, builtIn] = (out.returned ?? []).map((r) => Buffer.from(r.buffer, 0, r.buffer.byteLength));
+      if (exported) giveBuffer(exported);
+      built = out.built && builtIn ? { bytes: out.built, buffer: builtIn } : undefined;
       bytesOut = out.size;
       source = { ref: { file: out.file }, reader: await openSstable(this.cfg.storage, out.file, this.cfg.cache) };
     }
@@ -634,9 +631,21 @@ export class Tablet {
     this.frozen.shift();
     for (const wake of this.flushWaiters.splice(0)) wake();
     this.counters.flushes++;
-    if (source && blocks) {
+    // The memtable's readers move to this file now: warm its blocks rather than miss on each,
+    // from the bytes the flush built (no read back); the build buffer is a spare again afterwards.
+    // Not while another memtable waits to flush (a bulk load): the copies would slow the flushes
+    // writers stall on, and a later file is the one reads will want. (The copies are made here, not
+    // in the worker: blocks malloc'd on the worker's thread return to its allocator arena when
+    // freed, so this thread's later block reads would page-fault fresh memory; measured as slower
+    // scans and cached reads in bench:engine.)
+    if (source && this.frozen.length === 0 && source.reader.properties.dataBytes <= this.cfg.cache.stats().capacity / 4) {
       const reader = source.reader;
-      reader.warmCache(blocks).catch((e: unknown) => log.debug({ tablet: this.id, file: reader.name, err: String(e) }, 'cache warm-up failed'));
+      const spare = built?.buffer;
+      reader.warmCache(built?.bytes)
+        .catch((e: unknown) => log.debug({ tablet: this.id, file: reader.name, err: String(e) }, 'cache warm-up failed'))
+        .finally(() => { if (spare) giveBuffer(spare); });
+    } else if (built) {
+      giveBuffer(built.buffer);
     }
     await this.cfg.wal.markFlushed(this.id, this.flushedSeq);
     log.info({ tablet: this.id, entries: f.mem.count, bytesOut, ms: Date.now() - start }, 'flush');

@@ -108,7 +108,7 @@ describe('addParts and bloomKeyLength (the flush job\'s view-free path)', () => 
   it('build byte-identical files to add with an equivalent bloomKey, rows of several entries included', () => {
     // Keys "rowNNN|c" with the bloom key "rowNNN" (a prefix): 3 entries per row.
     const entries: Entry[] = [];
-    for (let r = 0; r < 400; r++) for (let c = 0; c < 3; c++) entries.push([k(`row${String(r).padStart(4, '0')}|${c}`), Buffer.alloc(20 + (r % 50), r)]);
+    for (let r = 0; r < 400; r++) for (let c = 0; c < 3; c++) entries.push([Buffer.from(`row${String(r).padStart(4, "0")}|${c}`), Buffer.alloc(20 + (r % 50), r)]);
     const prefixLen = 7;
     const opts = { blockSize: 512 };
     const viaAdd = newSstableBuilder({ ...opts, bloomKey: (key) => key.subarray(0, prefixLen) });

@@ -62,8 +62,6 @@ export interface SstableBuilder {
   finish(props: { minSeq: number; maxSeq: number }): Uint8Array;
   /** The buffer the file is built in (its backing store, at least as big as the file). */
   readonly buffer: Buffer;
-  /** Where each data block's contents lie in the file, in order (complete after finish). */
-  dataBlocks(): readonly BlockHandle[];
 }
 
 /** Index block restart interval (not persisted: readers take restarts from the block). */
@@ -119,10 +117,6 @@ class SstableBuilderImpl implements SstableBuilder {
 
   get buffer(): Buffer {
     return this.out.buf;
-  }
-
-  dataBlocks(): readonly BlockHandle[] {
-    return this.handles;
   }
 
   get estimatedSize(): number {

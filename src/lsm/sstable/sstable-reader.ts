@@ -57,15 +57,14 @@ export interface SstableReader {
   /** Approximate byte offset of key within the file (0 before the first key, dataBytes past the last). */
   approximateOffsetOf(key: Uint8Array): number;
   /**
-   * Loads every data block into the block cache with one read, verifying
-   * each. Given `blocks` (a copy of each data block's contents, in order, as
-   * a flush's worker hands them over), caches those instead: no read, and
-   * no copy or first-touch page faults on this thread. (RocksDB's prepopulate_block_cache for flushes: a fresh SSTable's
+   * Loads every data block into the block cache with one read (none when
+   * given `fileBytes`, the writer's own copy of the whole file), verifying
+   * each (RocksDB's prepopulate_block_cache for flushes: a fresh SSTable's
    * blocks are about to be read, and would otherwise all miss). Yields to
    * the event loop between slices of blocks, so it never stalls serving.
    * Returns the number of blocks cached.
    */
-  warmCache(blocks?: Uint8Array[]): Promise<number>;
+  warmCache(fileBytes?: Uint8Array): Promise<number>;
   /**
    * Closes the file. Blocks already cached stay in the cache (another reader
    * may share the file); call cache.evictFile when the file is deleted.
@@ -250,14 +249,11 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
     return p;
   }
 
-  async warmCache(blocks?: Uint8Array[]): Promise<number> {
+  async warmCache(fileBytes?: Uint8Array): Promise<number> {
     const dataBytes = this.properties.dataBytes;
     if (this.closed || dataBytes === 0) return 0;
-    if (blocks && blocks.length === this.blockCount && blocks.every((b, i) => b.length === this.sizes[i])) {
-      for (let i = 0; i < blocks.length; i++) this.cache.put(this.name, this.offsets[i]!, blocks[i]!);
-      return blocks.length;
-    }
-    const raw = await this.file.read(0, dataBytes);
+    // The writer's own copy of the file saves reading it back (a flush's worker hands it over).
+    const raw = fileBytes && fileBytes.length === this.properties.fileSize ? fileBytes : await this.file.read(0, dataBytes);
     let cached = 0;
     for (let i = 0; i < this.blockCount; i++) {
       if (this.closed) break;
