@@ -103,6 +103,18 @@ describe('sstable iterator and the block cache', () => {
   });
 });
 
+/** A full scan of `reader` returns every entry without waiting on a read (every block cached). */
+function expectScanFromCache(reader: { iterator(): ReturnType<Awaited<ReturnType<typeof openSstable>>['iterator']> }): void {
+  const it = reader.iterator();
+  let n = 0;
+  for (let r = it.seekToFirst(); it.valid(); r = it.next()) {
+    expect(isPromise(r)).toBe(false);
+    expect(Buffer.from(it.value()).equals(entries[n]![1])).toBe(true);
+    n++;
+  }
+  expect(n).toBe(N);
+}
+
 describe('warmCache (prepopulating the cache after a flush)', () => {
   it('caches every data block with one read; a full scan then reads nothing and never waits', async () => {
     const mem = new MemoryStorage();
@@ -114,14 +126,7 @@ describe('warmCache (prepopulating the cache after a flush)', () => {
     expect(await reader.warmCache()).toBe(reader.properties.blockCount);
     expect(reads() - before).toBe(1);
     expect(cache.stats().entries).toBe(reader.properties.blockCount);
-    const it = reader.iterator();
-    let n = 0;
-    for (let r = it.seekToFirst(); it.valid(); r = it.next()) {
-      expect(isPromise(r)).toBe(false);
-      expect(Buffer.from(it.value()).equals(entries[n]![1])).toBe(true);
-      n++;
-    }
-    expect(n).toBe(N);
+    expectScanFromCache(reader);
     expect(reads() - before).toBe(1);
     expect(cache.stats().misses).toBe(0);
   });
@@ -136,14 +141,7 @@ describe('warmCache (prepopulating the cache after a flush)', () => {
     const before = reads();
     expect(await reader.warmCache(bytes)).toBe(reader.properties.blockCount);
     expect(reads() - before).toBe(0);
-    const it = reader.iterator();
-    let n = 0;
-    for (let r = it.seekToFirst(); it.valid(); r = it.next()) {
-      expect(isPromise(r)).toBe(false);
-      expect(Buffer.from(it.value()).equals(entries[n]![1])).toBe(true);
-      n++;
-    }
-    expect(n).toBe(N);
+    expectScanFromCache(reader);
     expect(reads() - before).toBe(0);
     const other = newBlockCache(64 << 20);
     const r2 = await openSstable(storage, 'sst/w2.sst', other);
@@ -152,14 +150,7 @@ describe('warmCache (prepopulating the cache after a flush)', () => {
     expect(reads() - opened).toBe(1);
     // The cached blocks are copies: the writer may reuse its buffer at once.
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).fill(0);
-    const again = reader.iterator();
-    n = 0;
-    for (let r = again.seekToFirst(); again.valid(); r = again.next()) {
-      expect(isPromise(r)).toBe(false);
-      expect(Buffer.from(again.value()).equals(entries[n]![1])).toBe(true);
-      n++;
-    }
-    expect(n).toBe(N);
+    expectScanFromCache(reader);
   });
 
   it('a corrupt data block fails the warm-up naming the file, and is not cached', async () => {
