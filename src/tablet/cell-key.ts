@@ -11,6 +11,7 @@
  * A row tombstone is the family tombstone of the empty family "" (real family
  * names are never empty), so it sorts before every other key of its row.
  */
+import { compareRanges } from '../base/bytes.js';
 import { readUint64BE, writeUint64BE } from '../base/varint.js';
 
 export const MAX_U53 = Number.MAX_SAFE_INTEGER;
@@ -162,9 +163,34 @@ export class CellKeyView {
   }
 
   row(): Buffer { return unescape(this.key, 0, this.rowEnd); }
-  family(): string { return unescape(this.key, this.rowEnd, this.familyEnd).toString('latin1'); }
+  family(): string { return familyNameAt(this.key, this.rowEnd, this.familyEnd); }
   familyBytes(): Buffer { return unescape(this.key, this.rowEnd, this.familyEnd); }
   qualifier(): Buffer { return unescape(this.key, this.familyEnd, this.qualEnd); }
+}
+
+/**
+ * Family names decoded lately, by their escaped bytes: a table has few
+ * families, and a read decodes one per row and family, so the string is
+ * found here instead of being built (unescape, copy, toString) each time.
+ * The mapping is a pure function of the bytes, so one cache serves every tablet.
+ */
+const FAMILY_CACHE_SIZE = 16;
+const familyCacheBytes: Buffer[] = [];
+const familyCacheNames: string[] = [];
+let familyCacheNext = 0;
+
+/** The family name of the esc(family) component at key[start, end) (end past its terminator). */
+export function familyNameAt(key: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  for (let i = 0; i < familyCacheBytes.length; i++) {
+    const b = familyCacheBytes[i]!;
+    if (b.length === len && compareRanges(key, start, end, b, 0, len) === 0) return familyCacheNames[i]!;
+  }
+  const name = unescape(key, start, end).toString('latin1');
+  familyCacheBytes[familyCacheNext] = Buffer.from(key.subarray(start, end));
+  familyCacheNames[familyCacheNext] = name;
+  familyCacheNext = (familyCacheNext + 1) % FAMILY_CACHE_SIZE;
+  return name;
 }
 
 /** The sequence number of a well-formed cell key (its last 8 bytes), without decoding the rest. */

@@ -5,7 +5,8 @@
  */
 import { compareBytes, hasPrefix } from '../base/bytes.js';
 import type { Cell, Row } from '../model/cell.js';
-import type { KvIterator } from '../lsm/iterator/kv-iterator.js';
+import type { KvIterator, MaybePromise } from '../lsm/iterator/kv-iterator.js';
+import { isPromise } from '../lsm/iterator/maybe-promise.js';
 import { CellKeyView, bloomKeyOf, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { Visibility, type SchemaLookup } from './visibility.js';
 import type { Drops } from './drops.js';
@@ -33,11 +34,17 @@ export interface ScanOptions {
 
 /**
  * Reads the row whose first entry the iterator is positioned at; leaves the
- * iterator on the first entry after the row. Returns cells (maybe empty).
+ * iterator on the first entry after the row. Returns cells (maybe empty),
+ * synchronously unless a block had to be fetched (no promise, no microtask
+ * per row on the cached path).
  */
-async function readRowAt(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: CellKeyView): Promise<Cell[]> {
-  const cells: Cell[] = [];
+function readRowAt(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: CellKeyView): MaybePromise<Cell[]> {
   if (it.valid()) vis.startRow(it.key());
+  return collectRow(it, prefix, vis, view, []);
+}
+
+/** Appends the row's visible cells from the iterator's position on; continues asynchronously after a block fetch. */
+function collectRow(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: CellKeyView, cells: Cell[]): MaybePromise<Cell[]> {
   while (it.valid()) {
     const key = it.key();
     if (!hasPrefix(key, prefix)) break;
@@ -55,23 +62,33 @@ async function readRowAt(it: KvIterator, prefix: Uint8Array, vis: Visibility, vi
       });
     }
     const r = it.next();
-    if (r) await r;
+    if (r) return r.then(() => collectRow(it, prefix, vis, view, cells));
   }
   return cells;
 }
 
-export async function readRow(ctx: ReadContext, row: Buffer): Promise<Row | undefined> {
+/** The row's visible cells as a Row (undefined when none); synchronous when every block it needs is cached. */
+export function readRow(ctx: ReadContext, row: Buffer): MaybePromise<Row | undefined> {
   const prefix = rowPrefix(row);
   const it = versionIterator(ctx.version, prefix, undefined, prefix);
+  const toRow = (cells: Cell[]): Row | undefined => (cells.length ? { key: row, cells } : undefined);
+  const rest = (): MaybePromise<Row | undefined> => {
+    const cells = readRowAt(it, prefix, new Visibility(ctx.schema, ctx.snapshotSeq, ctx.nowMicros, ctx.drops), new CellKeyView());
+    return isPromise(cells) ? cells.then(toRow) : toRow(cells);
+  };
+  let out: MaybePromise<Row | undefined>;
   try {
     const r = it.seek(prefix);
-    if (r) await r;
-    const vis = new Visibility(ctx.schema, ctx.snapshotSeq, ctx.nowMicros, ctx.drops);
-    const cells = await readRowAt(it, prefix, vis, new CellKeyView());
-    return cells.length ? { key: row, cells } : undefined;
-  } finally {
+    out = r ? r.then(rest) : rest();
+  } catch (e) {
     it.close();
+    throw e;
   }
+  if (!isPromise(out)) {
+    it.close();
+    return out;
+  }
+  return out.finally(() => it.close());
 }
 
 export async function* scanRows(ctx: ReadContext, opts: ScanOptions): AsyncGenerator<Row[]> {
@@ -91,7 +108,8 @@ export async function* scanRows(ctx: ReadContext, opts: ScanOptions): AsyncGener
         const key = it.key();
         if (upper && compareBytes(key, upper) >= 0) break;
         const prefix = Buffer.from(bloomKeyOf(key));
-        const cells = await readRowAt(it, prefix, vis, view);
+        let cells = readRowAt(it, prefix, vis, view);
+        if (isPromise(cells)) cells = await cells;
         if (cells.length) {
           batch.push({ key: rowOfCellKey(prefix), cells });
           count++;
@@ -113,7 +131,8 @@ export async function* scanRows(ctx: ReadContext, opts: ScanOptions): AsyncGener
         const prefix = Buffer.from(bloomKeyOf(key));
         r = it.seek(prefix);
         if (r) await r;
-        const cells = await readRowAt(it, prefix, vis, view);
+        let cells = readRowAt(it, prefix, vis, view);
+        if (isPromise(cells)) cells = await cells;
         if (cells.length) {
           batch.push({ key: rowOfCellKey(prefix), cells });
           count++;

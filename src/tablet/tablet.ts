@@ -35,7 +35,7 @@ import { varintLength } from '../base/varint.js';
 import { DELETE_COLUMN, DELETE_FAMILY, DELETE_ROW, PUT, encodeDeleteColumn } from './cell-value.js';
 import { EntryWriter, forEachEntry } from './entry-batch.js';
 import { RowLocks } from './row-lock.js';
-import { readRow, scanRows } from './tablet-reader.js';
+import { readRow, scanRows, type ReadContext } from './tablet-reader.js';
 import type { TableSource, TabletVersion } from './tablet-version.js';
 import type { CompactInput, CompactOutput, FlushInput, OutputFile } from './tablet-jobs.js';
 import { newFileId } from './file-id.js';
@@ -327,14 +327,30 @@ export class Tablet {
     return scanRows(this.readContext(), { lower, upper, ...opts });
   }
 
-  private readContext() {
+  private readContext(): ReadContext {
+    return { version: this.currentVersion(), schema: this.schema, snapshotSeq: this.appliedSeq, nowMicros: this.cfg.clock.nowMicros(), drops: this.drops };
+  }
+
+  /** Family → GC rule as the schema is now (setFamilies replaces the map). */
+  private readonly schema = (f: string): GcRule | undefined => this.cfg.families.get(f);
+
+  /**
+   * The sources a read sees now. Built once per change rather than per read:
+   * the active memtable is replaced by freeze(), `tables` is replaced (never
+   * mutated) by install(), and `frozen` only gains at its end and loses at its
+   * front, so its length and first element tell whether it changed.
+   */
+  private currentVersion(): TabletVersion {
+    const c = this.versionCache;
+    if (c && c.active === this.active && c.tables === this.tables && c.frozenCount === this.frozen.length && c.oldestFrozen === this.frozen[0]) return c.version;
     const version: TabletVersion = {
       memtables: [this.active, ...this.frozen.map((f) => f.mem).reverse()],
       tables: this.tables,
     };
-    const families = this.cfg.families;
-    return { version, schema: (f: string) => families.get(f), snapshotSeq: this.appliedSeq, nowMicros: this.cfg.clock.nowMicros(), drops: this.drops };
+    this.versionCache = { version, active: this.active, tables: this.tables, frozenCount: this.frozen.length, oldestFrozen: this.frozen[0] };
+    return version;
   }
+  private versionCache: { version: TabletVersion; active: Memtable; tables: TableSource[]; frozenCount: number; oldestFrozen: Frozen | undefined } | undefined;
 
   /**
    * Deletes every row in [startRow, endRow) (endRow undefined = to the end)

@@ -26,13 +26,19 @@ export type SchemaLookup = (family: string) => GcRule | undefined;
 export class Visibility {
   private rowDel = -1;
   private famDel = -1;
-  /** Copy of the current family component (keys are only valid until the iterator moves). */
-  private famKey: Buffer | undefined;
+  /**
+   * Copy of the current family component in famBuf[0, famLen), famLen -1 =
+   * none (keys are only valid until the iterator moves). The buffers are
+   * reused from row to row and column to column: no allocation per cell.
+   */
+  private famBuf: Buffer = Buffer.allocUnsafe(64);
+  private famLen = -1;
   /** Current family's name and rule (undefined rule = unknown family). */
   family = '';
   private rule: GcRule | undefined;
-  /** Copy of the current qualifier component. */
-  private colKey: Buffer | undefined;
+  /** Copy of the current qualifier component in colBuf[0, colLen), colLen -1 = none. */
+  private colBuf: Buffer = Buffer.allocUnsafe(64);
+  private colLen = -1;
   private colDels: number[] = []; // triples: seq, start, end
   private lastTs = -1;
   private versions = 0;
@@ -47,8 +53,8 @@ export class Visibility {
   /** Call before the first entry of each row, with that entry's key. */
   startRow(firstKey: Uint8Array): void {
     this.rowDel = this.drops.empty ? -1 : this.drops.rowSeq(firstKey);
-    this.famKey = undefined;
-    this.colKey = undefined;
+    this.famLen = -1;
+    this.colLen = -1;
   }
 
   /** True when the put entry `k` (decoded) with engine value `v` is visible. Tombstones update state and return false. */
@@ -65,8 +71,9 @@ export class Visibility {
       return false;
     }
     if (!this.inFamily(k)) this.enterFamily(k);
-    if (this.colKey === undefined || compareRanges(key, k.familyEnd, k.qualEnd, this.colKey, 0, this.colKey.length) !== 0) {
-      this.colKey = Buffer.from(key.subarray(k.familyEnd, k.qualEnd));
+    if (this.colLen < 0 || compareRanges(key, k.familyEnd, k.qualEnd, this.colBuf, 0, this.colLen) !== 0) {
+      this.colBuf = copyInto(this.colBuf, key, k.familyEnd, k.qualEnd);
+      this.colLen = k.qualEnd - k.familyEnd;
       this.colDels.length = 0;
       this.lastTs = -1;
       this.versions = 0;
@@ -91,15 +98,26 @@ export class Visibility {
   }
 
   private inFamily(k: CellKeyView): boolean {
-    return this.famKey !== undefined && compareRanges(k.key, k.rowEnd, k.familyEnd, this.famKey, 0, this.famKey.length) === 0;
+    return this.famLen >= 0 && compareRanges(k.key, k.rowEnd, k.familyEnd, this.famBuf, 0, this.famLen) === 0;
   }
 
   private enterFamily(k: CellKeyView): void {
     // The family component of the current key; column state restarts.
-    this.famKey = Buffer.from(k.key.subarray(k.rowEnd, k.familyEnd));
-    this.colKey = undefined;
+    this.famBuf = copyInto(this.famBuf, k.key, k.rowEnd, k.familyEnd);
+    this.famLen = k.familyEnd - k.rowEnd;
+    this.colLen = -1;
     this.family = k.family();
     this.rule = this.schema(this.family);
     this.famDel = this.drops.familySeq(this.family);
   }
+}
+
+/** src[start, end) copied to the front of buf, or of a bigger buffer when it does not fit; returns the buffer used. */
+function copyInto(buf: Buffer, src: Uint8Array, start: number, end: number): Buffer {
+  const len = end - start;
+  const out = len <= buf.length ? buf : Buffer.allocUnsafe(Math.max(len, buf.length * 2));
+  // A byte loop: cheaper than a subarray view plus set() for the short components of a cell key.
+  if (len > 64) out.set(src.subarray(start, end), 0);
+  else for (let i = 0; i < len; i++) out[i] = src[start + i]!;
+  return out;
 }

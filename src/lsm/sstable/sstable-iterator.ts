@@ -15,33 +15,21 @@
  * contract): copy a key to keep it. Unlike the general contract, next() is
  * also allowed after seekLT/seekToLast.
  */
-import { compareBytes } from '../../base/bytes.js';
 import { CorruptionError } from '../../base/errors.js';
 import type { KvIterator, MaybePromise } from '../iterator/kv-iterator.js';
 import { newBlockIterator, type BlockIterator } from './block-iterator.js';
+import type { SortedKeys } from './sorted-keys.js';
 
 /** What the iterator needs from an open table (implemented by the reader). */
 export interface DataBlockSource {
   readonly name: string;
   readonly blockCount: number;
   /** First / last key of each data block (from the index). */
-  readonly firstKeys: readonly Uint8Array[];
-  readonly lastKeys: readonly Uint8Array[];
+  readonly firstKeys: SortedKeys;
+  readonly lastKeys: SortedKeys;
   blockOffset(i: number): number;
   /** The verified contents of data block i: synchronously when cached. */
   dataBlock(i: number): Uint8Array | Promise<Uint8Array>;
-}
-
-/** First i with keys[i] >= target (keys.length if none). */
-export function lowerBound(keys: readonly Uint8Array[], target: Uint8Array): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareBytes(keys[mid]!, target) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** What to do once the block is installed. */
@@ -62,11 +50,11 @@ class SstableIterator implements KvIterator {
   }
 
   seek(target: Uint8Array): MaybePromise<void> {
-    return this.go(lowerBound(this.src.lastKeys, target), Op.Seek, target);
+    return this.go(this.src.lastKeys.lowerBound(target), Op.Seek, target);
   }
 
   seekLT(target: Uint8Array): MaybePromise<void> {
-    return this.go(lowerBound(this.src.firstKeys, target) - 1, Op.SeekLT, target);
+    return this.go(this.src.firstKeys.lowerBound(target) - 1, Op.SeekLT, target);
   }
 
   seekToFirst(): MaybePromise<void> {

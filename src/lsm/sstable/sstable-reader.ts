@@ -20,7 +20,8 @@ import { newBlockIterator } from './block-iterator.js';
 import { bloomHash, bloomMayContainHash, type BloomHash } from './bloom-filter.js';
 import { readFooter } from './footer.js';
 import { readPropertiesBlock } from './table-properties.js';
-import { lowerBound, newSstableIterator, type DataBlockSource } from './sstable-iterator.js';
+import { newSstableIterator, type DataBlockSource } from './sstable-iterator.js';
+import { SortedKeys } from './sorted-keys.js';
 
 export interface SstableProperties {
   formatVersion: number;
@@ -182,7 +183,7 @@ async function load(file: ReadableFile, name: string, cache: BlockCache): Promis
     blockCount: stored.blockCount,
     fileSize,
   };
-  return new SstableReaderImpl(name, file, cache, properties, bloom, firstKeys, lastKeys, offsets, sizes);
+  return new SstableReaderImpl(name, file, cache, properties, bloom, new SortedKeys(firstKeys), new SortedKeys(lastKeys), offsets, sizes);
 }
 
 class SstableReaderImpl implements SstableReader, DataBlockSource {
@@ -196,8 +197,8 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
     private readonly cache: BlockCache,
     readonly properties: SstableProperties,
     private readonly bloom: Uint8Array | undefined,
-    readonly firstKeys: Uint8Array[],
-    readonly lastKeys: Uint8Array[],
+    readonly firstKeys: SortedKeys,
+    readonly lastKeys: SortedKeys,
     private readonly offsets: number[],
     private readonly sizes: number[],
   ) {
@@ -217,11 +218,11 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
   }
 
   blockFirstKeys(): Uint8Array[] {
-    return this.firstKeys.slice();
+    return this.firstKeys.keys.slice();
   }
 
   approximateOffsetOf(key: Uint8Array): number {
-    const i = lowerBound(this.lastKeys, key);
+    const i = this.lastKeys.lowerBound(key);
     return i < this.offsets.length ? this.offsets[i]! : this.properties.dataBytes;
   }
 
