@@ -32,8 +32,9 @@ function bearer(md: grpc.Metadata): string | undefined {
 
 /** Why a call is refused, or undefined when it may proceed. */
 export function authorize(auth: AuthTokens | undefined, path: string, md: grpc.Metadata): { code: grpc.status; details: string } | undefined {
+  if (!auth) return undefined;
   const need = requiredScope(path);
-  if (!auth || need === undefined) return undefined;
+  if (need === undefined) return undefined;
   const token = bearer(md);
   if (token === undefined) return { code: grpc.status.UNAUTHENTICATED, details: 'authorization: missing "Bearer <token>" metadata' };
   const have = auth.scopeOf(token);
@@ -44,51 +45,54 @@ export function authorize(auth: AuthTokens | undefined, path: string, md: grpc.M
 
 export function rpcInterceptor(opts: RpcInterceptorOptions): grpc.ServerInterceptor {
   const { metrics, auth } = opts;
+  // The call is instrumented in place, not wrapped: a grpc-js
+  // ServerInterceptingCall layer costs about 20 us of CPU per call on this
+  // machine even when it does nothing (measured against a server without
+  // interceptors, with bench/ycsb's clients), a fifth of a whole point read.
+  // Every status, the handler's and the ones grpc-js sends itself (an
+  // over-size request: RESOURCE_EXHAUSTED; a passed deadline:
+  // DEADLINE_EXCEEDED), goes through call.sendStatus, so patching it counts
+  // each exactly once; onCancel counts the calls that end without one.
   return (descriptor, call) => {
     const method = descriptor.path;
     const started = performance.now();
     let finished = false;
-    const finish = (code: number) => {
+    const finish = (code: number): void => {
       if (finished) return;
       finished = true;
       metrics?.rpcFinished(method, codeName(code), (performance.now() - started) / 1000);
     };
     metrics?.rpcStarted(method);
-    // grpc-js ends some calls itself, on the call below this interceptor: an
-    // over-size request (RESOURCE_EXHAUSTED), a passed deadline
-    // (DEADLINE_EXCEEDED). Only onCancel reaches us then, so remember the
-    // status it sent and count that instead of CANCELLED.
-    let sentBelow: number | undefined;
-    const sendBelow = call.sendStatus.bind(call);
+    const sendStatus = call.sendStatus.bind(call);
     call.sendStatus = (status) => {
-      sentBelow ??= status.code;
-      sendBelow(status);
+      finish(status.code);
+      sendStatus(status);
     };
-    return new grpc.ServerInterceptingCall(call, {
-      start(next) {
-        next({
-          onReceiveMetadata(md, mdNext) {
-            const refused = authorize(auth, method, md);
-            if (refused) {
-              finish(refused.code);
-              call.sendStatus({ ...refused, metadata: new grpc.Metadata() });
-              return;
-            }
-            mdNext(md);
-          },
-          onCancel() {
-            finish(sentBelow ?? grpc.status.CANCELLED);
-          },
-        });
+    if (metrics) {
+      const sendMessage = call.sendMessage.bind(call);
+      call.sendMessage = (message, callback) => {
+        metrics.rpcMessageSent(method);
+        sendMessage(message, callback);
+      };
+    }
+    const start = call.start.bind(call);
+    call.start = (listener) => start({
+      onReceiveMetadata(md) {
+        const refused = authorize(auth, method, md);
+        if (refused) {
+          call.sendStatus({ ...refused, metadata: new grpc.Metadata() });
+          return;
+        }
+        listener.onReceiveMetadata(md);
       },
-      sendMessage(message, next) {
-        metrics?.rpcMessageSent(method);
-        next(message);
-      },
-      sendStatus(status, next) {
-        finish(status.code);
-        next(status);
+      onReceiveMessage: (message) => listener.onReceiveMessage(message),
+      onReceiveHalfClose: () => listener.onReceiveHalfClose(),
+      onCancel() {
+        finish(grpc.status.CANCELLED);
+        listener.onCancel();
       },
     });
+    // grpc-js types an interceptor's result as its wrapper class; the server only uses the interface.
+    return call as grpc.ServerInterceptingCall;
   };
 }
