@@ -13,6 +13,7 @@ import { rowFilterFromProto } from './filter-from-proto.js';
 import { serverStream, unary, unimplementedHandlers, waitForDrain } from './handler-helpers.js';
 import { MAX_FILTER_BYTES, MAX_MUTATIONS, MAX_RMW_RULES } from './limits.js';
 import { mutateRowsEntriesFromProto, mutationsFromProto, rowMutationFromProto } from './mutation-from-proto.js';
+import { decodeMutateRowRequest, decodeMutateRowsRequest } from './mutate-request-decoder.js';
 import {
   asArray, asBytes, asInt64, asObject, asSafeInt, asString, validateFamilyName, validateQualifier, validateRowKey,
   type ProtoObject,
@@ -26,14 +27,20 @@ import { parseInstanceName, parseTableName, type TableName } from './table-name.
 /**
  * The data service definition as the server registers it: ReadRows responses
  * are already-serialized Buffers from ReadRowsEncoder, so its serializer
- * passes Buffers through (and still accepts plain objects).
+ * passes Buffers through (and still accepts plain objects); MutateRow(s)
+ * requests in the common shape are decoded by hand (mutate-request-decoder.ts),
+ * anything else by proto-loader.
  */
 export const dataServiceServerDefinition: grpc.ServiceDefinition = (() => {
   const rr = dataServiceDefinition.ReadRows!;
   const original = rr.responseSerialize;
+  const mrs = dataServiceDefinition.MutateRows!;
+  const mr = dataServiceDefinition.MutateRow!;
   return {
     ...dataServiceDefinition,
     ReadRows: { ...rr, responseSerialize: (v: unknown) => (Buffer.isBuffer(v) ? v : original(v)) },
+    MutateRows: { ...mrs, requestDeserialize: (b: Buffer) => decodeMutateRowsRequest(b) ?? mrs.requestDeserialize(b) },
+    MutateRow: { ...mr, requestDeserialize: (b: Buffer) => decodeMutateRowRequest(b) ?? mr.requestDeserialize(b) },
   };
 })();
 
