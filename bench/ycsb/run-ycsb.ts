@@ -4,10 +4,11 @@
  *   npm run bench:ycsb [-- --records N --ops N --duration S --concurrency C
  *                          --clients W --channels K --batch ROWS --warmup S
  *                          --workloads load,a,b,c,e,f --compiled
- *                          --target tabula,emulator | --target host:port]
+ *                          --target tabula,emulator[,ceiling] | --target host:port]
  *
  * For each target it starts the server (Tabula via `tabula serve`, Google's
- * emulator), creates the table, forks W client worker processes sharing C
+ * emulator; `ceiling` = canned-server.ts, a grpc-js server that answers
+ * without doing any work, to show what the harness itself allows), creates the table, forks W client worker processes sharing C
  * concurrent closed-loop operations, runs the workloads in order, and samples
  * the server's CPU and RSS from /proc. Prints per-target tables, a side-by-side
  * comparison and one summary line:
@@ -19,7 +20,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startEmulator, startTabula, type RunningServer } from '../../test/support/servers.js';
+import { startCannedServer, startEmulator, startTabula, type RunningServer } from '../../test/support/servers.js';
 import { FAMILY, WORKLOADS } from './core-workload.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { ensureTable } from './lean-bigtable-client.js';
@@ -217,6 +218,7 @@ async function runTarget(name: string): Promise<TargetResult> {
   try {
     if (name === 'tabula') server = await startTabula({ compiled: opts.compiled });
     else if (name === 'emulator') server = await startEmulator();
+    else if (name === 'ceiling') server = await startCannedServer();
     if (server) endpoint = result.endpoint = server.endpoint;
     const pid = server?.process.pid;
     console.error(`[ycsb] ${name}: server at ${endpoint}${pid ? ` pid ${pid}` : ''}`);

@@ -89,6 +89,17 @@ export async function startTabula(opts: { dataDir?: string; args?: string[]; env
   return wrap(child, m[1]!, Number(m[2]), dataDir);
 }
 
+/**
+ * Starts bench/ycsb/canned-server.ts (the YCSB harness ceiling: canned
+ * answers, no storage) on a free port.
+ */
+export async function startCannedServer(): Promise<RunningServer> {
+  const script = fileURLToPath(new URL('../../bench/ycsb/canned-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const m = await waitForLine(child, /listening on ([\d.]+):(\d+)/, 30_000);
+  return wrap(child, m[1]!, Number(m[2]), '');
+}
+
 /** Starts Google's in-memory Bigtable emulator on a free port. */
 export async function startEmulator(): Promise<RunningServer> {
   const port = await freePort();
