@@ -17,6 +17,9 @@ import type {
 import { compileFilter } from '../tablet/filter/compile-filter.js';
 import { checkAndMutate, readModifyWrite } from '../tablet/row-ops.js';
 import type { Tablet } from '../tablet/tablet.js';
+
+/** Rows per batch a tablet scan yields when no row limit is smaller (the reader's default). */
+const SCAN_BATCH_ROWS = 256;
 import { TabletHost, type TabletHostOptions } from './tablet-host.js';
 
 const log = logger('tablet-server');
@@ -214,7 +217,16 @@ export class TabletServer implements TabletServerService {
         continue;
       }
       // Without a filter every non-empty row counts toward the limit, so the tablet can stop early.
-      const scan = t.scan(toRowRange(range), { reverse: opts.reversed, limit: filter.passesAll ? remaining : undefined, signal: opts.signal });
+      // With one, rows the filter empties do not count, so the tablet reads on in batches; a
+      // batch no bigger than the rows still wanted keeps a limited scan from reading (and
+      // assembling) up to 256 rows to return a few (YCSB E asks for 1-100 rows through a
+      // cells-per-column filter: 5x the rows read before this).
+      const scan = t.scan(toRowRange(range), {
+        reverse: opts.reversed,
+        limit: filter.passesAll ? remaining : undefined,
+        batchRows: Math.max(1, Math.min(SCAN_BATCH_ROWS, remaining)),
+        signal: opts.signal,
+      });
       for await (const batch of scan) {
         if (opts.signal?.aborted) return;
         const out: Row[] = [];
