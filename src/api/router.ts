@@ -183,19 +183,22 @@ export class Router implements DataBackend {
   }
 
   /**
-   * ReadRows across tablets in key order. The ranges still to read shrink
-   * past every delivered row, so when a tablet moves or splits mid-scan the
-   * read re-routes and resumes after the last row, never repeating one.
+   * ReadRows across tablets in key order. When a tablet moves or splits
+   * mid-scan the read re-routes and resumes after the last row delivered,
+   * never repeating one: the ranges still to read are clipped past that row
+   * then (not after every row, which cost an allocation per row), and past
+   * each tablet that is done.
    */
   async *readRows(table: TableName, rowSet: RowSet, opts: ReadRowsOptions): AsyncGenerator<Row> {
     let ranges = normalizeRowSet(rowSet);
     let remaining = opts.limit ?? Infinity;
     let first = true;
-    const deadline = () => Date.now() + RETRY_DEADLINE_MS;
-    let giveUp = deadline();
+    let giveUp = Date.now() + RETRY_DEADLINE_MS;
     for (let attempt = 0; ; attempt++) {
       const ts = await this.tablets(table);
       const order = opts.reversed ? [...ts].reverse() : ts;
+      /** The last row delivered since `ranges` was last clipped. */
+      let last: Buffer | undefined;
       try {
         for (const t of order) {
           const hi = t.endRow.length ? t.endRow : undefined;
@@ -218,17 +221,19 @@ export class Router implements DataBackend {
             for (const row of batch) {
               yield row;
               if (--remaining <= 0) return;
-              ranges = opts.reversed ? clipBelow(ranges, row.key) : clipAbove(ranges, row.key);
-              giveUp = deadline();
+              last = row.key;
             }
+            if (batch.length) giveUp = Date.now() + RETRY_DEADLINE_MS;
             if (opts.signal.aborted) return;
           }
           // This tablet is done: nothing of its range is left to read.
           ranges = opts.reversed ? clipBelow(ranges, t.startRow) : hi ? clipAbove(ranges, hi, true) : [];
+          last = undefined;
         }
         return;
       } catch (e) {
         if (!retryable(e) || Date.now() > giveUp || opts.signal.aborted) throw e;
+        if (last) ranges = opts.reversed ? clipBelow(ranges, last) : clipAbove(ranges, last);
         this.routes.invalidate?.();
         await sleep(retryDelayMs(attempt));
       }

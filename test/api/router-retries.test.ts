@@ -18,6 +18,8 @@ import { Router, type RouteEntry, isIdempotent } from '../../src/api/router.js';
 import type { TabletDataService } from '../../src/rpc/tablet-service.js';
 import type { Mutation, RowMutation } from '../../src/model/mutation.js';
 import type { Row } from '../../src/model/cell.js';
+import type { KeyRange } from '../../src/model/key-range.js';
+import { compareBytes } from '../../src/base/bytes.js';
 import { fromWireStatus, toWireStatus } from '../../src/rpc/rpc-errors.js';
 import { RemoteTabletServer, serveTabletServer } from '../../src/rpc/tablet-server-grpc.js';
 import { bindInternalServer, createInternalServer, shutdownInternalServer } from '../../src/rpc/internal-server.js';
@@ -184,6 +186,44 @@ async function counterValue(router: Router): Promise<bigint | undefined> {
   const c = rows.find((r) => r.key.equals(ROW))?.cells.find((x) => x.qualifier.equals(Q));
   return c?.value.readBigInt64BE(0);
 }
+
+describe('router ReadRows resumes after a mid-scan failure', () => {
+  /** Rows r0..r9 on one tablet; the first call delivers `before` rows in two batches, then fails. */
+  function flakyScan(before: number) {
+    const keys = Array.from({ length: 10 }, (_, i) => Buffer.from(`r${i}`));
+    const asked: KeyRange[][] = [];
+    const server: Partial<TabletDataService> = {
+      async *readRows(_t, ranges, opts) {
+        asked.push(ranges);
+        const inRange = keys.filter((k) => ranges.some((r) => compareBytes(k, r.start) >= 0 && (r.end === undefined || compareBytes(k, r.end) < 0)));
+        const rows = (opts.reversed ? inRange.reverse() : inRange).map((k): Row => ({ key: k, cells: [{ family: 'f', qualifier: Q, timestamp: 1000, value: k }] }));
+        if (asked.length === 1) {
+          yield rows.slice(0, 1);
+          yield rows.slice(1, before);
+          throw new NotServingError('tablet t1 moved');
+        }
+        yield rows;
+      },
+    };
+    const route: RouteEntry = { id: 't1', startRow: Buffer.alloc(0), endRow: Buffer.alloc(0), server: 's1' };
+    const router = new Router({ locate: () => [route] }, { server: () => server as TabletDataService });
+    return { router, asked };
+  }
+
+  for (const reversed of [false, true]) {
+    it(`${reversed ? 'reversed' : 'forward'}: every row once, in order, and the retry asks only for what is left`, async () => {
+      const { router, asked } = flakyScan(4);
+      const got: string[] = [];
+      for await (const row of router.readRows(TABLE, { rowKeys: [], rowRanges: [{}] }, { reversed, signal: new AbortController().signal })) got.push(row.key.toString());
+      const all = Array.from({ length: 10 }, (_, i) => `r${i}`);
+      expect(got).toEqual(reversed ? all.reverse() : all);
+      expect(asked).toHaveLength(2);
+      const retry = asked[1]!;
+      if (reversed) expect(retry.map((r) => r.end?.toString())).toEqual(['r6']);
+      else expect(retry.map((r) => r.start.toString())).toEqual(['r3\0']);
+    });
+  }
+});
 
 describe('router retries against real tablet servers', () => {
   let cluster: TestCluster | undefined;
