@@ -125,12 +125,15 @@ export function bloomKeyOf(key: Uint8Array): Uint8Array {
   return key.subarray(0, escComponentEnd(key, 0));
 }
 
+/** The key of a CellKeyView before its first decode (shared: one less allocation per read). */
+const NO_KEY = new Uint8Array(0);
+
 /**
  * A decoded cell key. Offsets point into `key`, so decoding allocates nothing
  * until a field is materialised. Reused by the read path (see decodeInto).
  */
 export class CellKeyView {
-  key: Uint8Array = new Uint8Array(0);
+  key: Uint8Array = NO_KEY;
   /** End of esc(row) (exclusive). */
   rowEnd = 0;
   /** End of esc(family). */

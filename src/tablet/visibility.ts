@@ -31,13 +31,13 @@ export class Visibility {
    * none (keys are only valid until the iterator moves). The buffers are
    * reused from row to row and column to column: no allocation per cell.
    */
-  private famBuf: Buffer = Buffer.allocUnsafe(64);
+  private famBuf: Buffer = NO_BYTES;
   private famLen = -1;
   /** Current family's name and rule (undefined rule = unknown family). */
   family = '';
   private rule: GcRule | undefined;
   /** Copy of the current qualifier component in colBuf[0, colLen), colLen -1 = none. */
-  private colBuf: Buffer = Buffer.allocUnsafe(64);
+  private colBuf: Buffer = NO_BYTES;
   private colLen = -1;
   private colDels: number[] = []; // triples: seq, start, end
   private lastTs = -1;
@@ -112,10 +112,13 @@ export class Visibility {
   }
 }
 
+/** Until a Visibility copies its first component (a point read makes one per read: allocate on use). */
+const NO_BYTES = Buffer.alloc(0);
+
 /** src[start, end) copied to the front of buf, or of a bigger buffer when it does not fit; returns the buffer used. */
 function copyInto(buf: Buffer, src: Uint8Array, start: number, end: number): Buffer {
   const len = end - start;
-  const out = len <= buf.length ? buf : Buffer.allocUnsafe(Math.max(len, buf.length * 2));
+  const out = len <= buf.length ? buf : Buffer.allocUnsafe(Math.max(len, 32, buf.length * 2));
   // A byte loop: cheaper than a subarray view plus set() for the short components of a cell key.
   if (len > 64) out.set(src.subarray(start, end), 0);
   else for (let i = 0; i < len; i++) out[i] = src[start + i]!;
