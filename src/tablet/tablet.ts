@@ -21,7 +21,9 @@ import type { BlockCache } from '../lsm/cache/block-cache.js';
 import type { JobRunner } from '../lsm/compaction/job-runner.js';
 import { pickCompaction } from '../lsm/compaction/compaction-picker.js';
 import { newMemtable, type Memtable } from '../lsm/memtable/memtable.js';
-import { openSstable } from '../lsm/sstable/sstable-reader.js';
+import { openSstable, type SstableReader } from '../lsm/sstable/sstable-reader.js';
+import type { MaybePromise } from '../lsm/iterator/kv-iterator.js';
+import { isPromise } from '../lsm/iterator/maybe-promise.js';
 import type { Manifest, ManifestTail, SstableRef } from '../lsm/manifest/manifest.js';
 import { newFlatIterator } from '../lsm/iterator/flat-iterator.js';
 import { giveBuffer, takeBuffer } from '../base/spare-buffer.js';
@@ -35,7 +37,7 @@ import { varintLength } from '../base/varint.js';
 import { DELETE_COLUMN, DELETE_FAMILY, DELETE_ROW, PUT, encodeDeleteColumn } from './cell-value.js';
 import { EntryWriter, forEachEntry } from './entry-batch.js';
 import { RowLocks } from './row-lock.js';
-import { readRow, scanRows, type ReadContext } from './tablet-reader.js';
+import { readRow, scanRows, type ReadContext, type ScanOptions } from './tablet-reader.js';
 import type { TableSource, TabletVersion } from './tablet-version.js';
 import type { CompactInput, CompactOutput, FlushInput, OutputFile } from './tablet-jobs.js';
 import { newFileId } from './file-id.js';
@@ -311,7 +313,20 @@ export class Tablet {
   /** The row as a reader sees it now, or undefined if it has no visible cells. */
   async readRow(row: Buffer): Promise<Row | undefined> {
     this.checkReadable();
-    return readRow(this.readContext(), row);
+    const ctx = this.readContext();
+    const gen = this.enterRead();
+    let r: MaybePromise<Row | undefined>;
+    try {
+      r = readRow(ctx, row);
+    } catch (e) {
+      this.exitRead(gen);
+      throw e;
+    }
+    if (!isPromise(r)) {
+      this.exitRead(gen);
+      return r;
+    }
+    return r.finally(() => this.exitRead(gen));
   }
 
   /**
@@ -324,7 +339,49 @@ export class Tablet {
     let upper = range.end ? (range.end.closed ? rowEndKey(range.end.key) : rowPrefix(range.end.key)) : undefined;
     if (this.lowerKey && (!lower || compareBytes(lower, this.lowerKey) < 0)) lower = this.lowerKey;
     if (this.upperKey && (!upper || compareBytes(upper, this.upperKey) > 0)) upper = this.upperKey;
-    return scanRows(this.readContext(), { lower, upper, ...opts });
+    return this.trackedScan(this.readContext(), this.enterRead(), { lower, upper, ...opts });
+  }
+
+  /** scanRows, counted as a read in flight of its version until the generator finishes (see enterRead). */
+  private async *trackedScan(ctx: ReadContext, gen: number, opts: ScanOptions): AsyncGenerator<Row[]> {
+    try {
+      yield* scanRows(ctx, opts);
+    } finally {
+      this.exitRead(gen);
+    }
+  }
+
+  /**
+   * Registers a read of the current version; returns its generation for
+   * exitRead. A compaction retires the readers of its inputs, but a read that
+   * began earlier may still need them (for a block not in the cache), so they
+   * are closed only once no read of a version that could hold them is in
+   * flight (a read created but never iterated keeps them open, as before this
+   * they stayed open until garbage collection).
+   */
+  private enterRead(): number {
+    const gen = this.versionGen;
+    this.readsInFlight.set(gen, (this.readsInFlight.get(gen) ?? 0) + 1);
+    return gen;
+  }
+
+  private exitRead(gen: number): void {
+    const n = this.readsInFlight.get(gen)! - 1;
+    if (n > 0) this.readsInFlight.set(gen, n);
+    else this.readsInFlight.delete(gen);
+    if (this.retired.length) this.closeRetired();
+  }
+
+  /** Closes retired readers that no read in flight can use. */
+  private closeRetired(): void {
+    let oldest = Infinity;
+    for (const g of this.readsInFlight.keys()) if (g < oldest) oldest = g;
+    const keep: typeof this.retired = [];
+    for (const r of this.retired) {
+      if (r.lastGen < oldest) r.reader.close().catch((e: unknown) => log.debug({ tablet: this.id, file: r.reader.name, err: String(e) }, 'closing a retired sstable failed'));
+      else keep.push(r);
+    }
+    this.retired = keep;
   }
 
   private readContext(): ReadContext {
@@ -347,9 +404,16 @@ export class Tablet {
       memtables: [this.active, ...this.frozen.map((f) => f.mem).reverse()],
       tables: this.tables,
     };
+    this.versionGen++;
     this.versionCache = { version, active: this.active, tables: this.tables, frozenCount: this.frozen.length, oldestFrozen: this.frozen[0] };
     return version;
   }
+  /** Generation of the cached version: versions built later have higher numbers. */
+  private versionGen = 0;
+  /** Reads in flight by the generation of the version they read. */
+  private readonly readsInFlight = new Map<number, number>();
+  /** Readers replaced by a compaction, open until no read of a version up to lastGen is in flight. */
+  private retired: Array<{ reader: SstableReader; lastGen: number }> = [];
   private versionCache: { version: TabletVersion; active: Memtable; tables: TableSource[]; frozenCount: number; oldestFrozen: Frozen | undefined } | undefined;
 
   /**
@@ -530,7 +594,7 @@ export class Tablet {
     }
     this.closed = true;
     await Promise.allSettled([this.flushing, this.compacting]);
-    await Promise.allSettled(this.tables.map((t) => t.reader.close()));
+    await Promise.allSettled([...this.tables.map((t) => t.reader), ...this.retired.splice(0).map((r) => r.reader)].map((r) => r.close()));
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -742,7 +806,10 @@ export class Tablet {
     this.counters.compactions++;
     for (const t of chosen) {
       if (!t.ref.start && !t.ref.end) this.cfg.cache.evictFile(t.ref.file);
+      // Every version built so far may hold it; versions built from now on do not.
+      this.retired.push({ reader: t.reader, lastGen: this.versionGen });
     }
+    this.closeRetired();
     log.info({ tablet: this.id, inputs: chosen.length, outputs: out.files.length, full: isFull, entriesIn: out.entriesIn, bytesOut: out.files.reduce((n, f) => n + f.size, 0), ms: Date.now() - start }, 'compaction');
     return isFull;
   }
