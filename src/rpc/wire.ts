@@ -128,7 +128,8 @@ export class WireReader {
   lengthEnd(): number {
     const n = this.varint();
     const e = this.pos + n;
-    if (e > this.end) malformed('length beyond the message');
+    // A negative length (a 10-byte varint) would move the reader backwards, and a loop over fields would never end.
+    if (n < 0 || e > this.end) malformed(n < 0 ? 'negative length' : 'length beyond the message');
     return e;
   }
 

@@ -42,6 +42,13 @@ describe('wire varints', () => {
     expect(() => new WireReader(Buffer.from([0x80])).varint()).toThrow(InvalidArgumentError);
     expect(() => new WireReader(Buffer.from([0x0a, 0x05, 1])).bytes()).toThrow(InvalidArgumentError);
   });
+
+  it('rejects a negative length (a 10-byte varint), which would move the reader backwards', () => {
+    // Tag 0x0a, then length -11: reading it ends 11 bytes in, and -11 would point back at the tag.
+    const r = new WireReader(Buffer.from('0af5ffffffffffffffff01', 'hex'));
+    r.varint();
+    expect(() => r.bytes()).toThrow(InvalidArgumentError);
+  });
 });
 
 describe('row batch codec', () => {
