@@ -23,68 +23,34 @@
  * numbers from google/bigtable/v2/bigtable.proto and data.proto.
  */
 
+import { WireReader } from '../rpc/wire.js';
+
 type Obj = Record<string, unknown>;
 
 /** Thrown to give up on the fast path (caught below; never escapes). */
 const BAIL = Symbol('bail');
 
-class Cursor {
-  pos: number;
-  constructor(readonly buf: Buffer, pos: number, readonly end: number) {
-    this.pos = pos;
-  }
-
-  varint(): number {
-    const buf = this.buf;
-    const start = this.pos;
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw BAIL;
-      const b = buf[this.pos++]!;
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return i < 7 ? result : this.bigVarint(start);
-      mul *= 128;
-    }
-    throw BAIL;
-  }
-
-  /** A long varint as a signed int64 (e.g. -1 takes 10 bytes); bails unless it is a safe integer. */
-  private bigVarint(start: number): number {
-    let v = 0n;
-    let shift = 0n;
-    for (let p = start; p < this.pos; p++) {
-      v |= BigInt(this.buf[p]! & 0x7f) << shift;
-      shift += 7n;
-    }
-    const n = Number(BigInt.asIntN(64, v));
-    if (!Number.isSafeInteger(n)) throw BAIL;
-    return n;
-  }
-
-  /** A length-delimited field's end. */
-  lengthEnd(): number {
-    const n = this.varint();
-    const e = this.pos + n;
-    if (e > this.end) throw BAIL;
-    return e;
-  }
-
-  bytes(): Buffer {
-    const e = this.lengthEnd();
-    const b = this.buf.subarray(this.pos, e);
-    this.pos = e;
-    return b;
-  }
-
+/**
+ * The protobuf reader of the internal protocol (rpc/wire.ts; it throws on
+ * malformed input, which also means "give up" here), with the two reads this
+ * decoder restricts: ASCII strings and int64s that are safe integers.
+ */
+class Cursor extends WireReader {
   /** ASCII only (see the module comment). */
-  string(): string {
+  override string(): string {
     const e = this.lengthEnd();
     const buf = this.buf;
     for (let p = this.pos; p < e; p++) if (buf[p]! >= 0x80) throw BAIL;
     const s = buf.toString('latin1', this.pos, e);
     this.pos = e;
     return s;
+  }
+
+  /** An int64 field; gives up beyond the safe integers (proto-loader's decimal strings are exact there). */
+  int64(): number {
+    const v = this.varint();
+    if (!Number.isSafeInteger(v)) throw BAIL;
+    return v;
   }
 }
 
@@ -108,8 +74,8 @@ function decodeTimestampRange(c: Cursor, end: number): Obj {
   while (c.pos < end) {
     const tag = c.varint();
     switch (tag >>> 3) {
-      case 1: expect(tag, VARINT); setOnce(o, 'startTimestampMicros', c.varint()); break;
-      case 2: expect(tag, VARINT); setOnce(o, 'endTimestampMicros', c.varint()); break;
+      case 1: expect(tag, VARINT); setOnce(o, 'startTimestampMicros', c.int64()); break;
+      case 2: expect(tag, VARINT); setOnce(o, 'endTimestampMicros', c.int64()); break;
       default: throw BAIL;
     }
   }
@@ -133,7 +99,7 @@ function decodeMutation(c: Cursor, end: number): Obj {
           switch (t >>> 3) {
             case 1: expect(t, LEN); setOnce(o, 'familyName', c.string()); break;
             case 2: expect(t, LEN); setOnce(o, 'columnQualifier', c.bytes()); break;
-            case 3: expect(t, VARINT); setOnce(o, 'timestampMicros', c.varint()); break;
+            case 3: expect(t, VARINT); setOnce(o, 'timestampMicros', c.int64()); break;
             case 4: expect(t, LEN); setOnce(o, 'value', c.bytes()); break;
             default: throw BAIL;
           }
@@ -200,18 +166,18 @@ function decodeEntry(c: Cursor, end: number): Obj {
 function attempt(fn: () => Obj): Obj | undefined {
   try {
     return fn();
-  } catch (e) {
-    if (e === BAIL) return undefined;
-    throw e;
+  } catch {
+    // BAIL, or the reader's error on malformed input: proto-loader decides.
+    return undefined;
   }
 }
 
 /** google.bigtable.v2.MutateRowsRequest, or undefined to let proto-loader decode it. */
 export function decodeMutateRowsRequest(buf: Buffer): Obj | undefined {
   return attempt(() => {
-    const c = new Cursor(buf, 0, buf.length);
+    const c = new Cursor(buf);
     const o: Obj = {};
-    while (c.pos < c.end) {
+    while (!c.done) {
       const tag = c.varint();
       expect(tag, LEN);
       switch (tag >>> 3) {
@@ -233,9 +199,9 @@ export function decodeMutateRowsRequest(buf: Buffer): Obj | undefined {
 /** google.bigtable.v2.MutateRowRequest, or undefined to let proto-loader decode it. */
 export function decodeMutateRowRequest(buf: Buffer): Obj | undefined {
   return attempt(() => {
-    const c = new Cursor(buf, 0, buf.length);
+    const c = new Cursor(buf);
     const o: Obj = {};
-    while (c.pos < c.end) {
+    while (!c.done) {
       const tag = c.varint();
       expect(tag, LEN);
       switch (tag >>> 3) {

@@ -135,4 +135,11 @@ describe('hand-written MutateRow(s) request decoder', () => {
       expect(rowDef.requestDeserialize(b)).toMatchObject({ mutations: [{ mutation: 'deleteFromFamily' }] });
     }
   });
+
+  it('gives up on a negative length (a 10-byte varint) instead of reading backwards forever', () => {
+    // MutateRowRequest.table_name (field 1) with length -11, which points back at its own tag.
+    const b = Buffer.from('0af5ffffffffffffffff01', 'hex');
+    expect(decodeMutateRowRequest(b)).toBeUndefined();
+    expect(decodeMutateRowsRequest(b)).toBeUndefined();
+  });
 });
