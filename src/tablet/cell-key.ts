@@ -185,7 +185,7 @@ const familyCacheNames: string[] = [];
 let familyCacheNext = 0;
 
 /** The family name of the esc(family) component at key[start, end) (end past its terminator). */
-export function familyNameAt(key: Uint8Array, start: number, end: number): string {
+function familyNameAt(key: Uint8Array, start: number, end: number): string {
   const len = end - start;
   for (let i = 0; i < familyCacheBytes.length; i++) {
     const b = familyCacheBytes[i]!;

@@ -17,12 +17,12 @@ import type {
 import { compileFilter } from '../tablet/filter/compile-filter.js';
 import { checkAndMutate, readModifyWrite } from '../tablet/row-ops.js';
 import type { Tablet } from '../tablet/tablet.js';
-
-/** Rows per batch a tablet scan yields when no row limit is smaller (the reader's default). */
-const SCAN_BATCH_ROWS = 256;
 import { TabletHost, type TabletHostOptions } from './tablet-host.js';
 
 const log = logger('tablet-server');
+
+/** Rows per batch a tablet scan yields when no row limit is smaller (the reader's default). */
+const SCAN_BATCH_ROWS = 256;
 
 export class TabletServer implements TabletServerService {
   private constructor(readonly serverId: string, readonly host: TabletHost) {}

@@ -32,10 +32,6 @@ export class SortedKeys {
     }
   }
 
-  get length(): number {
-    return this.keys.length;
-  }
-
   /** First i with keys[i] >= target (length if none). */
   lowerBound(target: Uint8Array): number {
     const th = abbreviate(target, 0);
