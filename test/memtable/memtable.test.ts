@@ -171,6 +171,26 @@ describe('memtable', () => {
     expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
   });
 
+  it('ascending runs inserted between existing keys (findInsert\'s finger) keep every level sorted and equal the model (property)', () => {
+    // A run: `len` keys with a random common prefix and ascending suffixes, like a row's cells landing among other rows.
+    const runArb = fc.record({ prefix: fc.uint8Array({ minLength: 0, maxLength: 3 }), start: fc.nat(20), len: fc.integer({ min: 1, max: 12 }), step: fc.integer({ min: 1, max: 3 }) });
+    fc.assert(fc.property(fc.array(runArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 0x7fffffff }), (runs, seed) => {
+      const mt = newMemtable({ seed });
+      const model = new Model();
+      let n = 0;
+      for (const r of runs) {
+        for (let i = 0; i < r.len; i++) {
+          const k = Buffer.concat([Buffer.from(r.prefix), Buffer.from([r.start + i * r.step])]);
+          const v = b(String(n++));
+          mt.put(k, v); // repeats of a key replace it, which drops the finger
+          model.put(k, v);
+        }
+      }
+      verifyMemtable(mt);
+      expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
+    }), { numRuns: 400 });
+  });
+
   it('a size hint (expectedEntries) changes capacity only: fewer or more entries than expected read the same', () => {
     for (const expectedEntries of [0, 10, 3000, 100000]) {
       const mt = newMemtable({ seed: 7, expectedEntries });

@@ -150,6 +150,8 @@ class SkiplistMemtable implements Memtable {
   private readonly prev = new Int32Array(MAX_HEIGHT);
   /** Last node at each level (HEAD when the level is empty), for the append fast path. */
   private readonly tails = new Int32Array(MAX_HEIGHT);
+  /** The node linked last, `prev` still holding its predecessors (HEAD: none), for findInsert's finger. */
+  private lastInserted = HEAD;
   private bytes = 0;
   private exportBytes = 0;
   private n = 0;
@@ -190,7 +192,26 @@ class SkiplistMemtable implements Memtable {
         for (let l = 0; l <= level; l++) prev[l] = tails[l]!;
         level = -1;
       } else if (c === 0) {
-        return last;
+        return this.found(last);
+      }
+    }
+    // Finger: the next key of a batch often sorts right after the last one
+    // inserted (a row's cells, in order), with no node between. Then the
+    // last insert's predecessors are this key's too, and the new node's own
+    // levels lead to it: two comparisons instead of a search from the top.
+    const f = this.lastInserted;
+    if (level >= 0 && f !== HEAD) {
+      const c = this.compareNodeAt(f, key, ko, tlen, tp);
+      if (c === 0) return this.found(f);
+      if (c < 0) {
+        const nx = nodes[f + N_NEXT]!;
+        const c2 = nx === 0 ? 1 : this.compareNodeAt(nx, key, ko, tlen, tp);
+        if (c2 === 0) return this.found(nx);
+        if (c2 > 0) {
+          const h = nodes[f + N_HEIGHT]!;
+          for (let l = 0; l < h; l++) prev[l] = f; // levels above keep the last insert's predecessors
+          return 0;
+        }
       }
     }
     for (; level >= 0; level--) {
@@ -216,12 +237,18 @@ class SkiplistMemtable implements Memtable {
           if (c === 0) c = len - tlen;
         }
         if (c < 0) { x = nx; continue; }
-        if (c === 0) return nx;
+        if (c === 0) return this.found(nx);
         break;
       }
       prev[level] = x;
     }
     return 0;
+  }
+
+  /** findInsert's answer for a key already present: `prev` is left part-written, so the finger is dropped. */
+  private found(node: number): number {
+    this.lastInserted = HEAD;
+    return node;
   }
 
   put(key: Uint8Array, value: Uint8Array): void {
@@ -303,6 +330,7 @@ class SkiplistMemtable implements Memtable {
       nn[p] = node;
       if (after === 0) tails[l] = node;
     }
+    this.lastInserted = node;
     this.n++;
     this.bytes += tlen + vlen + recLen * 4 + ENTRY_OVERHEAD;
     this.exportBytes += entryLen;
