@@ -163,56 +163,53 @@ function decodeEntry(c: Cursor, end: number): Obj {
   return o;
 }
 
-function attempt(fn: () => Obj): Obj | undefined {
+/**
+ * Decodes a top-level request whose fields are all length-delimited, each
+ * handed to `field` with its number; undefined when anything gives up
+ * (BAIL, or the reader's error on malformed input): proto-loader decides then.
+ */
+function decodeRequest(buf: Buffer, field: (c: Cursor, o: Obj, n: number) => void): Obj | undefined {
   try {
-    return fn();
+    const c = new Cursor(buf);
+    const o: Obj = {};
+    while (!c.done) {
+      const tag = c.varint();
+      expect(tag, LEN);
+      field(c, o, tag >>> 3);
+    }
+    return o;
   } catch {
-    // BAIL, or the reader's error on malformed input: proto-loader decides.
     return undefined;
   }
 }
 
 /** google.bigtable.v2.MutateRowsRequest, or undefined to let proto-loader decode it. */
 export function decodeMutateRowsRequest(buf: Buffer): Obj | undefined {
-  return attempt(() => {
-    const c = new Cursor(buf);
-    const o: Obj = {};
-    while (!c.done) {
-      const tag = c.varint();
-      expect(tag, LEN);
-      switch (tag >>> 3) {
-        case 1: setOnce(o, 'tableName', c.string()); break;
-        case 2: {
-          const e = c.lengthEnd();
-          ((o.entries ??= []) as Obj[]).push(decodeEntry(c, e));
-          break;
-        }
-        case 3: setOnce(o, 'appProfileId', c.string()); break;
-        case 5: setOnce(o, 'authorizedViewName', c.string()); break;
-        default: throw BAIL;
+  return decodeRequest(buf, (c, o, n) => {
+    switch (n) {
+      case 1: setOnce(o, 'tableName', c.string()); break;
+      case 2: {
+        const e = c.lengthEnd();
+        ((o.entries ??= []) as Obj[]).push(decodeEntry(c, e));
+        break;
       }
+      case 3: setOnce(o, 'appProfileId', c.string()); break;
+      case 5: setOnce(o, 'authorizedViewName', c.string()); break;
+      default: throw BAIL;
     }
-    return o;
   });
 }
 
 /** google.bigtable.v2.MutateRowRequest, or undefined to let proto-loader decode it. */
 export function decodeMutateRowRequest(buf: Buffer): Obj | undefined {
-  return attempt(() => {
-    const c = new Cursor(buf);
-    const o: Obj = {};
-    while (!c.done) {
-      const tag = c.varint();
-      expect(tag, LEN);
-      switch (tag >>> 3) {
-        case 1: setOnce(o, 'tableName', c.string()); break;
-        case 2: setOnce(o, 'rowKey', c.bytes()); break;
-        case 3: pushMutation(o, 'mutations', c); break;
-        case 4: setOnce(o, 'appProfileId', c.string()); break;
-        case 6: setOnce(o, 'authorizedViewName', c.string()); break;
-        default: throw BAIL; // idempotency (8) and unknown fields
-      }
+  return decodeRequest(buf, (c, o, n) => {
+    switch (n) {
+      case 1: setOnce(o, 'tableName', c.string()); break;
+      case 2: setOnce(o, 'rowKey', c.bytes()); break;
+      case 3: pushMutation(o, 'mutations', c); break;
+      case 4: setOnce(o, 'appProfileId', c.string()); break;
+      case 6: setOnce(o, 'authorizedViewName', c.string()); break;
+      default: throw BAIL; // idempotency (8) and unknown fields
     }
-    return o;
   });
 }
