@@ -26,10 +26,10 @@ const cells: Cell[] = Array.from({ length: FIELD_COUNT }, (_, i) => ({
 function rowsResponse(first: Buffer, n: number): Buffer {
   const enc = new ReadRowsEncoder();
   for (let i = 0; i < n; i++) enc.addRow({ key: i === 0 ? first : Buffer.concat([first, Buffer.from([i])]), cells });
-  let out: Buffer[] = [];
+  const out: Buffer[] = [];
   for (let b = enc.takeResponse(); b !== undefined; b = enc.takeResponse()) out.push(b);
   const last = enc.flush();
-  if (last) out = [...out, last];
+  if (last) out.push(last);
   return Buffer.concat(out);
 }
 
