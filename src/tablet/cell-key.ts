@@ -91,13 +91,14 @@ function escComponentEnd(key: Uint8Array, pos: number): number {
 
 /** escComponentEnd for a key that ends at `end` inside `key`. */
 function escComponentEndIn(key: Uint8Array, pos: number, end: number): number {
-  for (;;) {
-    const i = key.indexOf(0, pos);
-    if (i < 0 || i + 1 >= end) throw new RangeError('malformed cell key');
-    const next = key[i + 1];
-    if (next === ESC) { pos = i + 2; continue; }
+  // A byte loop, not indexOf: components are short, and indexOf's call cost
+  // was 7-9% of a flush (the bloom key of every entry) in profiles.
+  for (let i = pos; i + 1 < end; i++) {
+    if (key[i] !== 0) continue;
+    if (key[i + 1] === ESC) { i++; continue; }
     return i + 2; // terminator (0x01) or family mark (0x00)
   }
+  throw new RangeError('malformed cell key');
 }
 
 function unescape(key: Uint8Array, start: number, end: number): Buffer {

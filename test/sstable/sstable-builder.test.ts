@@ -23,6 +23,19 @@ describe('sstable builder', () => {
     expect(() => newSstableBuilder({ bloomBitsPerKey: -1 })).toThrow(/bloomBitsPerKey/);
   });
 
+  it('orders keys that are prefixes of each other (the order check shares its pass with prefix compression)', async () => {
+    const b = newSstableBuilder({ restartInterval: 2 });
+    b.add(Buffer.from('ab'), Buffer.from('1'));
+    expect(() => b.add(Buffer.from('a'), Buffer.from('x'))).toThrow(/strictly increasing/);
+    expect(() => b.add(Buffer.from('ab'), Buffer.from('x'))).toThrow(/strictly increasing/);
+    expect(() => b.add(Buffer.from('aa'), Buffer.from('x'))).toThrow(/strictly increasing/);
+    b.add(Buffer.from('abc'), Buffer.from('2'));
+    b.add(Buffer.from('abd'), Buffer.from('3'));
+    expect(() => b.add(Buffer.from('abcz'), Buffer.from('x'))).toThrow(/strictly increasing/);
+    b.add(Buffer.from('b'), Buffer.from('4'));
+    expect(b.entryCount).toBe(4);
+  });
+
   it('the empty key is a valid first key', async () => {
     const { reader } = await buildTable([[Buffer.alloc(0), Buffer.from('e')], [Buffer.from('a'), Buffer.from('x')]]);
     const it = reader.iterator();

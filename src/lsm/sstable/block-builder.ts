@@ -10,7 +10,6 @@
  * Keys must be added in strictly increasing order; the caller checks that.
  */
 import { checksum32 } from '../../base/checksum.js';
-import { compareRanges } from '../../base/bytes.js';
 import type { BlockType } from './format.js';
 import type { ByteWriter } from './byte-writer.js';
 
@@ -29,12 +28,19 @@ export interface BlockBuilder {
   readonly startOffset: number;
   /** Appends an entry; key must be greater than the previous key of this block. */
   add(key: Uint8Array, value: Uint8Array): void;
-  /** add() of key = k[kOff, kOff+kLen) and value = v[vOff, vOff+vLen), without views. */
-  addParts(k: Uint8Array, kOff: number, kLen: number, v: Uint8Array, vOff: number, vLen: number): void;
+  /**
+   * add() of key = k[kOff, kOff+kLen) and value = v[vOff, vOff+vLen), without views.
+   * `shared`: sharedIfAfterLast's answer for this key, when the caller has it (saves a second pass over the key).
+   */
+  addParts(k: Uint8Array, kOff: number, kLen: number, v: Uint8Array, vOff: number, vLen: number, shared?: number): void;
+  /**
+   * The length of the prefix k[kOff, kOff+kLen) shares with lastKey(), or -1
+   * when the key is not greater than lastKey() (one pass: order check and
+   * prefix compression compare the same bytes).
+   */
+  sharedIfAfterLast(k: Uint8Array, kOff: number, kLen: number): number;
   /** The last key added (a view valid until the next add); empty before the first add. */
   lastKey(): Uint8Array;
-  /** compareBytes(k[kOff, kOff+kLen), lastKey()) without allocating a view. */
-  compareToLast(k: Uint8Array, kOff: number, kLen: number): number;
   /** Writes restarts, count and trailer; returns the handle; the next add starts a new block. */
   finish(type: BlockType): BlockHandle;
 }
@@ -67,36 +73,46 @@ class BlockBuilderImpl implements BlockBuilder {
     this.addParts(key, 0, key.length, value, 0, value.length);
   }
 
-  addParts(k: Uint8Array, kOff: number, kLen: number, v: Uint8Array, vOff: number, vLen: number): void {
+  addParts(k: Uint8Array, kOff: number, kLen: number, v: Uint8Array, vOff: number, vLen: number, known = -1): void {
     const out = this.out;
-    let shared = 0;
+    // The prefix shared with the last key, needed below for `last` even at a restart.
+    const common = known >= 0 ? known : this.commonPrefix(k, kOff, kLen);
+    let shared = common;
     if (this.counter >= this.restartInterval || this.entryCount === 0) {
       this.restarts.push(out.length - this.start);
       this.counter = 0;
-    } else {
-      const last = this.last;
-      const n = this.lastLen < kLen ? this.lastLen : kLen;
-      while (shared < n && last[shared] === k[kOff + shared]) shared++;
+      shared = 0;
     }
     out.varint(shared);
     out.varint(kLen - shared);
     out.varint(vLen);
     out.bytes(k, kOff + shared, kOff + kLen);
     out.bytes(v, vOff, vOff + vLen);
-    // Only the unshared suffix of the last key changes.
+    // Only the suffix after the common prefix of the last key changes.
     if (kLen > this.last.length) {
       const grown = Buffer.allocUnsafe(Math.max(kLen, 2 * this.last.length));
-      this.last.copy(grown, 0, 0, shared);
+      this.last.copy(grown, 0, 0, common);
       this.last = grown;
     }
-    for (let i = shared; i < kLen; i++) this.last[i] = k[kOff + i]!;
+    const last = this.last;
+    for (let i = common; i < kLen; i++) last[i] = k[kOff + i]!;
     this.lastLen = kLen;
     this.counter++;
     this.entryCount++;
   }
 
-  compareToLast(k: Uint8Array, kOff: number, kLen: number): number {
-    return compareRanges(k, kOff, kOff + kLen, this.last, 0, this.lastLen);
+  sharedIfAfterLast(k: Uint8Array, kOff: number, kLen: number): number {
+    const shared = this.commonPrefix(k, kOff, kLen);
+    if (shared < kLen && shared < this.lastLen) return k[kOff + shared]! > this.last[shared]! ? shared : -1;
+    return kLen > this.lastLen ? shared : -1;
+  }
+
+  private commonPrefix(k: Uint8Array, kOff: number, kLen: number): number {
+    const last = this.last;
+    const n = this.lastLen < kLen ? this.lastLen : kLen;
+    let i = 0;
+    while (i < n && last[i] === k[kOff + i]) i++;
+    return i;
   }
 
   lastKey(): Uint8Array {

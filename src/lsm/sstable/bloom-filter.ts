@@ -7,12 +7,14 @@
  * Block layout (FORMAT.md "Bloom block"): bit array (bit j = byte j>>3, bit j&7)
  * followed by one byte k.
  */
-import { hash32 } from '../../base/checksum.js';
+import { hash32, hash32Range } from '../../base/checksum.js';
 import { BLOOM_MAX_PROBES, BLOOM_SEED_1, BLOOM_SEED_2 } from './format.js';
 
 /** Collects key hashes while a table is built, then produces the filter bytes. */
 export interface BloomFilterBuilder {
   addKey(key: Uint8Array): void;
+  /** addKey(k[off, off + len)) without a view. */
+  addKeyRange(k: Uint8Array, off: number, len: number): void;
   readonly keyCount: number;
   /** Approximate size of the finished filter in bytes. */
   readonly sizeEstimate: number;
@@ -81,13 +83,17 @@ class BloomBuilderImpl implements BloomFilterBuilder {
   }
 
   addKey(key: Uint8Array): void {
+    this.addKeyRange(key, 0, key.length);
+  }
+
+  addKeyRange(k: Uint8Array, off: number, len: number): void {
     if (2 * this.n + 2 > this.hashes.length) {
       const grown = new Uint32Array(this.hashes.length * 2);
       grown.set(this.hashes);
       this.hashes = grown;
     }
-    this.hashes[2 * this.n] = hash32(key, BLOOM_SEED_1);
-    this.hashes[2 * this.n + 1] = hash32(key, BLOOM_SEED_2);
+    this.hashes[2 * this.n] = hash32Range(k, off, len, BLOOM_SEED_1);
+    this.hashes[2 * this.n + 1] = hash32Range(k, off, len, BLOOM_SEED_2);
     this.n++;
   }
 
@@ -100,9 +106,13 @@ class BloomBuilderImpl implements BloomFilterBuilder {
     for (let j = 0; j < this.n; j++) {
       const h1 = hs[2 * j]!;
       const h2 = hs[2 * j + 1]!;
+      // (h1 + i*h2) mod m incrementally, as bloomMayContainHash probes: no division per probe.
+      let bit = h1 % m;
+      const step = h2 % m;
       for (let i = 0; i < k; i++) {
-        const bit = (h1 + i * h2) % m;
         out[bit >>> 3]! |= 1 << (bit & 7);
+        bit += step;
+        if (bit >= m) bit -= m;
       }
     }
     out[bytes] = k;

@@ -131,7 +131,8 @@ class SstableBuilderImpl implements SstableBuilder {
   addParts(k: Uint8Array, kOff: number, kLen: number, v: Uint8Array, vOff: number, vLen: number): void {
     if (this.finished) throw new FailedPreconditionError('sstable builder: add after finish');
     const data = this.data;
-    if (this.entryCount > 0 && data.compareToLast(k, kOff, kLen) <= 0) {
+    const shared = this.entryCount > 0 ? data.sharedIfAfterLast(k, kOff, kLen) : 0;
+    if (shared < 0) {
       throw new InvalidArgumentError(
         `key: sstable keys must be strictly increasing, got ${printable(k.subarray(kOff, kOff + kLen))} after ${printable(data.lastKey())}`,
       );
@@ -143,7 +144,7 @@ class SstableBuilderImpl implements SstableBuilder {
       if (data.sizeEstimate + entryEstimate + 4 > this.blockSize) this.flushBlock();
     }
     if (data.entryCount === 0) this.blockFirstKey = Buffer.from(k.subarray(kOff, kOff + kLen));
-    data.addParts(k, kOff, kLen, v, vOff, vLen);
+    data.addParts(k, kOff, kLen, v, vOff, vLen, shared);
     if (this.entryCount === 0) this.smallestKey = Buffer.from(k.subarray(kOff, kOff + kLen));
     this.entryCount++;
     const bloom = this.bloom;
@@ -160,10 +161,10 @@ class SstableBuilderImpl implements SstableBuilder {
     }
     // Consecutive equal bloom keys (the cells of one row) are added once.
     if (this.prevBloomLen < 0 || compareRanges(bk, bOff, bOff + bLen, this.prevBloomKey, 0, this.prevBloomLen) !== 0) {
-      const view = bOff === 0 && bLen === bk.length ? bk : bk.subarray(bOff, bOff + bLen);
-      bloom.addKey(view);
+      bloom.addKeyRange(bk, bOff, bLen);
       if (bLen > this.prevBloomKey.length) this.prevBloomKey = Buffer.allocUnsafe(2 * bLen);
-      this.prevBloomKey.set(view);
+      const prev = this.prevBloomKey;
+      for (let i = 0; i < bLen; i++) prev[i] = bk[bOff + i]!;
       this.prevBloomLen = bLen;
     }
   }
