@@ -4,26 +4,36 @@
  *   varint count, then per entry: varint keyLen, key, varint valueLen, value.
  * (Each entry is thus also in the memtable's arena format.)
  */
-import { readVarint, varintEnd, writeVarint } from '../base/varint.js';
+import { readVarint, varintEnd, varintLength, writeVarint } from '../base/varint.js';
 import { cellKeyLength, writeCellKey } from './cell-key.js';
 
 /**
- * Encodes a batch straight into its final buffer — the WAL record payload,
- * which the memtable then adopts (Memtable.putEncoded) — with no per-entry
- * key or value buffers. Each entry is already in the memtable/export entry
- * format. `offsets` holds key offset, key length, value offset and value
- * length per entry.
+ * Encodes a batch straight into its final place — the memtable's arena
+ * (Memtable.reserveEncoded), from where the WAL copies the record payload —
+ * with no per-entry key or value buffers and no buffer of its own. Each
+ * entry is already in the memtable/export entry format. `offsets` holds key
+ * offset, key length, value offset and value length per entry (offsets into
+ * `buf`).
  */
 export class EntryWriter {
-  private buf: Buffer;
+  private readonly buf: Buffer;
+  private readonly start: number;
+  private readonly end: number;
   private pos: number;
   offsets: Int32Array;
   count = 0;
 
-  /** `count` entries exactly; `sizeHint` is the expected payload size. */
-  constructor(private readonly expected: number, sizeHint: number) {
-    this.buf = Buffer.allocUnsafeSlow(Math.max(64, sizeHint));
-    this.pos = writeVarint(this.buf, 0, expected);
+  /**
+   * `count` entries exactly, written into buf[start, start + size): `size`
+   * must be at least the batch's encoded size (else add throws RangeError).
+   * Without `buf`, the writer allocates a buffer of `size` bytes.
+   */
+  constructor(private readonly expected: number, size: number, buf?: Buffer, start = 0) {
+    this.buf = buf ?? Buffer.allocUnsafeSlow(size);
+    this.start = buf ? start : 0;
+    this.end = this.start + size;
+    if (this.end > this.buf.length) throw new RangeError('EntryWriter: region beyond the buffer');
+    this.pos = writeVarint(this.buf, this.start, expected);
     this.offsets = new Int32Array(4 * expected);
   }
 
@@ -35,7 +45,7 @@ export class EntryWriter {
     if (this.count >= this.expected) throw new RangeError('EntryWriter: more entries than announced');
     const kl = cellKeyLength(rowEscLength, family, qualifier);
     const vl = 1 + (value ? value.length : 0);
-    this.ensure(kl + vl + 10);
+    if (this.pos + varintLength(kl) + kl + varintLength(vl) + vl > this.end) throw new RangeError('EntryWriter: batch larger than its announced size');
     const b = this.buf;
     let p = writeVarint(b, this.pos, kl);
     const ko = p;
@@ -55,17 +65,10 @@ export class EntryWriter {
     this.pos = p;
   }
 
-  /** The encoded batch (varint count, entries); the writer is done. */
+  /** The encoded batch (varint count, entries), a view of the buffer written into; the writer is done. */
   finish(): Buffer {
     if (this.count !== this.expected) throw new RangeError(`EntryWriter: ${this.count} entries, announced ${this.expected}`);
-    return this.buf.subarray(0, this.pos);
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
+    return this.buf.subarray(this.start, this.pos);
   }
 }
 

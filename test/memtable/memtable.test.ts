@@ -205,30 +205,33 @@ describe('memtable', () => {
     }
   });
 
-  it('putEncoded (batches in the WAL entry format, adopted or copied) equals put, across replacements and exports (property)', () => {
-    /** Encodes entries as EntryWriter does: varint count, then varint klen, key, varint vlen, value. */
-    const encode = (entries: Array<[Uint8Array, Uint8Array]>): { buf: Buffer; offsets: Int32Array } => {
+  it('batches encoded in place (reserveEncoded, putReserved) equal put, across replacements, big batches and exports (property)', () => {
+    /** Encodes entries as EntryWriter does into the reserved region: varint count, then varint klen, key, varint vlen, value. */
+    const encodeInto = (mt: ReturnType<typeof newMemtable>, entries: Array<[Uint8Array, Uint8Array]>): { ci: number; offsets: Int32Array } => {
       const parts: number[] = [];
-      const offsets = new Int32Array(4 * entries.length);
+      const rel = new Int32Array(4 * entries.length);
       const varint = (n: number) => { while (n >= 0x80) { parts.push((n & 0x7f) | 0x80); n >>>= 7; } parts.push(n); };
       varint(entries.length);
       entries.forEach(([k, v], i) => {
-        varint(k.length); offsets[4 * i] = parts.length; offsets[4 * i + 1] = k.length; parts.push(...k);
-        varint(v.length); offsets[4 * i + 2] = parts.length; offsets[4 * i + 3] = v.length; parts.push(...v);
+        varint(k.length); rel[4 * i] = parts.length; rel[4 * i + 1] = k.length; parts.push(...k);
+        varint(v.length); rel[4 * i + 2] = parts.length; rel[4 * i + 3] = v.length; parts.push(...v);
       });
-      return { buf: Buffer.from(parts), offsets };
+      const { chunk, ci, off } = mt.reserveEncoded(parts.length);
+      chunk.set(parts, off);
+      const offsets = rel.map((x, j) => (j % 2 === 0 ? x + off : x));
+      return { ci, offsets };
     };
     fc.assert(
       fc.property(
-        // Big values make some batches >= 1 KiB (adopted as arena chunks), small ones are copied.
+        // Big values make some batches bigger than a quarter chunk (a chunk of their own); small ones share chunks.
         fc.array(fc.array(fc.tuple(keyArb(8), fc.uint8Array({ maxLength: 200 })), { minLength: 1, maxLength: 12 }), { maxLength: 12 }),
         fc.array(fc.tuple(keyArb(8), fc.uint8Array({ maxLength: 20 })), { maxLength: 10 }),
         (batches, singles) => {
           const mt = newMemtable({ chunkSize: 256 });
           const model = new Model();
           batches.forEach((batch, i) => {
-            const { buf, offsets } = encode(batch);
-            mt.putEncoded(buf, offsets, batch.length);
+            const { ci, offsets } = encodeInto(mt, batch);
+            mt.putReserved(ci, offsets, batch.length);
             for (const [k, v] of batch) model.put(k, v);
             const single = singles[i];
             if (single) { mt.put(single[0], single[1]); model.put(single[0], single[1]); }
@@ -241,6 +244,17 @@ describe('memtable', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('a reserved region is refused once frozen, and unlinked bytes are never visible', () => {
+    const mt = newMemtable({ chunkSize: 256 });
+    mt.put(b('a'), b('1'));
+    const { chunk, off } = mt.reserveEncoded(8);
+    chunk.fill(0x7a, off, off + 8);
+    expect(scan(mt.iterator())).toEqual([['61', '31']]);
+    mt.freeze();
+    expect(() => mt.reserveEncoded(8)).toThrow(FailedPreconditionError);
+    expect(() => mt.putReserved(0, new Int32Array(0), 0)).toThrow(FailedPreconditionError);
   });
 
   it('exportSorted round-trips through the flat iterator', () => {

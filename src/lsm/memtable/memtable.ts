@@ -31,13 +31,19 @@ export interface Memtable {
    */
   put(key: Uint8Array, value: Uint8Array): void;
   /**
-   * Inserts `count` entries already encoded in `buf` in the export format
-   * (see exportSorted), entry i's key at buf[offsets[4i], +offsets[4i+1])
-   * and value at buf[offsets[4i+2], +offsets[4i+3]); what put() does for
-   * each, without copying: a buffer of 1 KiB or more is adopted as an arena
-   * chunk, so the caller must never modify it afterwards.
+   * Room for `size` bytes of entries in the arena, for a caller that encodes
+   * a batch in place (no buffer of its own per batch): it writes them at
+   * chunk[off, off + size), export format, then calls putReserved. Nothing is
+   * visible until then.
    */
-  putEncoded(buf: Buffer, offsets: Int32Array, count: number): void;
+  reserveEncoded(size: number): { chunk: Buffer; ci: number; off: number };
+  /**
+   * Inserts `count` entries written into the region reserveEncoded gave
+   * (chunk `ci`): entry i's key at chunk[offsets[4i], +offsets[4i+1]) and
+   * value at chunk[offsets[4i+2], +offsets[4i+3]); what put() does for each,
+   * without a copy.
+   */
+  putReserved(ci: number, offsets: Int32Array, count: number): void;
   /**
    * Approximate bytes used (keys + values + per-entry node overhead), for the
    * flush threshold. Replaced values still count (their bytes stay in the arena).
@@ -117,10 +123,6 @@ const HEAD = 0;
 const MOVED = 1 << 30;
 const CHUNK_MASK = MOVED - 1;
 
-/** putEncoded adopts buffers at least this big as arena chunks instead of copying them. */
-const ADOPT_MIN_BYTES = 1024;
-/** Overhead counted per adopted chunk (the Buffer object). */
-const CHUNK_OVERHEAD = 96;
 /** Per-entry overhead counted in approximateBytes besides the node record. */
 const ENTRY_OVERHEAD = 16;
 
@@ -274,19 +276,15 @@ class SkiplistMemtable implements Memtable {
     this.link(tp, this.chunkIdx, kvOff, tlen, vOff, vlen, entryLen);
   }
 
-  putEncoded(buf: Buffer, offsets: Int32Array, count: number): void {
+  reserveEncoded(size: number): { chunk: Buffer; ci: number; off: number } {
     if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
-    // Small buffers are copied: a chunk per tiny write would cost more than the copy.
-    if (buf.length < ADOPT_MIN_BYTES) {
-      for (let i = 0; i < count; i++) {
-        const ko = offsets[4 * i]!, kl = offsets[4 * i + 1]!, vo = offsets[4 * i + 2]!, vl = offsets[4 * i + 3]!;
-        this.put(buf.subarray(ko, ko + kl), buf.subarray(vo, vo + vl));
-      }
-      return;
-    }
-    this.chunks.push(buf);
-    const ci = this.chunks.length - 1;
-    this.bytes += CHUNK_OVERHEAD;
+    const off = this.reserve(size);
+    return { chunk: this.chunk, ci: this.chunkIdx, off };
+  }
+
+  putReserved(ci: number, offsets: Int32Array, count: number): void {
+    if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
+    const buf = this.chunks[ci]!;
     for (let i = 0; i < count; i++) {
       const ko = offsets[4 * i]!, kl = offsets[4 * i + 1]!, vo = offsets[4 * i + 2]!, vl = offsets[4 * i + 3]!;
       // The key is compared in place (no view per entry).
