@@ -335,19 +335,12 @@ export class Tablet {
   /** The row as a reader sees it now, or undefined if it has no visible cells. */
   async readRow(row: Buffer): Promise<Row | undefined> {
     this.checkReadable();
-    const ctx = this.readContext();
+    const r = readRow(this.readContext(), row);
+    if (!isPromise(r)) return r;
+    // Counted only once it goes asynchronous: until then no compaction can
+    // retire a reader it uses (nothing else runs), and the version is still
+    // the current one, so enterRead counts the right generation.
     const gen = this.enterRead();
-    let r: MaybePromise<Row | undefined>;
-    try {
-      r = readRow(ctx, row);
-    } catch (e) {
-      this.exitRead(gen);
-      throw e;
-    }
-    if (!isPromise(r)) {
-      this.exitRead(gen);
-      return r;
-    }
     return r.finally(() => this.exitRead(gen));
   }
 
