@@ -109,6 +109,8 @@ export class Tablet {
   private readonly locks = new RowLocks();
   private installChain: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | undefined;
+  /** EntryWriter's offsets, reused from batch to batch (consumed before the next batch is encoded). */
+  private entryOffsets: Int32Array | undefined;
   /** Writers stalled in writeStall, woken after each flush. */
   private flushWaiters: Array<() => void> = [];
   private compacting: Promise<void> | undefined;
@@ -250,7 +252,8 @@ export class Tablet {
     if (count === 0) return undefined;
     // Encoded in place in the memtable's arena; the WAL copies the payload from there.
     const region = this.active.reserveEncoded(size);
-    const batch = new EntryWriter(count, size, region.chunk, region.off);
+    const batch = new EntryWriter(count, size, region.chunk, region.off, this.entryOffsets);
+    if (batch.offsets.length <= 1 << 16) this.entryOffsets = batch.offsets; // a huge batch's array is not kept
     const first = this.nextSeq;
     let seq = first;
     for (let r = 0; r < rows.length; r++) {

@@ -15,7 +15,10 @@ describe('EntryWriter', () => {
     const q1 = Buffer.from('a'), q2 = Buffer.from('b'), v1 = Buffer.alloc(40, 1), v2 = Buffer.from('x');
     const total = 1 + size(q1, v1) + size(q2, v2);
     const buf = Buffer.alloc(total + 20, 0xee);
-    const w = new EntryWriter(2, total, buf, 10);
+    const scratch = new Int32Array(8).fill(-1);
+    expect(new EntryWriter(3, total, buf, 10, scratch).offsets).not.toBe(scratch); // too small: a new one
+    const w = new EntryWriter(2, total, buf, 10, scratch);
+    expect(w.offsets).toBe(scratch);
     w.add(row, escLength(row), fam, q1, 5, 1, 7, v1);
     w.add(row, escLength(row), fam, q2, 6, 2, 7, v2);
     const payload = w.finish();
