@@ -33,6 +33,28 @@ describe('WAL group commit', () => {
     await wal.close();
   });
 
+  it('a big group starts writing at once; small appends wait a microtask so those issued together share a group', async () => {
+    const storage = new CountingStorage(new MemoryStorage());
+    const { wal } = await openWal({ storage, dir: DIR, startBytes: 1024 }, () => {});
+    const a0 = storage.appends;
+    const small = wal.append('t', 1, 1, Buffer.alloc(100));
+    expect(storage.appends).toBe(a0); // not yet: more may join this group
+    await small;
+    expect(storage.appends).toBe(a0 + 1);
+    const big = wal.append('t', 2, 2, Buffer.alloc(2000));
+    expect(storage.appends).toBe(a0 + 2); // written before append returned
+    const next = [wal.append('t', 3, 3, Buffer.alloc(10)), wal.append('t', 4, 4, Buffer.alloc(5000))];
+    expect(storage.appends).toBe(a0 + 2); // a group is in flight: these wait for it, together
+    await Promise.all([big, ...next]);
+    expect(storage.appends).toBe(a0 + 3);
+    expect(wal.stats().lastGroupSize).toBe(2);
+    await wal.close();
+    const seqs: number[] = [];
+    await replayWal(storage, DIR, (r) => seqs.push(r.firstSeq));
+    expect(seqs).toEqual([1, 2, 3, 4]);
+    await expect(openWal({ storage, dir: 'wal/x', startBytes: -1 }, () => {})).rejects.toThrow(/startBytes/);
+  });
+
   it('appends resolve only after the sync that covers them', async () => {
     const storage = new CountingStorage(new MemoryStorage());
     storage.syncDelayMs = 10;
