@@ -26,14 +26,14 @@ export class EntryWriter {
   /**
    * `count` entries exactly, written into buf[start, start + size): `size`
    * must be at least the batch's encoded size (else add throws RangeError).
-   * Without `buf`, the writer allocates a buffer of `size` bytes. `offsets`:
+   * `offsets`:
    * an array to reuse when it has room for 4 * count values (the batch is
    * linked into the memtable before the next one is encoded).
    */
-  constructor(private readonly expected: number, size: number, buf?: Buffer, start = 0, offsets?: Int32Array) {
-    this.buf = buf ?? Buffer.allocUnsafeSlow(size);
-    this.start = buf ? start : 0;
-    this.end = this.start + size;
+  constructor(private readonly expected: number, size: number, buf: Buffer, start: number, offsets?: Int32Array) {
+    this.buf = buf;
+    this.start = start;
+    this.end = start + size;
     if (this.end > this.buf.length) throw new RangeError('EntryWriter: region beyond the buffer');
     this.pos = writeVarint(this.buf, this.start, expected);
     this.offsets = offsets && offsets.length >= 4 * expected ? offsets : new Int32Array(4 * expected);

@@ -22,7 +22,6 @@ import type { JobRunner } from '../lsm/compaction/job-runner.js';
 import { pickCompaction } from '../lsm/compaction/compaction-picker.js';
 import { newMemtable, type Memtable } from '../lsm/memtable/memtable.js';
 import { openSstable, type SstableReader } from '../lsm/sstable/sstable-reader.js';
-import type { MaybePromise } from '../lsm/iterator/kv-iterator.js';
 import { isPromise } from '../lsm/iterator/maybe-promise.js';
 import type { Manifest, ManifestTail, SstableRef } from '../lsm/manifest/manifest.js';
 import { newFlatIterator } from '../lsm/iterator/flat-iterator.js';
@@ -226,7 +225,7 @@ export class Tablet {
       for (const m of rm.mutations) this.checkFamily(m);
       if (this.locks.size > 0 && rm.row !== lockedRow && this.locks.isLocked(rm.row)) await this.locks.waitUnlocked(rm.row);
     }
-    if (this.frozen.length >= 2) await this.writeStall();
+    if (this.mustStall()) await this.writeStall();
     const last = this.stage(rows);
     // Returned, not awaited: this frame (and `rows`) ends while the WAL syncs.
     if (last !== undefined) return this.commit(last.seq, last.durable);
@@ -659,9 +658,15 @@ export class Tablet {
    * them all, which left the worker idle while writers refilled a memtable).
    */
   private async writeStall(): Promise<void> {
-    while (this.frozen.length >= 2 && this.flushing) {
-      await Promise.race([new Promise<void>((r) => this.flushWaiters.push(r)), this.flushing.catch(() => {})]);
+    while (this.mustStall()) {
+      const flushing = this.flushing!; // mustStall: a flush loop runs
+      await Promise.race([new Promise<void>((r) => this.flushWaiters.push(r)), flushing.catch(() => {})]);
     }
+  }
+
+  /** Two memtables already wait for a running flush loop (writeStall's condition; mutate skips the await when false). */
+  private mustStall(): boolean {
+    return this.frozen.length >= 2 && this.flushing !== undefined;
   }
 
   private maybeFreeze(): void {
