@@ -60,7 +60,10 @@ export interface SstableReader {
   /**
    * Loads every data block into the block cache with one read (none when
    * given `fileBytes`, the writer's own copy of the whole file), verifying
-   * each (RocksDB's prepopulate_block_cache for flushes: a fresh SSTable's
+   * each block read from storage; the writer's copy is trusted as the
+   * memtable it came from is (it computed those checksums from these very
+   * bytes moments ago; re-hashing them was half the warm-up's cost on a
+   * bulk load). (RocksDB's prepopulate_block_cache for flushes: a fresh SSTable's
    * blocks are about to be read, and would otherwise all miss). Yields to
    * the event loop between slices of blocks, so it never stalls serving.
    * Returns the number of blocks cached.
@@ -254,14 +257,15 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
     const dataBytes = this.properties.dataBytes;
     if (this.closed || dataBytes === 0) return 0;
     // The writer's own copy of the file saves reading it back (a flush's worker hands it over).
-    const raw = fileBytes && fileBytes.length === this.properties.fileSize ? fileBytes : await this.file.read(0, dataBytes);
+    const own = fileBytes !== undefined && fileBytes.length === this.properties.fileSize;
+    const raw = own ? fileBytes : await this.file.read(0, dataBytes);
     let cached = 0;
     for (let i = 0; i < this.blockCount; i++) {
       if (this.closed) break;
       if (i % 256 === 255) await new Promise<void>((resolve) => setImmediate(resolve));
       const offset = this.offsets[i]!;
-      const h = { offset, size: this.sizes[i]! };
-      const block = verifyBlock(this.name, raw.subarray(offset, offset + h.size + BLOCK_TRAILER_SIZE), h, BlockType.DATA);
+      const size = this.sizes[i]!;
+      const block = own ? raw.subarray(offset, offset + size) : verifyBlock(this.name, raw.subarray(offset, offset + size + BLOCK_TRAILER_SIZE), { offset, size }, BlockType.DATA);
       // A copy, unpooled: a cached block must not pin the whole file's buffer (or a pool slab).
       const copy = Buffer.allocUnsafeSlow(block.length);
       copy.set(block);
