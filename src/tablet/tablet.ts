@@ -110,6 +110,8 @@ export class Tablet {
   private flushing: Promise<void> | undefined;
   /** EntryWriter's offsets, reused from batch to batch (consumed before the next batch is encoded). */
   private entryOffsets: Int32Array | undefined;
+  /** stage()'s esc(row) lengths, reused from batch to batch. */
+  private rowLens = new Int32Array(1024);
   /** Writers stalled in writeStall, woken after each flush. */
   private flushWaiters: Array<() => void> = [];
   private compacting: Promise<void> | undefined;
@@ -220,9 +222,14 @@ export class Tablet {
 
   /** Waits for row locks and a write stall, then stages the batch; the returned promise is the commit's. */
   private async mutateOpen(rows: RowMutation[], lockedRow?: Buffer): Promise<void> {
+    let known: string | undefined; // the last family found to exist (a batch rarely switches)
     for (const rm of rows) {
       if (!this.containsRow(rm.row)) throw new NotServingError(`row outside tablet ${this.id}`);
-      for (const m of rm.mutations) this.checkFamily(m);
+      for (const m of rm.mutations) {
+        if (m.type === 'deleteFromRow' || m.family === known) continue;
+        this.checkFamily(m);
+        known = m.family;
+      }
       if (this.locks.size > 0 && rm.row !== lockedRow && this.locks.isLocked(rm.row)) await this.locks.waitUnlocked(rm.row);
     }
     if (this.mustStall()) await this.writeStall();
@@ -242,12 +249,23 @@ export class Tablet {
     let count = 0;
     let size = 10;
     // esc(row) lengths only: keys escape the row in place (no prefix buffer per row).
-    const rowLens = rows.map((rm) => escLength(rm.row));
-    const fam = (name: string) => this.fam(name);
-    rows.forEach((rm, r) => {
-      count += rm.mutations.length;
-      for (const m of rm.mutations) size += entrySize(rowLens[r]!, m, fam);
-    });
+    const rowLens = rows.length <= this.rowLens.length ? this.rowLens : new Int32Array(rows.length);
+    if (rows.length <= 1 << 16) this.rowLens = rowLens; // a huge batch's array is not kept
+    // The family bytes of the last family seen: a batch rarely switches (saves a map lookup per cell).
+    let famName: string | undefined;
+    let famBytes: Buffer = EMPTY_FAMILY;
+    for (let r = 0; r < rows.length; r++) {
+      const rm = rows[r]!;
+      const rowLen = escLength(rm.row);
+      rowLens[r] = rowLen;
+      const ms = rm.mutations;
+      count += ms.length;
+      for (let i = 0; i < ms.length; i++) {
+        const m = ms[i]!;
+        if (m.type !== 'deleteFromRow' && m.family !== famName) famBytes = this.fam((famName = m.family));
+        size += entrySize(rowLen, m, famBytes);
+      }
+    }
     if (count === 0) return undefined;
     // Encoded in place in the memtable's arena; the WAL copies the payload from there.
     const region = this.active.reserveEncoded(size);
@@ -255,19 +273,23 @@ export class Tablet {
     if (batch.offsets.length <= 1 << 16) this.entryOffsets = batch.offsets; // a huge batch's array is not kept
     const first = this.nextSeq;
     let seq = first;
+    famName = undefined;
     for (let r = 0; r < rows.length; r++) {
       const rm = rows[r]!;
       const rowLen = rowLens[r]!;
-      for (const m of rm.mutations) {
+      const ms = rm.mutations;
+      for (let i = 0; i < ms.length; i++) {
+        const m = ms[i]!;
+        if (m.type !== 'deleteFromRow' && m.family !== famName) famBytes = this.fam((famName = m.family));
         switch (m.type) {
           case 'setCell':
-            batch.add(rm.row, rowLen, this.fam(m.family), m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, PUT, m.value);
+            batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, PUT, m.value);
             break;
           case 'deleteFromColumn':
-            batch.add(rm.row, rowLen, this.fam(m.family), m.qualifier, TOMBSTONE_TS, seq++, DELETE_COLUMN, encodeDeleteColumn(m.start, m.end).subarray(1));
+            batch.add(rm.row, rowLen, famBytes, m.qualifier, TOMBSTONE_TS, seq++, DELETE_COLUMN, encodeDeleteColumn(m.start, m.end).subarray(1));
             break;
           case 'deleteFromFamily':
-            batch.add(rm.row, rowLen, this.fam(m.family), undefined, TOMBSTONE_TS, seq++, DELETE_FAMILY, undefined);
+            batch.add(rm.row, rowLen, famBytes, undefined, TOMBSTONE_TS, seq++, DELETE_FAMILY, undefined);
             break;
           case 'deleteFromRow':
             batch.add(rm.row, rowLen, EMPTY_FAMILY, undefined, TOMBSTONE_TS, seq++, DELETE_ROW, undefined);
@@ -869,14 +891,14 @@ function publishedOnly(mem: Memtable, seq: number): Memtable {
 /** What mutate holds instead of the request once it is staged. */
 const NO_ROWS: RowMutation[] = [];
 
-/** Bytes of one mutation's entry in an EntryWriter payload (see entry-batch.ts). */
-function entrySize(rowLen: number, m: Mutation, fam: (name: string) => Buffer): number {
+/** Bytes of one mutation's entry in an EntryWriter payload (see entry-batch.ts); `family`: its family's bytes. */
+function entrySize(rowLen: number, m: Mutation, family: Buffer): number {
   let kl: number;
   let vl: number;
   switch (m.type) {
-    case 'setCell': kl = cellKeyLength(rowLen, fam(m.family), m.qualifier); vl = 1 + m.value.length; break;
-    case 'deleteFromColumn': kl = cellKeyLength(rowLen, fam(m.family), m.qualifier); vl = 17; break;
-    case 'deleteFromFamily': kl = cellKeyLength(rowLen, fam(m.family), undefined); vl = 1; break;
+    case 'setCell': kl = cellKeyLength(rowLen, family, m.qualifier); vl = 1 + m.value.length; break;
+    case 'deleteFromColumn': kl = cellKeyLength(rowLen, family, m.qualifier); vl = 17; break;
+    case 'deleteFromFamily': kl = cellKeyLength(rowLen, family, undefined); vl = 1; break;
     case 'deleteFromRow': kl = cellKeyLength(rowLen, EMPTY_FAMILY, undefined); vl = 1; break;
   }
   return varintLength(kl) + kl + varintLength(vl) + vl;
