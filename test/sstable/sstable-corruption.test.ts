@@ -4,7 +4,7 @@ import { checksum32 } from '../../src/base/checksum.js';
 import { writeUint32LE } from '../../src/base/varint.js';
 import { newBlockCache } from '../../src/lsm/cache/block-cache.js';
 import { openSstable } from '../../src/lsm/sstable/sstable-reader.js';
-import { FOOTER_SIZE, FooterField } from '../../src/lsm/sstable/format.js';
+import { FOOTER_SIZE, FooterField, SUPPORTED_FORMAT_VERSIONS } from '../../src/lsm/sstable/format.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { buildBytes, k, type Entry } from './helpers.js';
 
@@ -76,9 +76,10 @@ describe('sstable corruption detection', () => {
   it('an unknown format version is refused even with a valid footer checksum', async () => {
     const c = Buffer.from(good);
     const f = c.length - FOOTER_SIZE;
-    writeUint32LE(c, f + FooterField.VERSION, 2);
+    const unknown = Math.max(...SUPPORTED_FORMAT_VERSIONS) + 1;
+    writeUint32LE(c, f + FooterField.VERSION, unknown);
     writeUint32LE(c, f + FooterField.CHECKSUM, checksum32(c.subarray(f, f + FooterField.CHECKSUM)));
-    await expectCorruption(openAndScan(c), 'unsupported SSTable format version 2');
+    await expectCorruption(openAndScan(c), `unsupported SSTable format version ${unknown}`);
   });
 
   it('truncated files and non-SSTables are refused', async () => {

@@ -1,14 +1,29 @@
 /**
- * Bloom filter over "bloom keys" (the tablet uses row keys). Double hashing
- * (Kirsch–Mitzenmacher): probe i sets bit (h1 + i*h2) mod m, where h1 and h2
- * are hash32 (xxh32) of the key with two fixed seeds. m = max(64, n*bitsPerKey)
- * rounded up to whole bytes; k = round(bitsPerKey * ln 2) clamped to [1, 30].
+ * Bloom filter over "bloom keys" (the tablet uses row keys); h1 and h2 are
+ * hash32 (xxh32) of the key with two fixed seeds, and k = round(bitsPerKey *
+ * ln 2) clamped to [1, 30]. Two layouts (FORMAT.md "Bloom block"), both a
+ * bit array (bit j = byte j>>3, bit j&7) followed by one byte k:
  *
- * Block layout (FORMAT.md "Bloom block"): bit array (bit j = byte j>>3, bit j&7)
- * followed by one byte k.
+ * - 'blocked' (format version 2, written now): the array is whole 64-byte
+ *   lines, max(1, ceil(n*bitsPerKey / 512)) of them; a key's line is
+ *   floor(h1 * lines / 2^32) and its probe i tests bit (p_i >>> 23) of that
+ *   line, where p_0 = h2 and p_(i+1) = p_i * 0x9e3779b9 mod 2^32. One cache
+ *   line per lookup instead of k scattered ones (a point read probes every
+ *   table's filter), for slightly more false positives (about 1.0% instead
+ *   of 0.8% at 10 bits/key).
+ * - 'classic' (format version 1): m = max(64, n*bitsPerKey) bits rounded up to
+ *   whole bytes; probe i tests bit (h1 + i*h2) mod m (Kirsch–Mitzenmacher).
  */
 import { hash32, hash32Range } from '../../base/checksum.js';
-import { BLOOM_MAX_PROBES, BLOOM_SEED_1, BLOOM_SEED_2 } from './format.js';
+import { BLOOM_LINE_BYTES, BLOOM_MAX_PROBES, BLOOM_PROBE_MULTIPLIER, BLOOM_SEED_1, BLOOM_SEED_2 } from './format.js';
+
+/** The filter layout: 'blocked' from SSTable format version 2 on, 'classic' in version 1. */
+export type BloomLayout = 'classic' | 'blocked';
+
+/** The layout an SSTable of the given format version uses. */
+export function bloomLayoutOf(formatVersion: number): BloomLayout {
+  return formatVersion >= 2 ? 'blocked' : 'classic';
+}
 
 /** Collects key hashes while a table is built, then produces the filter bytes. */
 export interface BloomFilterBuilder {
@@ -22,8 +37,8 @@ export interface BloomFilterBuilder {
   finish(): Uint8Array;
 }
 
-export function newBloomFilterBuilder(bitsPerKey: number): BloomFilterBuilder {
-  return new BloomBuilderImpl(bitsPerKey);
+export function newBloomFilterBuilder(bitsPerKey: number, layout: BloomLayout = 'blocked'): BloomFilterBuilder {
+  return new BloomBuilderImpl(bitsPerKey, layout);
 }
 
 /** Number of probes for a given bits/key. */
@@ -43,14 +58,40 @@ export function bloomHash(key: Uint8Array): BloomHash {
 
 /**
  * Tests a key against filter contents. False means definitely absent.
- * A malformed filter (k out of range, empty bit array) answers true, so it
- * can only cost a read, never hide data.
+ * A malformed filter (k out of range, empty bit array, a blocked one not
+ * made of whole lines) answers true, so it can only cost a read, never hide data.
  */
-export function bloomMayContain(filter: Uint8Array, key: Uint8Array): boolean {
-  return bloomMayContainHash(filter, bloomHash(key));
+export function bloomMayContain(filter: Uint8Array, key: Uint8Array, layout: BloomLayout = 'blocked'): boolean {
+  const h = bloomHash(key);
+  return layout === 'blocked' ? blockedBloomMayContainHash(filter, h) : bloomMayContainHash(filter, h);
 }
 
-/** bloomMayContain with the key's hashes already computed. */
+/** bloomMayContain of a blocked (format version 2) filter with the key's hashes already computed. */
+export function blockedBloomMayContainHash(filter: Uint8Array, h: BloomHash): boolean {
+  const len = filter.length;
+  const lines = (len - 1) / BLOOM_LINE_BYTES;
+  if (!(lines >= 1 && Number.isInteger(lines))) return true;
+  const k = filter[len - 1]!;
+  if (k < 1 || k > BLOOM_MAX_PROBES) return true;
+  const base = lineOf(h.h1 >>> 0, lines) * BLOOM_LINE_BYTES;
+  let p = h.h2;
+  for (let i = 0; i < k; i++) {
+    const bit = p >>> 23; // the top 9 bits: one of the line's 512
+    if ((filter[base + (bit >>> 3)]! & (1 << (bit & 7))) === 0) return false;
+    p = Math.imul(p, BLOOM_PROBE_MULTIPLIER);
+  }
+  return true;
+}
+
+/**
+ * The line of a blocked filter a key uses: floor(h1 * lines / 2^32) ("fast
+ * range": no division, and h1 * lines < 2^53 is exact in a double).
+ */
+function lineOf(h1: number, lines: number): number {
+  return Math.floor((h1 * lines) / 4294967296);
+}
+
+/** bloomMayContain of a classic (format version 1) filter with the key's hashes already computed. */
 export function bloomMayContainHash(filter: Uint8Array, h: BloomHash): boolean {
   const len = filter.length;
   if (len < 2) return true;
@@ -72,14 +113,20 @@ class BloomBuilderImpl implements BloomFilterBuilder {
   private hashes = new Uint32Array(2048);
   private n = 0;
 
-  constructor(private readonly bitsPerKey: number) {}
+  constructor(private readonly bitsPerKey: number, private readonly layout: BloomLayout) {}
 
   get keyCount(): number {
     return this.n;
   }
 
   get sizeEstimate(): number {
-    return Math.ceil(Math.max(64, this.n * this.bitsPerKey) / 8) + 1;
+    return this.bytes() + 1;
+  }
+
+  /** Size of the bit array. */
+  private bytes(): number {
+    if (this.layout === 'blocked') return Math.max(1, Math.ceil((this.n * this.bitsPerKey) / (8 * BLOOM_LINE_BYTES))) * BLOOM_LINE_BYTES;
+    return Math.ceil(Math.max(64, this.n * this.bitsPerKey) / 8);
   }
 
   addKey(key: Uint8Array): void {
@@ -98,11 +145,25 @@ class BloomBuilderImpl implements BloomFilterBuilder {
   }
 
   finish(): Uint8Array {
-    const bytes = Math.ceil(Math.max(64, this.n * this.bitsPerKey) / 8);
-    const m = bytes * 8;
+    const bytes = this.bytes();
     const k = bloomProbes(this.bitsPerKey);
     const out = Buffer.alloc(bytes + 1);
+    out[bytes] = k;
     const hs = this.hashes;
+    if (this.layout === 'blocked') {
+      const lines = bytes / BLOOM_LINE_BYTES;
+      for (let j = 0; j < this.n; j++) {
+        const base = lineOf(hs[2 * j]!, lines) * BLOOM_LINE_BYTES; // hs is unsigned
+        let p = hs[2 * j + 1]!;
+        for (let i = 0; i < k; i++) {
+          const bit = p >>> 23;
+          out[base + (bit >>> 3)]! |= 1 << (bit & 7);
+          p = Math.imul(p, BLOOM_PROBE_MULTIPLIER);
+        }
+      }
+      return out;
+    }
+    const m = bytes * 8;
     for (let j = 0; j < this.n; j++) {
       const h1 = hs[2 * j]!;
       const h2 = hs[2 * j + 1]!;
@@ -115,7 +176,6 @@ class BloomBuilderImpl implements BloomFilterBuilder {
         if (bit >= m) bit -= m;
       }
     }
-    out[bytes] = k;
     return out;
   }
 }

@@ -9,10 +9,14 @@
 /** Last 8 bytes of every SSTable: ASCII "TABULAST". */
 export const SSTABLE_MAGIC: Uint8Array = Uint8Array.of(0x54, 0x41, 0x42, 0x55, 0x4c, 0x41, 0x53, 0x54);
 
-/** The format version this code writes. */
-export const FORMAT_VERSION = 1;
+/**
+ * The format version this code writes. Version 2 differs from 1 only in the
+ * bloom block: a blocked filter (one 64-byte line per key) instead of one
+ * bit array probed anywhere (FORMAT.md "Bloom block").
+ */
+export const FORMAT_VERSION = 2;
 /** Every format version this code can read. */
-export const SUPPORTED_FORMAT_VERSIONS: readonly number[] = [1];
+export const SUPPORTED_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 /** Fixed size of the footer at the end of the file. */
 export const FOOTER_SIZE = 64;
@@ -46,6 +50,10 @@ export const BLOOM_SEED_1 = 0x2545f491;
 export const BLOOM_SEED_2 = 0x9e3779b9;
 /** Upper bound on the probe count k stored in a bloom block. */
 export const BLOOM_MAX_PROBES = 30;
+/** Version 2 (blocked) bloom: bytes per line; all k probes of a key fall in one line. */
+export const BLOOM_LINE_BYTES = 64;
+/** Version 2 bloom: each probe multiplies the 32-bit probe hash by this (mod 2^32). */
+export const BLOOM_PROBE_MULTIPLIER = 0x9e3779b9;
 
 /** Property names in the properties block (byte-sorted; values are varints unless noted). */
 export const Prop = {

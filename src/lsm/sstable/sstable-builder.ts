@@ -8,10 +8,10 @@
 import { compareRanges, printable } from '../../base/bytes.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../base/errors.js';
 import { varintLength } from '../../base/varint.js';
-import { BLOCK_TRAILER_SIZE, BlockType, FOOTER_SIZE, FORMAT_VERSION } from './format.js';
+import { BLOCK_TRAILER_SIZE, BlockType, FOOTER_SIZE, FORMAT_VERSION, SUPPORTED_FORMAT_VERSIONS } from './format.js';
 import { ByteWriter } from './byte-writer.js';
 import { newBlockBuilder, writeRawBlock, type BlockBuilder, type BlockHandle } from './block-builder.js';
-import { newBloomFilterBuilder, type BloomFilterBuilder } from './bloom-filter.js';
+import { bloomLayoutOf, newBloomFilterBuilder, type BloomFilterBuilder } from './bloom-filter.js';
 import { writePropertiesBlock } from './table-properties.js';
 import { writeFooter } from './footer.js';
 
@@ -42,6 +42,8 @@ export interface SstableBuilderOptions {
    * of finish() is a view of whichever buffer holds the file (`buffer`).
    */
   buffer?: Buffer;
+  /** The format version to write (default FORMAT_VERSION); an older one only for compatibility tests. */
+  formatVersion?: number;
 }
 
 export interface SstableBuilder {
@@ -80,9 +82,13 @@ export function newSstableBuilder(opts: SstableBuilderOptions = {}): SstableBuil
   if (!Number.isInteger(bloomBitsPerKey) || bloomBitsPerKey < 0 || bloomBitsPerKey > 100) {
     throw new InvalidArgumentError(`bloomBitsPerKey: must be an integer in [0, 100], got ${bloomBitsPerKey}`);
   }
+  const formatVersion = opts.formatVersion ?? FORMAT_VERSION;
+  if (!SUPPORTED_FORMAT_VERSIONS.includes(formatVersion)) {
+    throw new InvalidArgumentError(`formatVersion: must be one of ${SUPPORTED_FORMAT_VERSIONS.join(', ')}, got ${formatVersion}`);
+  }
   const initial = Math.min(Math.max(256 * 1024, Math.ceil(opts.sizeHint ?? 0)), 1 << 30);
   if (opts.bloomKey && opts.bloomKeyLength) throw new InvalidArgumentError('bloomKey, bloomKeyLength: give at most one');
-  return new SstableBuilderImpl(blockSize, restartInterval, bloomBitsPerKey, opts.bloomKey, opts.bloomKeyLength, initial, opts.buffer);
+  return new SstableBuilderImpl(blockSize, restartInterval, bloomBitsPerKey, opts.bloomKey, opts.bloomKeyLength, initial, opts.buffer, formatVersion);
 }
 
 class SstableBuilderImpl implements SstableBuilder {
@@ -109,10 +115,11 @@ class SstableBuilderImpl implements SstableBuilder {
     private readonly bloomKeyLength: ((k: Uint8Array, off: number, len: number) => number) | undefined,
     initialCapacity: number,
     buffer: Buffer | undefined,
+    private readonly formatVersion: number,
   ) {
     this.out = new ByteWriter(initialCapacity, buffer);
     this.data = newBlockBuilder(this.out, restartInterval);
-    this.bloom = bloomBitsPerKey > 0 ? newBloomFilterBuilder(bloomBitsPerKey) : undefined;
+    this.bloom = bloomBitsPerKey > 0 ? newBloomFilterBuilder(bloomBitsPerKey, bloomLayoutOf(formatVersion)) : undefined;
   }
 
   get buffer(): Buffer {
@@ -195,7 +202,7 @@ class SstableBuilderImpl implements SstableBuilder {
       bloomKeyCount: this.bloom?.keyCount ?? 0,
     });
     const index = this.writeIndex();
-    writeFooter(out, { formatVersion: FORMAT_VERSION, index, bloom, properties });
+    writeFooter(out, { formatVersion: this.formatVersion, index, bloom, properties });
     return out.result();
   }
 

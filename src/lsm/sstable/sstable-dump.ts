@@ -81,7 +81,8 @@ export function dumpSstable(file: Uint8Array, name = 'sstable'): string {
   if (footer.bloom.size > 0) {
     const h = footer.bloom;
     lines.push(`-- bloom block @${h.offset} size ${h.size}`);
-    hex(h.offset, h.offset + h.size - 1, `bit array (${(h.size - 1) * 8} bits)`);
+    const layout = footer.formatVersion >= 2 ? `, ${(h.size - 1) / 64} line(s) of 64 bytes` : '';
+    hex(h.offset, h.offset + h.size - 1, `bit array (${(h.size - 1) * 8} bits${layout})`);
     hex(h.offset + h.size - 1, h.offset + h.size, `probes k = ${file[h.offset + h.size - 1]}`);
     trailer(h);
   }

@@ -17,7 +17,7 @@ import type { KvIterator } from '../iterator/kv-iterator.js';
 import { BLOCK_TRAILER_SIZE, BlockType, FOOTER_SIZE } from './format.js';
 import type { BlockHandle } from './block-builder.js';
 import { newBlockIterator } from './block-iterator.js';
-import { bloomHash, bloomMayContainHash, type BloomHash } from './bloom-filter.js';
+import { blockedBloomMayContainHash, bloomHash, bloomLayoutOf, bloomMayContainHash, type BloomHash } from './bloom-filter.js';
 import { readFooter } from './footer.js';
 import { readPropertiesBlock } from './table-properties.js';
 import { newSstableIterator, type DataBlockSource } from './sstable-iterator.js';
@@ -206,14 +206,19 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
     private readonly sizes: number[],
   ) {
     this.blockCount = offsets.length;
+    this.blockedBloom = bloomLayoutOf(properties.formatVersion) === 'blocked';
   }
 
+  /** The bloom filter's layout is the blocked one (format version 2 on). */
+  private readonly blockedBloom: boolean;
+
   mayContain(bloomKey: Uint8Array): boolean {
-    return this.bloom === undefined || bloomMayContainHash(this.bloom, bloomHash(bloomKey));
+    return this.mayContainHash(bloomHash(bloomKey));
   }
 
   mayContainHash(h: BloomHash): boolean {
-    return this.bloom === undefined || bloomMayContainHash(this.bloom, h);
+    if (this.bloom === undefined) return true;
+    return this.blockedBloom ? blockedBloomMayContainHash(this.bloom, h) : bloomMayContainHash(this.bloom, h);
   }
 
   iterator(): KvIterator {
