@@ -139,6 +139,21 @@ describe('addParts and bloomKeyLength (the flush job\'s view-free path)', () => 
     expect(b.equals(a)).toBe(true);
   });
 
+  it('bloom keys of varying length (rows that are prefixes of each other) are deduplicated exactly as with bloomKey', () => {
+    // Bloom key = the bytes before '|'; rows "a", "ab", "abc", ... each with 1-3 entries.
+    const rows = ['a', 'ab', 'abc', 'abd', 'b', 'ba', 'bab', 'c'];
+    const entries: Entry[] = [];
+    rows.forEach((row, i) => { for (let c = 0; c <= i % 3; c++) entries.push([Buffer.from(`${row}|${c}`), Buffer.from([i])]); });
+    entries.sort(([a], [b]) => Buffer.compare(a, b));
+    const bar = (k: Uint8Array, off: number, len: number): number => { let i = 0; while (i < len && k[off + i] !== 0x7c) i++; return i; };
+    const viaAdd = newSstableBuilder({ bloomKey: (key) => key.subarray(0, bar(key, 0, key.length)) });
+    const viaParts = newSstableBuilder({ bloomKeyLength: bar });
+    for (const [key, v] of entries) { viaAdd.add(key, v); viaParts.addParts(key, 0, key.length, v, 0, v.length); }
+    const a = Buffer.from(viaAdd.finish({ minSeq: 1, maxSeq: 2 }));
+    const b = Buffer.from(viaParts.finish({ minSeq: 1, maxSeq: 2 }));
+    expect(b.equals(a)).toBe(true);
+  });
+
   it('addParts refuses keys out of order, naming the key', () => {
     const b = newSstableBuilder({ bloomKeyLength: (_k, _o, len) => len });
     const buf = Buffer.from('bbbaaa');

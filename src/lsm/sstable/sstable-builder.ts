@@ -102,7 +102,7 @@ class SstableBuilderImpl implements SstableBuilder {
   private indexEstimate = 0;
   private blockFirstKey: Uint8Array | undefined;
   private smallestKey: Uint8Array = Buffer.alloc(0);
-  /** The last bloom key added: bytes [0, prevBloomLen) of a buffer reused from row to row. */
+  /** The last bloom key added (bytes [0, prevBloomLen) of a buffer reused from row to row; with bloomKeyLength only its length). */
   private prevBloomKey: Buffer = Buffer.allocUnsafe(64);
   private prevBloomLen = -1;
   private finished = false;
@@ -156,23 +156,24 @@ class SstableBuilderImpl implements SstableBuilder {
     this.entryCount++;
     const bloom = this.bloom;
     if (!bloom) return;
-    let bk: Uint8Array;
-    let bOff: number;
-    let bLen: number;
-    if (this.bloomKeyLength) {
-      bk = k; bOff = kOff; bLen = this.bloomKeyLength(k, kOff, kLen);
-    } else {
-      bk = this.bloomKey ? this.bloomKey(k.subarray(kOff, kOff + kLen)) : k.subarray(kOff, kOff + kLen);
-      bOff = 0; bLen = bk.length;
-      if (!this.bloomKey) { bloom.addKey(bk); return; }
-    }
     // Consecutive equal bloom keys (the cells of one row) are added once.
-    if (this.prevBloomLen < 0 || compareRanges(bk, bOff, bOff + bLen, this.prevBloomKey, 0, this.prevBloomLen) !== 0) {
-      bloom.addKeyRange(bk, bOff, bLen);
-      if (bLen > this.prevBloomKey.length) this.prevBloomKey = Buffer.allocUnsafe(2 * bLen);
-      const prev = this.prevBloomKey;
-      for (let i = 0; i < bLen; i++) prev[i] = bk[bOff + i]!;
+    if (this.bloomKeyLength) {
+      // The bloom key is a prefix of the entry key: it equals the previous one exactly
+      // when it is as long and the key shares that many bytes with the previous key.
+      const bLen = this.bloomKeyLength(k, kOff, kLen);
+      if (bLen === this.prevBloomLen && shared >= bLen) return;
+      bloom.addKeyRange(k, kOff, bLen);
       this.prevBloomLen = bLen;
+      return;
+    }
+    const bk = k.subarray(kOff, kOff + kLen);
+    if (!this.bloomKey) { bloom.addKey(bk); return; }
+    const b = this.bloomKey(bk);
+    if (this.prevBloomLen < 0 || compareRanges(b, 0, b.length, this.prevBloomKey, 0, this.prevBloomLen) !== 0) {
+      bloom.addKey(b);
+      if (b.length > this.prevBloomKey.length) this.prevBloomKey = Buffer.allocUnsafe(2 * b.length);
+      this.prevBloomKey.set(b);
+      this.prevBloomLen = b.length;
     }
   }
 
