@@ -98,6 +98,31 @@ describe('collectUnreferencedFiles', () => {
       }), { numRuns: 200 });
   });
 
+  it('a tablet directory recreated under the same manifest name while the GC reads keeps the split children\'s files', async () => {
+    // The interleaving fast-check found (seed 1035203614): the GC lists P, then P is split (children
+    // written, P deleted) and P rewritten with fewer files under the same name, and only then read.
+    const mem = new MemoryStorage();
+    for (const f of ['p1', 'p2', 'x']) await oldFile(mem, `sst/${f}.sst`);
+    await write(mem, 'P', [{ file: 'sst/p1.sst' }, { file: 'sst/p2.sst' }]);
+    let interfered = false;
+    const racing = Object.create(mem) as MemoryStorage;
+    racing.readAll = async (name: string) => {
+      if (!interfered && name.startsWith('tablets/P/')) {
+        interfered = true;
+        const mid = Buffer.from('m');
+        await write(mem, 'P1', [{ file: 'sst/p1.sst', end: mid }, { file: 'sst/p2.sst', end: mid }]);
+        await write(mem, 'P2', [{ file: 'sst/p1.sst', start: mid }, { file: 'sst/p2.sst', start: mid }]);
+        for (const n of await mem.list('tablets/P/')) await mem.delete(n);
+        await write(mem, 'P', [{ file: 'sst/p1.sst' }]);
+      }
+      return mem.readAll(name);
+    };
+    const deleted = await collectUnreferencedFiles(racing, opts());
+    expect(interfered).toBe(true);
+    expect(deleted).toEqual(['sst/x.sst']);
+    expect(await mem.stat('sst/p2.sst')).toBeDefined();
+  });
+
   it('concurrent splits, compactions and claims never lose a referenced file (scheduler)', async () => {
     await fc.assert(fc.asyncProperty(
       fc.scheduler(), fc.shuffledSubarray(['split', 'compactQ', 'claimQ', 'rewriteP'] as const, { minLength: 1 }), fc.integer({ min: 1, max: 3 }),

@@ -9,18 +9,18 @@
  * parent; a claim copies the current version). A manifest built from a stale
  * read of files that were already dropped everywhere is not protected.
  *
- * Every manifest version still present counts, not only the newest. If a
- * manifest vanishes while being read (pruned by a newer version, or a split
- * parent removed after its children were written), the whole manifest scan
- * starts over, so references that moved to new directories are seen.
- * Candidates are listed before the manifests are read, so a file written
- * during the scan is never even considered.
+ * Every manifest version still present counts, not only the newest. The
+ * manifests are read until two consecutive scans agree byte for byte (a scan
+ * in which one vanishes while being read does not count), so references that
+ * moved to new directories meanwhile are seen. Candidates are listed before
+ * the manifests are read, so a file written during the scan is never even
+ * considered.
  */
 import { InvalidArgumentError, NotFoundError, StorageError } from '../../base/errors.js';
 import { logger } from '../../base/log.js';
 import type { Storage } from '../../storage/storage.js';
 import { decodeManifestFile } from './manifest-codec.js';
-import { manifestFileName, parseManifestFileName } from './manifest-name.js';
+import { parseManifestFileName } from './manifest-name.js';
 
 const log = logger('manifest');
 
@@ -84,30 +84,62 @@ export async function collectUnreferencedFiles(
 
 /** Every file named by any manifest version under `prefix`. */
 async function referencedFiles(storage: Storage, prefix: string): Promise<Set<string>> {
+  // A snapshot is trusted once a second one, taken right after, is identical
+  // (same manifest names, same bytes). One pass alone can be fooled: a
+  // manifest listed, then deleted by a split (whose children are not listed
+  // yet), then written again under the same name with fewer files before it
+  // is read (a tablet directory recreated), reads back without the files the
+  // children now hold.
+  let previous: Map<string, Uint8Array> | undefined;
   for (let attempt = 0; attempt < MAX_RESCANS; attempt++) {
-    const byDir = new Map<string, number[]>();
-    for (const name of await storage.list(prefix)) {
-      const p = parseManifestFileName(name);
-      if (!p) continue;
-      const vs = byDir.get(p.dir);
-      if (vs) vs.push(p.version);
-      else byDir.set(p.dir, [p.version]);
-    }
-    const refs = new Set<string>();
+    const snap = await readManifests(storage, prefix);
+    if (snap && previous && sameSnapshot(previous, snap)) return referencesOf(snap);
+    previous = snap;
+  }
+  throw new StorageError(`${prefix}: manifests kept changing during ${MAX_RESCANS} scans; file GC gave up`);
+}
+
+/**
+ * Every manifest file under `prefix` with its bytes, decoded once to refuse
+ * damage early; undefined when one vanished while being read (pruned by a
+ * newer version, or a split parent removed after its children were written).
+ */
+async function readManifests(storage: Storage, prefix: string): Promise<Map<string, Uint8Array> | undefined> {
+  const out = new Map<string, Uint8Array>();
+  for (const name of await storage.list(prefix)) {
+    if (!parseManifestFileName(name)) continue;
     try {
-      for (const [dir, versions] of byDir) {
-        const newest = Math.max(...versions);
-        for (const v of versions) {
-          const name = manifestFileName(dir, v);
-          const m = decodeManifestFile(name, await storage.readAll(name), v, v === newest);
-          if (m) for (const r of m.sstables) refs.add(r.file);
-        }
-      }
-      return refs;
+      out.set(name, await storage.readAll(name));
     } catch (e) {
-      if (e instanceof NotFoundError) continue; // a manifest vanished: references may have moved
+      if (e instanceof NotFoundError) return undefined; // references may have moved
       throw e;
     }
   }
-  throw new StorageError(`${prefix}: manifests kept changing during ${MAX_RESCANS} scans; file GC gave up`);
+  referencesOf(out);
+  return out;
+}
+
+function sameSnapshot(a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, bytes] of a) {
+    const other = b.get(name);
+    if (!other || Buffer.compare(bytes, other) !== 0) return false;
+  }
+  return true;
+}
+
+/** The files the manifests of a snapshot reference (a torn newest version of a directory counts as none). */
+function referencesOf(snap: Map<string, Uint8Array>): Set<string> {
+  const newest = new Map<string, number>();
+  for (const name of snap.keys()) {
+    const p = parseManifestFileName(name)!;
+    newest.set(p.dir, Math.max(newest.get(p.dir) ?? -1, p.version));
+  }
+  const refs = new Set<string>();
+  for (const [name, bytes] of snap) {
+    const p = parseManifestFileName(name)!;
+    const m = decodeManifestFile(name, bytes, p.version, p.version === newest.get(p.dir));
+    if (m) for (const r of m.sstables) refs.add(r.file);
+  }
+  return refs;
 }
