@@ -10,6 +10,7 @@
  * Keys must be added in strictly increasing order; the caller checks that.
  */
 import { checksum32 } from '../../base/checksum.js';
+import { writeVarint } from '../../base/varint.js';
 import type { BlockType } from './format.js';
 import type { ByteWriter } from './byte-writer.js';
 
@@ -83,11 +84,6 @@ class BlockBuilderImpl implements BlockBuilder {
       this.counter = 0;
       shared = 0;
     }
-    out.varint(shared);
-    out.varint(kLen - shared);
-    out.varint(vLen);
-    out.bytes(k, kOff + shared, kOff + kLen);
-    out.bytes(v, vOff, vOff + vLen);
     // Only the suffix after the common prefix of the last key changes.
     if (kLen > this.last.length) {
       const grown = Buffer.allocUnsafe(Math.max(kLen, 2 * this.last.length));
@@ -95,7 +91,20 @@ class BlockBuilderImpl implements BlockBuilder {
       this.last = grown;
     }
     const last = this.last;
-    for (let i = common; i < kLen; i++) last[i] = k[kOff + i]!;
+    // The entry is written in place after one ensure (three varints of at most 5 bytes each):
+    // the key suffix in the same loop that updates `last`.
+    const unshared = kLen - shared;
+    out.ensure(15 + unshared + vLen);
+    const b = out.buf;
+    let p = writeVarint(b, writeVarint(b, writeVarint(b, out.length, shared), unshared), vLen);
+    for (let i = shared; i < common; i++) b[p++] = k[kOff + i]!;
+    for (let i = common; i < kLen; i++) {
+      const x = k[kOff + i]!;
+      b[p++] = x;
+      last[i] = x;
+    }
+    out.length = p;
+    out.bytes(v, vOff, vOff + vLen);
     this.lastLen = kLen;
     this.counter++;
     this.entryCount++;
