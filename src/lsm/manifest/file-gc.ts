@@ -90,36 +90,42 @@ async function referencedFiles(storage: Storage, prefix: string): Promise<Set<st
   // yet), then written again under the same name with fewer files before it
   // is read (a tablet directory recreated), reads back without the files the
   // children now hold.
-  let previous: Map<string, Uint8Array> | undefined;
+  let previous: Snapshot | undefined;
   for (let attempt = 0; attempt < MAX_RESCANS; attempt++) {
     const snap = await readManifests(storage, prefix);
-    if (snap && previous && sameSnapshot(previous, snap)) return referencesOf(snap);
+    if (snap && previous && sameFiles(previous.files, snap.files)) return snap.refs;
     previous = snap;
   }
   throw new StorageError(`${prefix}: manifests kept changing during ${MAX_RESCANS} scans; file GC gave up`);
 }
 
+/** Every manifest file of a scan with its bytes, and the SSTables they reference. */
+interface Snapshot {
+  files: Map<string, Uint8Array>;
+  refs: Set<string>;
+}
+
 /**
- * Every manifest file under `prefix` with its bytes, decoded once to refuse
- * damage early; undefined when one vanished while being read (pruned by a
- * newer version, or a split parent removed after its children were written).
+ * Every manifest file under `prefix` with its bytes and references (decoding
+ * refuses damage at once); undefined when one vanished while being read
+ * (pruned by a newer version, or a split parent removed after its children
+ * were written).
  */
-async function readManifests(storage: Storage, prefix: string): Promise<Map<string, Uint8Array> | undefined> {
-  const out = new Map<string, Uint8Array>();
+async function readManifests(storage: Storage, prefix: string): Promise<Snapshot | undefined> {
+  const files = new Map<string, Uint8Array>();
   for (const name of await storage.list(prefix)) {
     if (!parseManifestFileName(name)) continue;
     try {
-      out.set(name, await storage.readAll(name));
+      files.set(name, await storage.readAll(name));
     } catch (e) {
       if (e instanceof NotFoundError) return undefined; // references may have moved
       throw e;
     }
   }
-  referencesOf(out);
-  return out;
+  return { files, refs: referencesOf(files) };
 }
 
-function sameSnapshot(a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): boolean {
+function sameFiles(a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): boolean {
   if (a.size !== b.size) return false;
   for (const [name, bytes] of a) {
     const other = b.get(name);
@@ -128,7 +134,7 @@ function sameSnapshot(a: Map<string, Uint8Array>, b: Map<string, Uint8Array>): b
   return true;
 }
 
-/** The files the manifests of a snapshot reference (a torn newest version of a directory counts as none). */
+/** The files these manifests reference (a torn newest version of a directory counts as none). */
 function referencesOf(snap: Map<string, Uint8Array>): Set<string> {
   const newest = new Map<string, number>();
   for (const name of snap.keys()) {
