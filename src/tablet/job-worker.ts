@@ -1,12 +1,26 @@
 /**
- * Worker-thread entry for tablet jobs: rebuilds the storage from its spec
- * (workerData) and serves flush/compact requests.
+ * Worker-thread entry for tablet jobs: serves flush/compact requests, each
+ * against the local directory its message names (a pool's thread serves
+ * every host of the process; see job-runner.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { serveJobs } from '../lsm/compaction/job-runner.js';
 import { LocalStorage } from '../storage/local-storage.js';
 import { tabletJobs } from './tablet-jobs.js';
 
-const spec = workerData as { kind: 'local'; root: string };
 if (!parentPort) throw new Error('job-worker must run in a worker thread');
-serveJobs(parentPort, new LocalStorage(spec.root), tabletJobs);
+
+// A storage per root, the most recent few kept (a LocalStorage only remembers which directories it made).
+const storages = new Map<string, LocalStorage>();
+function storageFor(spec: unknown): LocalStorage {
+  const s = spec as { kind?: unknown; root?: unknown } | undefined;
+  if (s?.kind !== 'local' || typeof s.root !== 'string') throw new Error(`job-worker: unsupported storage spec ${JSON.stringify(spec)}`);
+  let st = storages.get(s.root);
+  if (st) storages.delete(s.root);
+  else st = new LocalStorage(s.root);
+  storages.set(s.root, st);
+  if (storages.size > 16) storages.delete(storages.keys().next().value!);
+  return st;
+}
+
+serveJobs(parentPort, storageFor, tabletJobs);

@@ -66,7 +66,7 @@ export class TabletHost {
     const jobs = opts.jobs ?? 'inline';
     const runner = jobs === 'inline'
       ? newInlineRunner(opts.storage, tabletJobs)
-      : newWorkerRunner({ workerUrl: workerUrl(), workerData: { kind: 'local', root: jobs.localRoot }, threads: jobs.threads ?? 1 });
+      : newWorkerRunner({ workerUrl: workerUrl(), storageSpec: { kind: 'local', root: jobs.localRoot }, threads: jobs.threads ?? 1 });
     const host = new TabletHost(opts.storage, wal, newBlockCache(opts.cacheBytes ?? 256 << 20), runner, opts.clock ?? systemClock, `wal/${opts.serverId}`);
     host.pending = pending;
     return host;

@@ -4,8 +4,9 @@
  * A job is a named async function `(ctx, input) => output` registered in a job
  * module. `newInlineRunner` runs them on the calling thread (tests with
  * in-memory or fault-injecting storage, which cannot cross threads);
- * `newWorkerRunner` runs them in worker threads that rebuild the storage from
- * a serialisable spec, so reads and writes never stall behind a compaction.
+ * `newWorkerRunner` runs them in worker threads (one pool per process) that
+ * build the storage from a serialisable spec sent with each job, so reads and
+ * writes never stall behind a compaction.
  */
 import { Worker } from 'node:worker_threads';
 import type { Storage } from '../../storage/storage.js';
@@ -68,8 +69,9 @@ export function newInlineRunner(storage: Storage, jobs: JobTable): JobRunner {
 export interface WorkerRunnerOptions {
   /** URL of the worker entry module (it calls serveJobs). */
   workerUrl: URL;
-  /** Passed to the worker as workerData (e.g. a storage spec). */
-  workerData: unknown;
+  /** Sent with every job; the worker builds its storage from it (e.g. a local directory's root). */
+  storageSpec: unknown;
+  /** The pool of workerUrl grows to at least this many threads (default 1). */
   threads?: number;
 }
 
@@ -78,19 +80,50 @@ interface Pending {
   reject(e: unknown): void;
 }
 
-/** A fixed pool of worker threads; jobs are dispatched round-robin to the least busy. */
-export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
-  const threads = opts.threads ?? 1;
-  // Under vitest/tsx the source is TypeScript: the worker registers tsx first.
-  const isTs = opts.workerUrl.pathname.endsWith('.ts');
-  const workers: Array<{ w: Worker; busy: number; pending: Map<number, Pending> }> = [];
-  let nextId = 0;
-  let closed = false;
-  for (let i = 0; i < threads; i++) {
-    const w = isTs
-      ? new Worker(tsBootstrap(opts.workerUrl), { eval: true, workerData: opts.workerData })
-      : new Worker(opts.workerUrl, { workerData: opts.workerData });
-    const slot = { w, busy: 0, pending: new Map<number, Pending>() };
+interface Slot {
+  w: Worker;
+  busy: number;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * The worker threads of one entry module, shared by every runner of the
+ * process (as LevelDB shares one background thread among its databases). A
+ * server process opens one host for its life; a process that opens hosts
+ * one after another (tests, benchmarks, an embedded cluster) reuses threads
+ * whose JIT is already warm instead of compiling the job code again in a
+ * new isolate. Idle workers are unref'd, so they never keep the process alive.
+ */
+class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 0;
+  private size = 0;
+
+  constructor(private readonly workerUrl: URL) {}
+
+  grow(threads: number): void {
+    this.size = Math.max(this.size, threads);
+  }
+
+  run<O>(input: { name: string; storage: unknown; input: unknown }, transfer: ArrayBuffer[]): Promise<O> {
+    // Threads start lazily and are replaced if one dies.
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
+    let slot = this.slots[0]!;
+    for (const s of this.slots) if (s.busy < slot.busy) slot = s;
+    const id = this.nextId++;
+    if (slot.busy++ === 0) slot.w.ref();
+    return new Promise<O>((resolve, reject) => {
+      slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      slot.w.postMessage({ id, ...input }, transfer);
+    });
+  }
+
+  private spawn(): Slot {
+    // Under vitest/tsx the source is TypeScript: the worker registers tsx first.
+    const w = this.workerUrl.pathname.endsWith('.ts')
+      ? new Worker(tsBootstrap(this.workerUrl), { eval: true })
+      : new Worker(this.workerUrl);
+    const slot: Slot = { w, busy: 0, pending: new Map() };
     w.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: { message: string; name: string; code?: number; file?: string } }) => {
       const p = slot.pending.get(m.id);
       if (!p) return;
@@ -100,39 +133,51 @@ export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
       if (m.ok) p.resolve(m.value);
       else p.reject(reviveError(m.error!));
     });
-    w.on('error', (e) => {
+    const die = (e: unknown) => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
       for (const p of slot.pending.values()) p.reject(e);
       slot.pending.clear();
-    });
+    };
+    w.on('error', die);
+    w.on('exit', (code) => die(new Error(`job worker exited with code ${code}`)));
     w.unref();
-    workers.push(slot);
+    return slot;
   }
+}
+
+const pools = new Map<string, WorkerPool>();
+
+/** A runner over the process-wide pool of opts.workerUrl; its jobs reach storage through opts.storageSpec. */
+export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
+  let pool = pools.get(opts.workerUrl.href);
+  if (!pool) pools.set(opts.workerUrl.href, (pool = new WorkerPool(opts.workerUrl)));
+  pool.grow(opts.threads ?? 1);
+  const running = new Set<Promise<unknown>>();
+  let closed = false;
   return measured({
     run<O>(name: string, input: unknown, transfer?: ArrayBuffer[]): Promise<O> {
       if (closed) return Promise.reject(new Error('job runner closed'));
-      let slot = workers[0]!;
-      for (const s of workers) if (s.busy < slot.busy) slot = s;
-      const id = nextId++;
-      if (slot.busy++ === 0) slot.w.ref();
-      return new Promise<O>((resolve, reject) => {
-        slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        slot.w.postMessage({ id, name, input }, transfer ?? []);
-      });
+      const p = pool.run<O>({ name, storage: opts.storageSpec, input }, transfer ?? []);
+      const settled = p.then(() => {}, () => {}).finally(() => running.delete(settled));
+      running.add(settled);
+      return p;
     },
     async close() {
+      // The threads stay for the next runner; this one's own jobs finish first.
       closed = true;
-      await Promise.all(workers.map((s) => s.w.terminate()));
+      await Promise.all(running);
     },
   });
 }
 
-/** Worker side: answers job messages using `jobs` and a storage built from workerData. */
-export function serveJobs(port: import('node:worker_threads').MessagePort, storage: Storage, jobs: JobTable): void {
-  port.on('message', async (m: { id: number; name: string; input: unknown }) => {
+/** Worker side: answers job messages using `jobs`, each against the storage its message's spec names. */
+export function serveJobs(port: import('node:worker_threads').MessagePort, storageFor: (spec: unknown) => Storage, jobs: JobTable): void {
+  port.on('message', async (m: { id: number; name: string; storage: unknown; input: unknown }) => {
     try {
       const fn = jobs[m.name];
       if (!fn) throw new Error(`unknown job ${m.name}`);
-      const value = await fn({ storage }, m.input);
+      const value = await fn({ storage: storageFor(m.storage) }, m.input);
       const returned = (value as { returned?: unknown } | undefined)?.returned;
       const views = returned instanceof Uint8Array ? [returned] : Array.isArray(returned) ? returned.filter((r) => r instanceof Uint8Array) : [];
       port.postMessage({ id: m.id, ok: true, value }, [...new Set(views.map((v) => v.buffer as ArrayBuffer))]);
