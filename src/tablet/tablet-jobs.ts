@@ -18,9 +18,7 @@ import { giveBuffer, takeBuffer } from '../base/spare-buffer.js';
 import { openSstable, type SstableReader } from '../lsm/sstable/sstable-reader.js';
 import type { GcRule } from '../model/gc-rule.js';
 import { compareRanges } from '../base/bytes.js';
-import { CorruptionError } from '../base/errors.js';
-import { readVarint, varintEnd } from '../base/varint.js';
-import { CellKeyView, bloomKeyLengthOf, seqAt } from './cell-key.js';
+import { CellKeyView, bloomKeyLengthOf } from './cell-key.js';
 import { Visibility } from './visibility.js';
 import { Drops, type DropsData } from './drops.js';
 
@@ -71,25 +69,10 @@ function builder(blockSize: number, sizeHint?: number, into?: Uint8Array): Sstab
 async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
   // Prefix compression shrinks keys, restarts and index and bloom add a little: the input size is a close upper bound.
   const b = builder(input.blockSize, input.data.length * 1.05, input.out);
-  let minSeq = Number.MAX_SAFE_INTEGER;
-  let maxSeq = 0;
-  // The export format (flat-iterator.ts), decoded in place: no key or value view per entry.
-  const d = input.data;
-  for (let p = 0; p < d.length; ) {
-    const start = p;
-    const kLen = readVarint(d, p);
-    const kOff = varintEnd.pos;
-    const vLen = readVarint(d, kOff + kLen);
-    const vOff = varintEnd.pos;
-    p = vOff + vLen;
-    if (kLen < 16 || p > d.length) throw new CorruptionError('memtable export', `malformed entry at offset ${start}`);
-    // The memtable's keys are well-formed: only the sequence number is needed here.
-    const seq = seqAt(d, kOff + kLen);
-    if (seq < minSeq) minSeq = seq;
-    if (seq > maxSeq) maxSeq = seq;
-    b.addParts(d, kOff, kLen, d, vOff, vLen);
-  }
-  const bytes = b.finish({ minSeq: b.entryCount ? minSeq : 0, maxSeq });
+  // The export format is the kernel's input as it is: the whole memtable goes in one call
+  // (rows are the bloom keys: a cell key's first escaped component).
+  const { minSeq, maxSeq } = b.addSortedRun(input.data, { bloomKey: 'first-escaped-component', seqSuffix: true });
+  const bytes = b.finish({ minSeq, maxSeq });
   await ctx.storage.writeFile(input.file, bytes);
   return { file: input.file, size: bytes.length, entries: b.entryCount, returned: [input.data, b.buffer], built: bytes };
 }

@@ -30,6 +30,8 @@ export interface BloomFilterBuilder {
   addKey(key: Uint8Array): void;
   /** addKey(k[off, off + len)) without a view. */
   addKeyRange(k: Uint8Array, off: number, len: number): void;
+  /** Adds keys by their hashes: h1, h2 (BLOOM_SEED_1, BLOOM_SEED_2) per key, as bloomHash computes them. */
+  addHashes(pairs: Uint32Array): void;
   readonly keyCount: number;
   /** Approximate size of the finished filter in bytes. */
   readonly sizeEstimate: number;
@@ -142,6 +144,19 @@ class BloomBuilderImpl implements BloomFilterBuilder {
     this.hashes[2 * this.n] = hash32Range(k, off, len, BLOOM_SEED_1);
     this.hashes[2 * this.n + 1] = hash32Range(k, off, len, BLOOM_SEED_2);
     this.n++;
+  }
+
+  addHashes(pairs: Uint32Array): void {
+    const n = pairs.length >>> 1;
+    if (2 * (this.n + n) > this.hashes.length) {
+      let cap = this.hashes.length * 2;
+      while (cap < 2 * (this.n + n)) cap *= 2;
+      const grown = new Uint32Array(cap);
+      grown.set(this.hashes.subarray(0, 2 * this.n));
+      this.hashes = grown;
+    }
+    this.hashes.set(pairs.subarray(0, 2 * n), 2 * this.n);
+    this.n += n;
   }
 
   finish(): Uint8Array {
