@@ -19,7 +19,11 @@ import { encodeRun, type RunBloomKey } from './data-block-kernel.js';
 export interface SstableBuilderOptions {
   /** Target size of a data block's contents in bytes (default 16 KiB). An entry larger than this gets a block of its own. */
   blockSize?: number;
-  /** A full key is stored every restartInterval entries (default 16). */
+  /**
+   * A full key is stored every restartInterval entries of a data block
+   * (default 4: a point read's seek then decodes at most 4 entries after its
+   * binary search; with 16, cached point reads were ~15% slower).
+   */
   restartInterval?: number;
   /** Bloom filter bits per key (default 10; 0 = no bloom filter). */
   bloomBitsPerKey?: number;
@@ -82,7 +86,7 @@ const INDEX_RESTART_INTERVAL = 16;
 
 export function newSstableBuilder(opts: SstableBuilderOptions = {}): SstableBuilder {
   const blockSize = opts.blockSize ?? 16 * 1024;
-  const restartInterval = opts.restartInterval ?? 16;
+  const restartInterval = opts.restartInterval ?? 4;
   const bloomBitsPerKey = opts.bloomBitsPerKey ?? 10;
   if (!Number.isInteger(blockSize) || blockSize < 1) {
     throw new InvalidArgumentError(`blockSize: must be a positive integer, got ${blockSize}`);
