@@ -30,20 +30,30 @@ export interface DataBlockSource {
   blockOffset(i: number): number;
   /** The verified contents of data block i: synchronously when cached. */
   dataBlock(i: number): Uint8Array | Promise<Uint8Array>;
+  /** Takes back a closed iterator, to hand it out again (a point read opens one per table it probes). */
+  recycle?(it: RecyclableIterator): void;
+}
+
+/** An SSTable iterator that its source may hand out again once closed. */
+export interface RecyclableIterator extends KvIterator {
+  /** Makes a closed iterator usable again (by the source that recycled it). */
+  reopen(): void;
 }
 
 /** What to do once the block is installed. */
 type Op = 0 | 1 | 2 | 3;
 const Op = { Seek: 0, SeekLT: 1, First: 2, Last: 3 } as const;
 
-export function newSstableIterator(src: DataBlockSource): KvIterator {
+export function newSstableIterator(src: DataBlockSource): RecyclableIterator {
   return new SstableIterator(src);
 }
 
-class SstableIterator implements KvIterator {
+class SstableIterator implements RecyclableIterator {
   private readonly bit: BlockIterator;
   /** Index of the block installed in `bit`, -1 for none. */
   private bi = -1;
+  /** False once closed: a second close must not recycle it twice. */
+  private open = true;
 
   constructor(private readonly src: DataBlockSource) {
     this.bit = newBlockIterator(src.name);
@@ -84,8 +94,15 @@ class SstableIterator implements KvIterator {
   }
 
   close(): void {
+    if (!this.open) return;
+    this.open = false;
     this.bit.release();
     this.bi = -1;
+    this.src.recycle?.(this);
+  }
+
+  reopen(): void {
+    this.open = true;
   }
 
   /** Installs block i (fetching it if needed) and applies op there. */

@@ -20,7 +20,7 @@ import { newBlockIterator } from './block-iterator.js';
 import { blockedBloomMayContainHash, bloomHash, bloomLayoutOf, bloomMayContainHash, type BloomHash } from './bloom-filter.js';
 import { readFooter } from './footer.js';
 import { readPropertiesBlock } from './table-properties.js';
-import { newSstableIterator, type DataBlockSource } from './sstable-iterator.js';
+import { newSstableIterator, type DataBlockSource, type RecyclableIterator } from './sstable-iterator.js';
 import { SortedKeys } from './sorted-keys.js';
 
 export interface SstableProperties {
@@ -193,6 +193,8 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
   readonly blockCount: number;
   private readonly inflight = new Map<number, Promise<Uint8Array>>();
   private closed = false;
+  /** Closed iterators of this table, handed out again (saves an iterator, a block iterator and its key buffer per point read). */
+  private readonly spareIterators: RecyclableIterator[] = [];
 
   constructor(
     readonly name: string,
@@ -222,7 +224,15 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
   }
 
   iterator(): KvIterator {
-    return newSstableIterator(this);
+    const spare = this.spareIterators.pop();
+    if (!spare) return newSstableIterator(this);
+    spare.reopen();
+    return spare;
+  }
+
+  recycle(it: RecyclableIterator): void {
+    // A few are enough: reads are synchronous when cached, so few overlap.
+    if (!this.closed && this.spareIterators.length < 4) this.spareIterators.push(it);
   }
 
   blockFirstKeys(): Uint8Array[] {
