@@ -115,63 +115,65 @@ function expectScanFromCache(reader: { iterator(): ReturnType<Awaited<ReturnType
   expect(n).toBe(N);
 }
 
-describe('warmCache (prepopulating the cache after a flush)', () => {
-  it('caches every data block with one read; a full scan then reads nothing and never waits', async () => {
+describe('adoptImage (a flush\'s own bytes serve its blocks)', () => {
+  it('blocks missing from the cache are copied from the image, never read from storage; the copies outlive the image', async () => {
+    const bytes = Buffer.from(buildBytes(entries, opts));
     const mem = new MemoryStorage();
-    await mem.writeFile('sst/w.sst', buildBytes(entries, opts));
+    await mem.writeFile('sst/w.sst', bytes);
     const { storage, reads } = countingStorage(mem);
     const cache = newBlockCache(64 << 20);
     const reader = await openSstable(storage, 'sst/w.sst', cache);
+    let released = 0;
+    reader.adoptImage(bytes, () => released++);
+    expect(reader.imageBytes).toBe(bytes.length);
+    // Nothing is copied until read.
+    expect(cache.stats().entries).toBe(0);
     const before = reads();
-    expect(await reader.warmCache()).toBe(reader.properties.blockCount);
-    expect(reads() - before).toBe(1);
-    expect(cache.stats().entries).toBe(reader.properties.blockCount);
     expectScanFromCache(reader);
-    expect(reads() - before).toBe(1);
-    expect(cache.stats().misses).toBe(0);
+    expect(reads() - before).toBe(0);
+    expect(cache.stats().entries).toBe(reader.properties.blockCount);
+    reader.dropImage();
+    reader.dropImage();
+    expect(released).toBe(1);
+    expect(reader.imageBytes).toBe(0);
+    // The cached blocks are copies: the released buffer may be reused at once.
+    bytes.fill(0);
+    expectScanFromCache(reader);
+    expect(reads() - before).toBe(0);
   });
 
-  it('given the writer\'s copy of the file, warms without reading it back; a copy of the wrong size is ignored', async () => {
+  it('after dropImage, misses read and verify from storage; an image of the wrong size is released at once', async () => {
     const bytes = buildBytes(entries, opts);
     const mem = new MemoryStorage();
     await mem.writeFile('sst/w2.sst', bytes);
     const { storage, reads } = countingStorage(mem);
-    const cache = newBlockCache(64 << 20);
-    const reader = await openSstable(storage, 'sst/w2.sst', cache);
+    const reader = await openSstable(storage, 'sst/w2.sst', newBlockCache(64 << 20));
+    let released = 0;
+    reader.adoptImage(bytes.subarray(0, bytes.length - 1), () => released++);
+    expect(released).toBe(1);
+    expect(reader.imageBytes).toBe(0);
     const before = reads();
-    expect(await reader.warmCache(bytes)).toBe(reader.properties.blockCount);
-    expect(reads() - before).toBe(0);
-    expectScanFromCache(reader);
-    expect(reads() - before).toBe(0);
-    const other = newBlockCache(64 << 20);
-    const r2 = await openSstable(storage, 'sst/w2.sst', other);
-    const opened = reads();
-    expect(await r2.warmCache(bytes.subarray(0, bytes.length - 1))).toBe(r2.properties.blockCount);
-    expect(reads() - opened).toBe(1);
-    // The cached blocks are copies: the writer may reuse its buffer at once.
-    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).fill(0);
-    expectScanFromCache(reader);
+    const it = reader.iterator();
+    const r = it.seekToFirst();
+    expect(isPromise(r)).toBe(true);
+    await r;
+    expect(reads() - before).toBe(1);
+    it.close();
   });
 
-  it('a corrupt data block fails the warm-up naming the file, and is not cached', async () => {
-    const storage = new MemoryStorage();
-    const cache = newBlockCache(64 << 20);
-    const flipped = Buffer.from(buildBytes(entries, opts));
-    flipped[700] ^= 0xff; // inside the second 512-byte data block
-    await storage.writeFile('sst/c2.sst', flipped);
-    const bad = await openSstable(storage, 'sst/c2.sst', cache);
-    await expect(bad.warmCache()).rejects.toThrow(/sst\/c2\.sst/);
-    const it = bad.iterator();
-    // The first block was verified and cached; reading on into the flipped one fails, never returns wrong data.
-    let r = it.seekToFirst();
-    if (isPromise(r)) await r;
-    let failed = false;
-    try {
-      while (it.valid()) { r = it.next(); if (isPromise(r)) await r; }
-    } catch (e) {
-      failed = true;
-      expect(String(e)).toMatch(/sst\/c2\.sst/);
-    }
-    expect(failed).toBe(true);
+  it('closing the reader releases its image once', async () => {
+    const bytes = buildBytes(entries, opts);
+    const mem = new MemoryStorage();
+    await mem.writeFile('sst/w3.sst', bytes);
+    const reader = await openSstable(mem, 'sst/w3.sst', newBlockCache(64 << 20));
+    let released = 0;
+    reader.adoptImage(bytes, () => released++);
+    await reader.close();
+    reader.dropImage();
+    expect(released).toBe(1);
+    // A closed reader takes no image.
+    reader.adoptImage(bytes, () => released++);
+    expect(released).toBe(2);
+    expect(reader.imageBytes).toBe(0);
   });
 });
