@@ -27,6 +27,22 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ t: fc.constantFrom('first' as const, 'last' as const, 'next' as const, 'next' as const), i: fc.nat(3) }) },
 );
 
+/** Encodes entries as EntryWriter does into the reserved region: varint count, then varint klen, key, varint vlen, value. */
+const encodeInto = (mt: ReturnType<typeof newMemtable>, entries: Array<[Uint8Array, Uint8Array]>): { ci: number; offsets: Int32Array } => {
+  const parts: number[] = [];
+  const rel = new Int32Array(4 * entries.length);
+  const varint = (n: number) => { while (n >= 0x80) { parts.push((n & 0x7f) | 0x80); n >>>= 7; } parts.push(n); };
+  varint(entries.length);
+  entries.forEach(([k, v], i) => {
+    varint(k.length); rel[4 * i] = parts.length; rel[4 * i + 1] = k.length; parts.push(...k);
+    varint(v.length); rel[4 * i + 2] = parts.length; rel[4 * i + 3] = v.length; parts.push(...v);
+  });
+  const { chunk, ci, off } = mt.reserveEncoded(parts.length);
+  chunk.set(parts, off);
+  const offsets = rel.map((x, j) => (j % 2 === 0 ? x + off : x));
+  return { ci, offsets };
+};
+
 describe('memtable', () => {
   it('puts, replaces and iterates in byte order', () => {
     const mt = newMemtable();
@@ -206,21 +222,6 @@ describe('memtable', () => {
   });
 
   it('batches encoded in place (reserveEncoded, putReserved) equal put, across replacements, big batches and exports (property)', () => {
-    /** Encodes entries as EntryWriter does into the reserved region: varint count, then varint klen, key, varint vlen, value. */
-    const encodeInto = (mt: ReturnType<typeof newMemtable>, entries: Array<[Uint8Array, Uint8Array]>): { ci: number; offsets: Int32Array } => {
-      const parts: number[] = [];
-      const rel = new Int32Array(4 * entries.length);
-      const varint = (n: number) => { while (n >= 0x80) { parts.push((n & 0x7f) | 0x80); n >>>= 7; } parts.push(n); };
-      varint(entries.length);
-      entries.forEach(([k, v], i) => {
-        varint(k.length); rel[4 * i] = parts.length; rel[4 * i + 1] = k.length; parts.push(...k);
-        varint(v.length); rel[4 * i + 2] = parts.length; rel[4 * i + 3] = v.length; parts.push(...v);
-      });
-      const { chunk, ci, off } = mt.reserveEncoded(parts.length);
-      chunk.set(parts, off);
-      const offsets = rel.map((x, j) => (j % 2 === 0 ? x + off : x));
-      return { ci, offsets };
-    };
     fc.assert(
       fc.property(
         // Big values make some batches bigger than a quarter chunk (a chunk of their own); small ones share chunks.
@@ -243,6 +244,32 @@ describe('memtable', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('big batches of scattered keys, linked in key-prefix order with a finger search, equal put (property)', () => {
+    // Keys over a tiny alphabet share prefixes and repeat (within a batch too: the later one wins);
+    // batches of 64+ entries take the sorted path, a filled memtable gives the finger long distances.
+    const key = fc.array(fc.constantFrom(0, 1, 0x61, 0x62, 0xff), { minLength: 0, maxLength: 7 }).map((a) => Uint8Array.from(a));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(key, fc.uint8Array({ maxLength: 8 })), { maxLength: 300 }),
+        fc.array(fc.array(fc.tuple(key, fc.uint8Array({ maxLength: 8 })), { minLength: 60, maxLength: 300 }), { minLength: 1, maxLength: 4 }),
+        (before, batches) => {
+          const mt = newMemtable({ chunkSize: 4096 });
+          const model = new Model();
+          for (const [k, v] of before) { mt.put(k, v); model.put(k, v); }
+          for (const batch of batches) {
+            const { ci, offsets } = encodeInto(mt, batch);
+            mt.putReserved(ci, offsets, batch.length);
+            for (const [k, v] of batch) model.put(k, v);
+          }
+          verifyMemtable(mt);
+          expect(mt.count).toBe(model.entries.length);
+          expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 

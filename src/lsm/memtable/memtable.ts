@@ -105,6 +105,10 @@ export function verifyMemtable(mt: Memtable): void {
 
 const DEFAULT_CHUNK_SIZE = 1 << 20;
 const MAX_HEIGHT = 12; // branching 4: comfortable up to 4^12 ≈ 16M entries
+/** Batches of up to this many entries are linked in key-prefix order (putReserved). */
+const ORDER_SLOTS = 1 << 16;
+/** insertOrder's sort buffer, shared (putReserved is synchronous). */
+let orderScratch = new Float64Array(0);
 
 // Node record layout in `nodes` (Int32Array). A node is identified by the
 // offset of its record. Offset 0 is the head node, so 0 also means "null"
@@ -214,6 +218,22 @@ class SkiplistMemtable implements Memtable {
           for (let l = 0; l < h; l++) prev[l] = f; // levels above keep the last insert's predecessors
           return 0;
         }
+        // Farther on (a sorted batch of scattered keys): climb from the last insert while the
+        // next node one level up is still below the key, then descend from there: O(log
+        // distance) instead of a search from the top. start(l), the last node at or before f
+        // on level l, is f below f's height and f's predecessor (prev) above it.
+        const hf = nodes[f + N_HEIGHT]!;
+        let l = 0;
+        while (l + 1 < this.height) {
+          const s1 = l + 1 < hf ? f : prev[l + 1]!;
+          const nx1 = nodes[s1 + N_NEXT + l + 1]!;
+          if (nx1 === 0 || this.compareNodeAt(nx1, key, ko, tlen, tp) >= 0) break;
+          l++;
+        }
+        // Above l the key's predecessors are start(l'); those above hf are already in prev.
+        for (let i = l + 1; i < hf; i++) prev[i] = f;
+        x = l < hf ? f : prev[l]!;
+        level = l;
       }
     }
     for (; level >= 0; level--) {
@@ -282,10 +302,38 @@ class SkiplistMemtable implements Memtable {
     return { chunk: this.chunk, ci: this.chunkIdx, off };
   }
 
+  /**
+   * The order to link a batch's entries in: by their 4-byte key prefixes when
+   * they are not already ascending (random keys), so each insert's finger
+   * search starts near the last one; undefined to keep the batch's order.
+   * Any order is correct: findInsert searches from the top when a key is not
+   * after the last one. Sorts prefix * ORDER_SLOTS + index in a Float64Array
+   * (exact below 2^53; a native numeric sort, no comparator calls).
+   */
+  private insertOrder(buf: Uint8Array, offsets: Int32Array, count: number): Float64Array | undefined {
+    if (count < 64 || count > ORDER_SLOTS) return undefined;
+    let order = orderScratch;
+    if (order.length < count) order = orderScratch = new Float64Array(Math.max(1024, 2 ** Math.ceil(Math.log2(count))));
+    let ascending = true;
+    let last = -1;
+    for (let i = 0; i < count; i++) {
+      const p = (keyPrefix(buf, offsets[4 * i]!, offsets[4 * i + 1]!) ^ 0x80000000) >>> 0;
+      if (p < last) ascending = false;
+      last = p;
+      order[i] = p * ORDER_SLOTS + i;
+    }
+    if (ascending) return undefined;
+    const sorted = order.subarray(0, count);
+    sorted.sort();
+    return sorted;
+  }
+
   putReserved(ci: number, offsets: Int32Array, count: number): void {
     if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
     const buf = this.chunks[ci]!;
-    for (let i = 0; i < count; i++) {
+    const order = this.insertOrder(buf, offsets, count);
+    for (let j = 0; j < count; j++) {
+      const i = order === undefined ? j : order[j]! % ORDER_SLOTS;
       const ko = offsets[4 * i]!, kl = offsets[4 * i + 1]!, vo = offsets[4 * i + 2]!, vl = offsets[4 * i + 3]!;
       // The key is compared in place (no view per entry).
       const tp = keyPrefix(buf, ko, kl);
