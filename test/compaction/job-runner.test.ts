@@ -43,6 +43,19 @@ describe('worker job runner (process-wide pool)', () => {
     await b.close();
   });
 
+  it('runners open at once get a thread each (as each had its own before); threads stay for later runners', async () => {
+    const a = newWorkerRunner({ workerUrl, storageSpec: { name: 'a' } });
+    const b = newWorkerRunner({ workerUrl, storageSpec: { name: 'b' } });
+    const c = newWorkerRunner({ workerUrl, storageSpec: { name: 'c' } });
+    // Three slow jobs at once land on three different threads.
+    const ids = await Promise.all([a, b, c].map((r) => r.run<Where>('where', { wait: 100 })));
+    expect(new Set(ids.map((w) => w.threadId)).size).toBe(3);
+    await Promise.all([a, b, c].map((r) => r.close()));
+    const d = newWorkerRunner({ workerUrl, storageSpec: { name: 'd' } });
+    expect(ids.map((w) => w.threadId)).toContain((await d.run<Where>('where', {})).threadId);
+    await d.close();
+  });
+
   it('a thread that dies fails its jobs and is replaced for the next ones', async () => {
     const r = newWorkerRunner({ workerUrl, storageSpec: { name: 'd' } });
     const before = await r.run<Where>('where', {});

@@ -71,7 +71,7 @@ export interface WorkerRunnerOptions {
   workerUrl: URL;
   /** Sent with every job; the worker builds its storage from it (e.g. a local directory's root). */
   storageSpec: unknown;
-  /** The pool of workerUrl grows to at least this many threads (default 1). */
+  /** Threads this runner adds to its pool while open (default 1): hosts open at once get as many threads as each had on its own. */
   threads?: number;
 }
 
@@ -92,17 +92,27 @@ interface Slot {
  * server process opens one host for its life; a process that opens hosts
  * one after another (tests, benchmarks, an embedded cluster) reuses threads
  * whose JIT is already warm instead of compiling the job code again in a
- * new isolate. Idle workers are unref'd, so they never keep the process alive.
+ * new isolate. Runners open at the same time (the tablet servers of an
+ * embedded cluster) add up their threads, so each still has as many as it
+ * had on its own. Idle workers are unref'd, so they never keep the process alive.
  */
 class WorkerPool {
   private readonly slots: Slot[] = [];
   private nextId = 0;
+  /** Threads asked for by the open runners (each as many as a runner of its own would have had). */
+  private demand = 0;
+  /** Threads kept: the most ever asked for at once; idle ones stay, warm and unref'd. */
   private size = 0;
 
   constructor(private readonly workerUrl: URL) {}
 
-  grow(threads: number): void {
-    this.size = Math.max(this.size, threads);
+  open(threads: number): void {
+    this.demand += threads;
+    this.size = Math.max(this.size, this.demand);
+  }
+
+  release(threads: number): void {
+    this.demand -= threads;
   }
 
   run<O>(input: { name: string; storage: unknown; input: unknown }, transfer: ArrayBuffer[]): Promise<O> {
@@ -152,7 +162,8 @@ const pools = new Map<string, WorkerPool>();
 export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
   let pool = pools.get(opts.workerUrl.href);
   if (!pool) pools.set(opts.workerUrl.href, (pool = new WorkerPool(opts.workerUrl)));
-  pool.grow(opts.threads ?? 1);
+  const threads = opts.threads ?? 1;
+  pool.open(threads);
   const running = new Set<Promise<unknown>>();
   let closed = false;
   return measured({
@@ -165,8 +176,10 @@ export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
     },
     async close() {
       // The threads stay for the next runner; this one's own jobs finish first.
+      if (closed) return;
       closed = true;
       await Promise.all(running);
+      pool.release(threads);
     },
   });
 }
