@@ -4,7 +4,7 @@
  * intervals, a file built through addSortedRun is byte-identical to one
  * built entry by entry with add(). Bad runs get a CorruptionError.
  */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import fc from 'fast-check';
 import { compareBytes } from '../../src/base/bytes.js';
 import { CorruptionError, FailedPreconditionError } from '../../src/base/errors.js';
@@ -112,6 +112,21 @@ describe('data-block kernel', () => {
     b.addSortedRun(run(entries), { bloomKey: 'whole', seqSuffix: false });
     expect(() => b.add(Buffer.from('c'), Buffer.from('3'))).toThrow(FailedPreconditionError);
     expect(b.entryCount).toBe(2);
+  });
+
+  it('after 10 s without a run the instance is let go; the next run makes a new one and encodes the same', () => {
+    const entries: Entry[] = Array.from({ length: 300 }, (_, i) => [Buffer.from(`k${String(i).padStart(4, '0')}`), Buffer.alloc(50, i)]);
+    const opts = { blockSize: 512, restartInterval: 4, bloomKey: 'whole' as const, seqSuffix: false };
+    vi.useFakeTimers();
+    try {
+      const first = Buffer.from(encodeRun(run(entries), opts).bytes);
+      vi.advanceTimersByTime(10_001);
+      const second = encodeRun(run(entries), opts);
+      expect(Buffer.from(second.bytes).equals(first)).toBe(true);
+      expect(second.entries).toBe(300);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('an empty run makes the same empty table', () => {

@@ -1,8 +1,9 @@
 /**
  * Runs the data-block kernel (wasm/data-blocks.as.ts, compiled to
  * wasm/data-blocks.wasm by `npm run build:wasm`) over a sorted run of
- * entries in the memtable export format. One instance per thread, loaded on
- * first use; its memory grows to the largest run seen and is reused.
+ * entries in the memtable export format. One instance per thread, made on
+ * first use; its memory grows to the largest run seen and is reused until
+ * the thread has gone IDLE_MS without a run.
  *
  * The kernel writes exactly the data blocks the JavaScript block builder
  * would (test/sstable/data-block-kernel.test.ts compares whole files); the
@@ -67,17 +68,33 @@ const BLOOM_MODES: Record<RunBloomKey, number> = { none: 0, whole: 1, 'first-esc
 const STATUS: Record<number, string> = { [-1]: 'keys not strictly increasing', [-2]: 'malformed entry', [-3]: 'key without an escaped first component' };
 const NO_ROOM = -4;
 
+/**
+ * The instance's memory only grows (WebAssembly memory cannot shrink): to
+ * about 2.7x the largest run. Like the spare buffers (base/spare-buffer.ts),
+ * it is let go after IDLE_MS without a run, so an idle server does not keep
+ * it resident; the compiled module stays.
+ */
+const IDLE_MS = 10_000;
+
+let module: object | undefined;
 let kernel: KernelExports | undefined;
+let idleTimer: NodeJS.Timeout | undefined;
 
 function load(): KernelExports {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => { kernel = undefined; idleTimer = undefined; }, IDLE_MS);
+  idleTimer.unref();
   if (kernel) return kernel;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(WASM_URL);
-  } catch (e) {
-    throw new Error(`data-block kernel ${WASM_URL.pathname} is missing; run \`npm run build:wasm\` (${String(e)})`);
+  if (!module) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(WASM_URL);
+    } catch (e) {
+      throw new Error(`data-block kernel ${WASM_URL.pathname} is missing; run \`npm run build:wasm\` (${String(e)})`);
+    }
+    module = new WebAssembly.Module(bytes);
   }
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: () => { throw new Error('data-block kernel aborted'); } } });
+  const instance = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error('data-block kernel aborted'); } } });
   kernel = instance.exports as unknown as KernelExports;
   return kernel;
 }
