@@ -136,11 +136,7 @@ class BloomBuilderImpl implements BloomFilterBuilder {
   }
 
   addKeyRange(k: Uint8Array, off: number, len: number): void {
-    if (2 * this.n + 2 > this.hashes.length) {
-      const grown = new Uint32Array(this.hashes.length * 2);
-      grown.set(this.hashes);
-      this.hashes = grown;
-    }
+    if (2 * this.n + 2 > this.hashes.length) this.grow(1);
     this.hashes[2 * this.n] = hash32Range(k, off, len, BLOOM_SEED_1);
     this.hashes[2 * this.n + 1] = hash32Range(k, off, len, BLOOM_SEED_2);
     this.n++;
@@ -148,15 +144,18 @@ class BloomBuilderImpl implements BloomFilterBuilder {
 
   addHashes(pairs: Uint32Array): void {
     const n = pairs.length >>> 1;
-    if (2 * (this.n + n) > this.hashes.length) {
-      let cap = this.hashes.length * 2;
-      while (cap < 2 * (this.n + n)) cap *= 2;
-      const grown = new Uint32Array(cap);
-      grown.set(this.hashes.subarray(0, 2 * this.n));
-      this.hashes = grown;
-    }
+    if (2 * (this.n + n) > this.hashes.length) this.grow(n);
     this.hashes.set(pairs.subarray(0, 2 * n), 2 * this.n);
     this.n += n;
+  }
+
+  /** Makes room for `more` keys' hashes (doubling). */
+  private grow(more: number): void {
+    let cap = this.hashes.length * 2;
+    while (cap < 2 * (this.n + more)) cap *= 2;
+    const grown = new Uint32Array(cap);
+    grown.set(this.hashes.subarray(0, 2 * this.n));
+    this.hashes = grown;
   }
 
   finish(): Uint8Array {

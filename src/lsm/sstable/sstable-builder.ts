@@ -109,7 +109,7 @@ export function newSstableBuilder(opts: SstableBuilderOptions = {}): SstableBuil
 class SstableBuilderImpl implements SstableBuilder {
   entryCount = 0;
   private readonly out: ByteWriter;
-  private data: BlockBuilder;
+  private readonly data: BlockBuilder;
   private readonly bloom: BloomFilterBuilder | undefined;
   private readonly handles: BlockHandle[] = [];
   private readonly firstKeys: Uint8Array[] = [];
@@ -160,20 +160,12 @@ class SstableBuilderImpl implements SstableBuilder {
     const out = this.out;
     const base = out.length;
     out.bytes(enc.bytes);
-    for (const b of enc.blocks) {
-      const first = Buffer.from(b.firstKey);
-      const last = Buffer.from(b.lastKey);
-      this.handles.push({ offset: base + b.offset, size: b.size });
-      this.firstKeys.push(first);
-      this.lastKeys.push(last);
-      this.indexEstimate += first.length + last.length + 24;
-    }
+    for (const b of enc.blocks) this.recordBlock({ offset: base + b.offset, size: b.size }, Buffer.from(b.firstKey), Buffer.from(b.lastKey));
     this.bloom?.addHashes(enc.hashes);
     this.smallestKey = this.firstKeys[0]!;
+    // Any further add is refused, so the block builder (which never saw the run) is not used again.
     this.runLastKey = this.lastKeys[this.lastKeys.length - 1]!;
     this.entryCount = enc.entries;
-    // The block builder's next block starts after the run; any further add is refused.
-    this.data = newBlockBuilder(out, this.restartInterval);
     return { minSeq: enc.minSeq, maxSeq: enc.maxSeq };
   }
 
@@ -252,8 +244,11 @@ class SstableBuilderImpl implements SstableBuilder {
 
   private flushBlock(): void {
     const h = this.data.finish(BlockType.DATA);
-    const last = Buffer.from(this.data.lastKey());
-    const first = this.blockFirstKey!;
+    this.recordBlock(h, this.blockFirstKey!, Buffer.from(this.data.lastKey()));
+  }
+
+  /** Notes a finished data block for the index (keys are the builder's own copies). */
+  private recordBlock(h: BlockHandle, first: Uint8Array, last: Uint8Array): void {
     this.handles.push(h);
     this.firstKeys.push(first);
     this.lastKeys.push(last);
