@@ -325,15 +325,21 @@ class LocalReadableFile implements ReadableFile {
 }
 
 /**
- * Appends are serialised in call order (each one's position is fixed when it
- * is called), so callers may issue several without awaiting. `sync` covers
- * every append called before it. After any failed append or sync the log is
- * poisoned: a failed fsync may have dropped dirty pages, so retrying could
- * claim durability for bytes that are gone (the "fsyncgate" lesson).
+ * Each append's position is fixed when it is called, and its write starts at
+ * once, so several may be in flight together (the WAL writes two groups side
+ * by side). An append resolves only once it and every append called before
+ * it are written, so no caller is told its bytes are in while a hole may
+ * precede them. `sync` covers every append called before it. After any
+ * failed append or sync the log is poisoned: a failed fsync may have dropped
+ * dirty pages, so retrying could claim durability for bytes that are gone
+ * (the "fsyncgate" lesson).
  */
 class LocalLog implements LogFile {
   private written = 0;
+  /** Settles once every append so far has settled (sync and close wait on it). */
   private tail: Promise<void> = Promise.resolve();
+  /** The last append's promise: rejects if it or any earlier append failed. */
+  private ordered: Promise<void> = Promise.resolve();
   private syncs: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;
@@ -352,15 +358,14 @@ class LocalLog implements LogFile {
     if (bad) return Promise.reject(bad);
     const pos = this.written;
     this.written += data.length;
-    const done = this.tail.then(async () => {
-      if (this.failure) throw this.failure;
-      try {
-        await writeFully(this.fh, data, pos);
-      } catch (e) {
-        throw (this.failure ??= toStorageError(e, this.name, 'append to'));
-      }
+    const write = writeFully(this.fh, data, pos).catch((e: unknown) => {
+      throw (this.failure ??= toStorageError(e, this.name, 'append to'));
     });
-    this.tail = done.catch(() => {});
+    const settled = write.then(noop, noop);
+    const done = this.ordered.then(() => write);
+    this.ordered = done;
+    const before = this.tail;
+    this.tail = before.then(() => settled);
     return done;
   }
 
@@ -420,6 +425,8 @@ async function writeFully(fh: fsp.FileHandle, data: Uint8Array, position: number
     if (off < data.length) await fh.datasync();
   }
 }
+
+function noop(): void {}
 
 function checkName(name: string): void {
   let ok = name.length > 0 && !name.includes('\0') && !name.includes('\\');

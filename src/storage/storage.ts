@@ -23,7 +23,11 @@ export interface LogFile {
   readonly name: string;
   /** Bytes appended so far (synced or not). */
   readonly size: number;
-  /** Appends bytes at the end. Resolves when written (not durable). */
+  /**
+   * Appends bytes at the end; the position is fixed when called, so several
+   * appends may be in flight. Resolves when written (not durable), and only
+   * after every earlier append has been.
+   */
   append(data: Uint8Array): Promise<void>;
   /** Makes every append so far durable (fdatasync). */
   sync(): Promise<void>;

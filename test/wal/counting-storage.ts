@@ -1,6 +1,8 @@
 /**
  * Test wrapper around a Storage: counts log appends and syncs, can delay
- * syncs (to model fdatasync latency) and can fail the n-th log operation.
+ * syncs (to model fdatasync latency), can hold back an append's completion
+ * (its bytes are in the log at once, as a positional write's are; only the
+ * caller hears later) and can fail the n-th log operation.
  */
 import { StorageError } from '../../src/base/errors.js';
 import type { LogFile, ReadableFile, Storage } from '../../src/storage/storage.js';
@@ -13,6 +15,8 @@ export class CountingStorage implements Storage {
   syncDelayMs = 0;
   /** When set, the log operation (append or sync) with this 1-based index fails. */
   failLogOp: number | undefined;
+  /** When set, each append's completion waits for the promise it returns (called with the append's 0-based index). */
+  appendGate: ((n: number) => Promise<void>) | undefined;
   private logOps = 0;
 
   constructor(readonly inner: Storage) {}
@@ -36,8 +40,9 @@ export class CountingStorage implements Storage {
       get size() { return log.size; },
       async append(data: Uint8Array) {
         self.tick();
-        self.appends++;
+        const n = self.appends++;
         await log.append(data);
+        if (self.appendGate) await self.appendGate(n);
       },
       async sync() {
         self.tick();

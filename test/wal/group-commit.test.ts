@@ -35,7 +35,7 @@ describe('WAL group commit', () => {
 
   it('a big group starts writing at once; small appends wait a microtask so those issued together share a group', async () => {
     const storage = new CountingStorage(new MemoryStorage());
-    const { wal } = await openWal({ storage, dir: DIR, startBytes: 1024 }, () => {});
+    const { wal } = await openWal({ storage, dir: DIR, startBytes: 1024, groupsInFlight: 1 }, () => {});
     const a0 = storage.appends;
     const small = wal.append('t', 1, 1, Buffer.alloc(100));
     expect(storage.appends).toBe(a0); // not yet: more may join this group
@@ -53,6 +53,61 @@ describe('WAL group commit', () => {
     await replayWal(storage, DIR, (r) => seqs.push(r.firstSeq));
     expect(seqs).toEqual([1, 2, 3, 4]);
     await expect(openWal({ storage, dir: 'wal/x', startBytes: -1 }, () => {})).rejects.toThrow(/startBytes/);
+  });
+
+  it('with two groups in flight, a big group is written beside the first; acknowledgements keep log order', async () => {
+    const storage = new CountingStorage(new MemoryStorage());
+    const { wal } = await openWal({ storage, dir: DIR, startBytes: 1024 }, () => {});
+    const gates: Array<() => void> = [];
+    storage.appendGate = () => new Promise((resolve) => gates.push(resolve));
+    const a0 = storage.appends;
+    const acked: number[] = [];
+    const append = (seq: number, bytes: number) => wal.append('t', seq, seq, Buffer.alloc(bytes, seq)).then(() => { acked.push(seq); });
+    const p1 = append(1, 2000);
+    const p2 = append(2, 2000);
+    expect(storage.appends).toBe(a0 + 2); // both written at once
+    const small = append(3, 10);
+    expect(storage.appends).toBe(a0 + 2); // two in flight: waits
+    const p4 = append(4, 2000);
+    expect(storage.appends).toBe(a0 + 2); // still two in flight
+    await new Promise((r) => setTimeout(r, 5));
+    expect(gates.length).toBe(2);
+    gates[1]!(); // the second group finishes first ...
+    await new Promise((r) => setTimeout(r, 5));
+    expect(acked).toEqual([]); // ... but is not acknowledged before the first
+    gates[0]!();
+    await p2;
+    expect(acked).toEqual([1, 2]);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(storage.appends).toBe(a0 + 3); // records 3 and 4 went as one group
+    expect(gates.length).toBe(3);
+    gates[2]!();
+    await Promise.all([p1, small, p4]);
+    expect(acked).toEqual([1, 2, 3, 4]);
+    storage.appendGate = undefined;
+    await wal.close();
+    const seqs: number[] = [];
+    await replayWal(storage, DIR, (r) => seqs.push(r.firstSeq));
+    expect(seqs).toEqual([1, 2, 3, 4]);
+    await expect(openWal({ storage, dir: 'wal/y', groupsInFlight: 0 }, () => {})).rejects.toThrow(/groupsInFlight/);
+  });
+
+  it('a failed group fails the groups in flight beside it and every later append', async () => {
+    const storage = new CountingStorage(new MemoryStorage());
+    const { wal } = await openWal({ storage, dir: DIR, startBytes: 1024 }, () => {});
+    const gates: Array<() => void> = [];
+    storage.appendGate = () => new Promise((resolve) => gates.push(resolve));
+    const ops = storage.appends + storage.syncs;
+    storage.failLogOp = ops + 1; // the first group's append
+    const p1 = wal.append('t', 1, 1, Buffer.alloc(2000));
+    const p2 = wal.append('t', 2, 2, Buffer.alloc(2000));
+    const r1 = expect(p1).rejects.toThrow(/injected failure/);
+    const r2 = expect(p2).rejects.toThrow(/must be replayed/); // not acknowledged, though its write may land
+    await r1;
+    await r2;
+    gates.forEach((g) => g());
+    await expect(wal.append('t', 3, 3, Buffer.alloc(10))).rejects.toThrow(/must be replayed/);
+    await wal.close();
   });
 
   it('appends resolve only after the sync that covers them', async () => {

@@ -2,7 +2,9 @@
  * The write-ahead log of one tablet server, shared by all its tablets
  * (DESIGN §4). Appends are group-committed: while one append+sync of a group
  * is in flight, new records accumulate in a buffer; when it finishes, one
- * append+sync covers all of them. The log is a directory of numbered
+ * append+sync covers all of them. With sync on, a second group may be
+ * written beside the first once its records reach startBytes (a bulk load);
+ * groups are acknowledged in log order. The log is a directory of numbered
  * segments; a segment is deleted once every record in it is covered by an
  * SSTable (markFlushed) or belongs to a tablet that left (forgetTablet).
  * Byte layout: FORMAT.md.
@@ -38,6 +40,17 @@ export interface WalOptions {
    * after it in the same tick, so its write overlaps their encoding.
    */
   startBytes?: number;
+  /**
+   * Groups written at once: while one is in flight, pending records reaching
+   * startBytes start the next beside it. Each group is acknowledged only
+   * after every group before it, so acknowledgements stay in log order.
+   * Default 2 with sync: a bulk load's batches then wait for one synced write,
+   * not for the one before it as well (measured: sequential fsynced 1M-cell
+   * loads +10%, bench:engine 781k/766k/807k -> 890k/822k/879k cells/s).
+   * Default 1 without: an unsynced write returns in microseconds, and a
+   * second one in flight only cost main-thread time (-3% in A/B runs).
+   */
+  groupsInFlight?: number;
 }
 
 export interface Wal {
@@ -92,6 +105,11 @@ export async function openWal(
     throw new InvalidArgumentError(`startBytes: must be a non-negative integer, got ${startBytes}`);
   }
 
+  const groupsInFlight = opts.groupsInFlight ?? (sync ? 2 : 1);
+  if (!Number.isSafeInteger(groupsInFlight) || groupsInFlight < 1) {
+    throw new InvalidArgumentError(`groupsInFlight: must be a positive integer, got ${groupsInFlight}`);
+  }
+
   const { report, segments, toSeal } = await replaySegments(storage, dir, onRecord);
   const number = (segments.at(-1)?.number ?? 0) + 1;
   const name = segmentName(dir, number);
@@ -111,11 +129,24 @@ export async function openWal(
     throw e;
   }
   const active: SegmentSummary = { number, name, bytes: init.length, tablets: new Map(), seals: toSeal.map((s) => s.segment) };
-  const wal = new WalImpl(storage, dir, segmentBytes, sync, startBytes, [...segments, active], file, sync ? 1 : 0);
+  const wal = new WalImpl(storage, dir, segmentBytes, sync, startBytes, groupsInFlight, [...segments, active], file, sync ? 1 : 0);
   // Old segments without data records (e.g. the previous run's idle active one) go now.
   await wal.collect();
   log.info({ dir, segment: name, ...report }, 'wal opened');
   return { wal, report };
+}
+
+/** A group commit: records cut from `pending`, written with one append (+ one sync). */
+interface Group {
+  buf: WalGroupBuffer;
+  resolvers: Array<() => void>;
+  rejecters: Array<(e: Error) => void>;
+  /** Max lastSeq per tablet among its records. */
+  tablets: Map<string, number>;
+  segment: SegmentSummary;
+  started: number;
+  bytes: number;
+  durable: boolean;
 }
 
 class WalImpl implements Wal {
@@ -124,16 +155,20 @@ class WalImpl implements Wal {
   private active: SegmentSummary;
   private activeHasData = false;
   private pending = new WalGroupBuffer();
-  /** The buffer of the group in flight (swapped with `pending`, so the two are reused). */
-  private spare = new WalGroupBuffer();
+  /** Buffers of acknowledged groups, reused for `pending`. */
+  private readonly spares: WalGroupBuffer[] = [];
   /** Header + seal of a rotated segment; kept until the next rotation (appends must not be modified while pending). */
   private startBuffer = new WalGroupBuffer();
   private resolvers: Array<() => void> = [];
   private rejecters: Array<(e: Error) => void> = [];
-  /** Max lastSeq per tablet in `pending`, and in the group in flight. */
+  /** Max lastSeq per tablet in `pending`. */
   private pendingTablets = new Map<string, number>();
-  private inflightTablets: Map<string, number> | undefined;
-  private flushTask: Promise<void> | undefined;
+  /** Groups being written, in log order; each is acknowledged only after every group before it. */
+  private readonly inflight: Group[] = [];
+  private kickScheduled = false;
+  private rotating = false;
+  /** Waiting for nothing to be pending, in flight or rotating (close). */
+  private idleWaiters: Array<() => void> = [];
   private gcChain: Promise<void> = Promise.resolve();
   /** Per tablet: every record with seq <= this is in an SSTable. */
   private readonly flushed = new Map<string, number>();
@@ -150,6 +185,7 @@ class WalImpl implements Wal {
     private readonly segmentBytes: number,
     private readonly sync: boolean,
     private readonly startBytes: number,
+    private readonly maxGroupsInFlight: number,
     segments: SegmentSummary[],
     private file: LogFile,
     syncs: number,
@@ -185,65 +221,108 @@ class WalImpl implements Wal {
     // (Measured on a 1M-cell bulk load with 4 batches of 1000 in flight, 8
     // alternating runs: 558k -> 612k cells/s sequential, 381k -> 400k random,
     // medians: the batches no longer move in lockstep, encode all, then wait.)
-    if (this.flushTask === undefined && this.pending.length >= this.startBytes) this.flushTask = this.flushLoop();
-    else this.flushTask ??= Promise.resolve().then(() => this.flushLoop());
+    if (this.pending.length >= this.startBytes) this.kick();
+    else if (!this.kickScheduled && this.inflight.length === 0) {
+      this.kickScheduled = true;
+      queueMicrotask(() => {
+        this.kickScheduled = false;
+        this.kick();
+      });
+    }
     return done;
   }
 
-  /** Writes groups until nothing is pending; each group is one append (+ one sync). */
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.pending.length > 0) {
-        const group = this.pending;
-        this.pending = this.spare;
-        this.spare = group;
-        const resolvers = this.resolvers;
-        const rejecters = this.rejecters;
-        this.resolvers = [];
-        this.rejecters = [];
-        const tablets = this.pendingTablets;
-        this.pendingTablets = new Map();
-        this.inflightTablets = tablets;
-        const groupBytes = group.bytes();
-        const started = performance.now();
-        try {
-          await this.writeGroup(groupBytes);
-        } catch (e) {
-          this.fail(e, rejecters);
-          group.reset();
-          return;
-        }
-        // forgetTablet may have removed entries from `tablets` meanwhile.
-        const seen = this.active.tablets;
-        for (const [t, seq] of tablets) {
-          const max = seen.get(t);
-          if (max === undefined || seq > max) seen.set(t, seq);
-        }
-        this.inflightTablets = undefined;
-        this.records += group.records;
-        this.lastGroupSize = group.records;
-        metricsHooks().walGroupCommit((performance.now() - started) / 1000, group.records, groupBytes.length, this.sync);
-        group.reset();
-        for (const r of resolvers) r();
+  /**
+   * Starts writing the pending records as a new group when the log may take
+   * one: always when no group is in flight; while some are (fewer than
+   * maxGroupsInFlight), only once the pending records reach startBytes. So
+   * small appends still share one sync (classic group commit), while a bulk
+   * load's next batch is written beside the previous group instead of
+   * waiting for it to finish.
+   */
+  private kick(): void {
+    while (
+      this.pending.length > 0 && !this.rotating && this.broken === undefined &&
+      (this.inflight.length === 0 || (this.inflight.length < this.maxGroupsInFlight && this.pending.length >= this.startBytes))
+    ) {
+      // Rotate between groups, never inside one, and with no group in flight:
+      // damage is a tail only if nothing intact follows it in a later segment.
+      // A segment holding no data record yet takes any group however large.
+      if (this.active.bytes + this.pending.length > this.segmentBytes && this.activeHasData) {
+        if (this.inflight.length > 0) return; // the last of them kicks again
+        this.rotating = true;
+        this.rotate().then(
+          () => {
+            this.rotating = false;
+            this.kick();
+          },
+          (e: unknown) => {
+            this.rotating = false;
+            this.fail(e);
+          },
+        );
+        return;
       }
-    } finally {
-      this.flushTask = undefined;
+      this.launch();
     }
+    if (this.isIdle()) this.wakeIdle();
   }
 
-  private async writeGroup(data: Buffer): Promise<void> {
-    // Rotate between groups, never inside one; a segment holding no data
-    // record yet (only its header and seal) takes any group however large.
-    if (this.active.bytes + data.length > this.segmentBytes && this.activeHasData) {
-      await this.rotate();
-    }
-    await this.file.append(data);
-    this.active.bytes += data.length;
+  /** Cuts the pending records into a group and starts its append (+ sync). */
+  private launch(): void {
+    const buf = this.pending;
+    const g: Group = {
+      buf, resolvers: this.resolvers, rejecters: this.rejecters, tablets: this.pendingTablets,
+      segment: this.active, started: performance.now(), bytes: buf.length, durable: false,
+    };
+    this.pending = this.spares.pop() ?? new WalGroupBuffer();
+    this.resolvers = [];
+    this.rejecters = [];
+    this.pendingTablets = new Map();
+    this.inflight.push(g);
+    this.active.bytes += buf.length;
     this.activeHasData = true;
-    if (this.sync) {
-      await this.file.sync();
-      this.syncs++;
+    const written = this.file.append(buf.bytes());
+    // With O_DSYNC the sync only waits for the append (and syncs the directory once).
+    const durable = this.sync ? written.then(() => this.file.sync()) : written;
+    durable.then(() => this.groupDurable(g), (e: unknown) => this.fail(e));
+  }
+
+  /** Acknowledges, in log order, every durable group no earlier group holds back. */
+  private groupDurable(g: Group): void {
+    if (this.broken !== undefined) return;
+    g.durable = true;
+    if (this.sync) this.syncs++;
+    while (this.inflight.length > 0 && this.inflight[0]!.durable) {
+      const h = this.inflight.shift()!;
+      // forgetTablet may have removed entries from h.tablets meanwhile.
+      const seen = h.segment.tablets;
+      for (const [t, seq] of h.tablets) {
+        const max = seen.get(t);
+        if (max === undefined || seq > max) seen.set(t, seq);
+      }
+      this.records += h.buf.records;
+      this.lastGroupSize = h.buf.records;
+      metricsHooks().walGroupCommit((performance.now() - h.started) / 1000, h.buf.records, h.bytes, this.sync);
+      h.buf.reset();
+      this.spares.push(h.buf);
+      for (const r of h.resolvers) r();
     }
+    this.kick();
+  }
+
+  private isIdle(): boolean {
+    return this.inflight.length === 0 && !this.rotating && (this.pending.length === 0 || this.broken !== undefined);
+  }
+
+  private wakeIdle(): void {
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves once every accepted append has been written (or has failed). */
+  private whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Starts the next segment. Its header and seal become durable with the next group's sync. */
@@ -268,19 +347,26 @@ class WalImpl implements Wal {
     this.scheduleCollect().catch((e: unknown) => log.warn({ err: e }, 'deleting WAL segments failed'));
   }
 
-  /** Marks the WAL broken and rejects the failed group and everything pending. */
-  private fail(e: unknown, rejecters: Array<(e: Error) => void>): void {
+  /**
+   * Marks the WAL broken and rejects every group not yet acknowledged and
+   * everything pending. (A group still in flight may yet reach the disk; it
+   * was never acknowledged, so a replay may or may not show it.)
+   */
+  private fail(e: unknown): void {
+    if (this.broken !== undefined) return;
     const msg = e instanceof Error ? e.message : String(e);
     const err = new StorageError(`WAL ${this.dir} failed and must be replayed: ${msg}`, { cause: e });
     this.broken = err;
     log.error({ err: e, dir: this.dir }, 'wal broken');
-    const all = [...rejecters, ...this.rejecters];
+    // Their buffers are dropped, not reused: a write may still be reading one.
+    const all = [...this.inflight.flatMap((g) => g.rejecters), ...this.rejecters];
+    this.inflight.length = 0;
     this.resolvers = [];
     this.rejecters = [];
     this.pending.reset();
     this.pendingTablets.clear();
-    this.inflightTablets = undefined;
     for (const r of all) r(err);
+    if (this.isIdle()) this.wakeIdle();
   }
 
   markFlushed(tabletId: string, seq: number): Promise<void> {
@@ -294,7 +380,7 @@ class WalImpl implements Wal {
     if (this.closed) return Promise.reject(new UnavailableError(`WAL ${this.dir} is closed`));
     for (const s of this.segments) s.tablets.delete(tabletId);
     this.pendingTablets.delete(tabletId);
-    this.inflightTablets?.delete(tabletId);
+    for (const g of this.inflight) g.tablets.delete(tabletId);
     this.flushed.delete(tabletId);
     return this.scheduleCollect();
   }
@@ -346,7 +432,7 @@ class WalImpl implements Wal {
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {
-      if (this.flushTask) await this.flushTask;
+      await this.whenIdle();
       await this.gcChain;
       try {
         await this.file.close();
