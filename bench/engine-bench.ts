@@ -2,7 +2,8 @@
  * Engine benchmark: loads the same data into Tabula's engine (one tablet on a
  * local directory, WAL fsync on, flush/compaction in a worker thread) and into
  * LevelDB (classic-level, the engine behind `level`) in one run, and prints
- * both side by side. Usage: npm run bench:engine [-- --cells N --repeat R] (median of R alternating runs, default 3);
+ * both side by side. Usage: npm run bench:engine [-- --cells N --repeat R --warmup W] (median of R
+ * alternating runs, default 3, after one untimed warm-up run of W cells per engine, default 200,000; 0 skips it);
  * npm run bench:engine builds dist/ and passes --compiled, so the shipped build is measured.
  *
  * Ends with: bench-engine: batch_write_ratio=X batch_write_nosync_ratio=X random_read_ratio=X scan_ratio=X durable_writes_per_s=N
@@ -25,6 +26,12 @@ const args = process.argv.slice(2);
 const CELLS = Number(args[args.indexOf('--cells') + 1] || 0) || 1_000_000;
 // The machine is shared and noisy: both engines run REPEAT times, alternating, and each figure is the median.
 const REPEAT = Number(args[args.indexOf('--repeat') + 1] || 0) || 3;
+// Each engine first does one untimed run of WARMUP cells (every phase, scaled down), so the
+// timed runs measure steady state: without it the first timed Tabula load also paid for V8
+// compiling the write path and for starting the job worker (its sequential no-fsync load
+// was 0.69-0.87M cells/s in the first run against 1.0-1.25M in the later ones, 6 runs).
+const WARMUP = args.includes('--warmup') ? Number(args[args.indexOf('--warmup') + 1]) : 200_000;
+if (!Number.isSafeInteger(WARMUP) || WARMUP < 0) throw new Error(`--warmup: a cell count >= 0, got ${args[args.indexOf('--warmup') + 1]}`);
 const BATCH = 1000;
 const PIPELINE = 4;
 const READS = 100_000;
@@ -122,29 +129,31 @@ async function timed(fn: () => Promise<number>): Promise<number> {
   return n / (Number(process.hrtime.bigint() - t) / 1e9);
 }
 
-async function run(make: (dir: string, walSync?: boolean) => Promise<Engine>): Promise<Record<string, number>> {
+async function run(make: (dir: string, walSync?: boolean) => Promise<Engine>, cells = CELLS): Promise<Record<string, number>> {
   const r: Record<string, number> = {};
+  const reads = Math.max(1, Math.round((READS * cells) / CELLS));
+  const durables = Math.max(1, Math.round((DURABLE * cells) / CELLS));
   // The same loads without fsync on either side (LevelDB's default batch), for comparison at equal durability both ways.
   for (const random of [false, true]) {
     const dir = mkdtempSync(join(base, 'e-'));
     const e = await make(dir, false);
-    r[random ? 'batch_random_nosync' : 'batch_seq_nosync'] = await load(e, random, false);
+    r[random ? 'batch_random_nosync' : 'batch_seq_nosync'] = await load(e, random, false, cells);
     await e.close();
     rmSync(dir, { recursive: true, force: true });
   }
   for (const random of [false, true]) {
     const dir = mkdtempSync(join(base, 'e-'));
     const e = await make(dir);
-    r[random ? 'batch_random' : 'batch_seq'] = await load(e, random, true);
+    r[random ? 'batch_random' : 'batch_seq'] = await load(e, random, true, cells);
     if (random) {
-      const picks = Array.from({ length: READS }, () => key(Math.floor(Math.random() * CELLS), true));
+      const picks = Array.from({ length: reads }, () => key(Math.floor(Math.random() * cells), true));
       await e.reopen();
-      r.read_cold = await timed(async () => { await concurrently(picks, 16, (k) => e.get(k)); return READS; });
+      r.read_cold = await timed(async () => { await concurrently(picks, 16, (k) => e.get(k)); return reads; });
       // Warm: the same keys again, now cached by both engines.
-      r.read_cached = await timed(async () => { await concurrently(picks, 16, (k) => e.get(k)); return READS; });
+      r.read_cached = await timed(async () => { await concurrently(picks, 16, (k) => e.get(k)); return reads; });
       r.scan = await timed(() => e.scan());
-      const dkeys = Array.from({ length: DURABLE }, (_, i) => key(CELLS + i, true));
-      r.durable_writes = await timed(async () => { await concurrently(dkeys, CONCURRENCY, (k) => e.writeOne(k)); return DURABLE; });
+      const dkeys = Array.from({ length: durables }, (_, i) => key(cells + i, true));
+      r.durable_writes = await timed(async () => { await concurrently(dkeys, CONCURRENCY, (k) => e.writeOne(k)); return durables; });
     }
     await e.close();
     rmSync(dir, { recursive: true, force: true });
@@ -152,21 +161,21 @@ async function run(make: (dir: string, walSync?: boolean) => Promise<Engine>): P
   return r;
 }
 
-/** Loads CELLS cells in batches of BATCH; cells/s. */
-function load(e: Engine, random: boolean, durable: boolean): Promise<number> {
+/** Loads `cells` cells in batches of BATCH; cells/s. */
+function load(e: Engine, random: boolean, durable: boolean, cells: number): Promise<number> {
   return timed(async () => {
     // A bulk loader keeps a few batches in flight; both engines get the same pipeline.
     let next = 0;
     await Promise.all(Array.from({ length: PIPELINE }, async () => {
-      while (next < CELLS) {
+      while (next < cells) {
         const i = next;
         next += BATCH;
         const keys: Buffer[] = [];
-        for (let j = i; j < Math.min(CELLS, i + BATCH); j++) keys.push(key(j, random));
+        for (let j = i; j < Math.min(cells, i + BATCH); j++) keys.push(key(j, random));
         await e.writeBatch(keys, durable);
       }
     }));
-    return CELLS;
+    return cells;
   });
 }
 
@@ -182,8 +191,14 @@ async function concurrently<T>(items: T[], n: number, fn: (t: T) => Promise<unkn
 
 import { mkdirSync } from 'node:fs';
 mkdirSync(base, { recursive: true });
-console.log(`engine bench (${COMPILED ? 'compiled dist/' : 'TypeScript source via tsx'}): ${CELLS} cells, 16-byte keys, 100-byte values, batches of ${BATCH} (${PIPELINE} in flight); ${os.cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
+console.log(`engine bench (${COMPILED ? 'compiled dist/' : 'TypeScript source via tsx'}): ${CELLS} cells, 16-byte keys, 100-byte values, batches of ${BATCH} (${PIPELINE} in flight), warm-up ${WARMUP} cells per engine; ${os.cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+if (WARMUP > 0) {
+  for (const [name, make] of [['leveldb', leveldb], ['tabula', tabula]] as const) {
+    const r = await run(make, WARMUP);
+    console.error(`warm-up ${name} (${WARMUP} cells, untimed): ${Object.entries(r).map(([k, v]) => `${k}=${Math.round(v)}`).join(' ')}`);
+  }
+}
 const runs: { ldb: Record<string, number>[]; tab: Record<string, number>[] } = { ldb: [], tab: [] };
 for (let i = 0; i < REPEAT; i++) {
   // Alternate the order so neither engine always runs on a warmer (or busier) machine.
