@@ -15,8 +15,8 @@ export class CountingStorage implements Storage {
   syncDelayMs = 0;
   /** When set, the log operation (append or sync) with this 1-based index fails. */
   failLogOp: number | undefined;
-  /** When set, each append's completion waits for the promise it returns (called with the append's 0-based index). */
-  appendGate: ((n: number) => Promise<void>) | undefined;
+  /** When set, each append's completion waits for the promise it returns (called with the append's 0-based index and its bytes). */
+  appendGate: ((n: number, data: Uint8Array) => Promise<void>) | undefined;
   private logOps = 0;
 
   constructor(readonly inner: Storage) {}
@@ -42,7 +42,7 @@ export class CountingStorage implements Storage {
         self.tick();
         const n = self.appends++;
         await log.append(data);
-        if (self.appendGate) await self.appendGate(n);
+        if (self.appendGate) await self.appendGate(n, data);
       },
       async sync() {
         self.tick();
