@@ -742,7 +742,16 @@ export class Tablet {
     const mem = this.writeFailure === undefined ? f.mem : publishedOnly(f.mem, this.appliedSeq);
     if (mem.count > 0) {
       // Into the previous flush's buffer when it fits: its pages are already faulted in (base/spare-buffer.ts).
-      const data = mem.exportSorted(takeBuffer(mem.exportSize()));
+      // In slices of a few milliseconds, letting reads, writes and WAL acknowledgements run in
+      // between: a memtable of scattered keys took ~50 ms to export in one go, an event-loop
+      // stall on every flush. (Keys written in order export in ~5 ms, as whole runs.)
+      const exporter = mem.exportSteps(takeBuffer(mem.exportSize()));
+      for (let slice = performance.now(); !exporter.step(1024); ) {
+        if (performance.now() - slice < EXPORT_SLICE_MS) continue;
+        await yieldToEventLoop();
+        slice = performance.now();
+      }
+      const data = exporter.result();
       const sst = takeBuffer(Math.ceil(data.length * 1.05));
       const file = `sst/${newFileId()}.sst`;
       const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10, out: sst };
@@ -889,7 +898,16 @@ function publishedOnly(mem: Memtable, seq: number): Memtable {
     if (view.seq <= seq) out.put(it.key(), it.value());
   }
   it.close();
+  out.freeze();
   return out;
+}
+
+/** How long a flush exports a memtable before yielding to the event loop. */
+const EXPORT_SLICE_MS = 4;
+
+/** Resolves after the event loop has run pending I/O callbacks (setImmediate). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** What mutate holds instead of the request once it is staged. */

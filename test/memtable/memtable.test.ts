@@ -312,6 +312,41 @@ describe('memtable', () => {
     );
   });
 
+  it('exports in steps exactly what it exports in one go', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(keyArb(6), fc.uint8Array({ maxLength: 200 })), { maxLength: 80 }),
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        (pairs, steps, ascending) => {
+          // Ascending puts make runs; repeated keys move values out of their entries (replaceValue).
+          if (ascending) pairs.sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])));
+          const mt = newMemtable({ chunkSize: 128 });
+          for (const [k, v] of pairs) mt.put(k, v);
+          expect(() => mt.exportSteps()).toThrow(FailedPreconditionError); // not frozen: could still change between steps
+          mt.freeze();
+          const whole = Buffer.from(mt.exportSorted());
+          const into = new Uint8Array(mt.exportSize() + 5).fill(0xee);
+          const e = mt.exportSteps(into);
+          let copied = 0;
+          for (let i = 0; ; i++) {
+            const n = steps[i % steps.length]!;
+            const done = e.step(n);
+            copied += n;
+            if (done) break;
+            expect(copied).toBeLessThan(mt.count); // a step never stops short of the end with entries left in its budget
+            expect(() => e.result()).toThrow(FailedPreconditionError);
+          }
+          const out = e.result();
+          expect(out.buffer).toBe(into.buffer);
+          expect(Buffer.from(out)).toEqual(whole);
+          expect(e.step(1)).toBe(true); // done stays done
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('exports the documented flat format (golden, FORMAT.md)', () => {
     const mt = newMemtable();
     mt.put(b('bc'), b('x'));

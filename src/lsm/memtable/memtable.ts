@@ -71,8 +71,22 @@ export interface Memtable {
    * its ArrayBuffer; either way it can be transferred to a worker.
    */
   exportSorted(into?: Uint8Array): Uint8Array;
+  /**
+   * exportSorted in steps, for a frozen memtable: each step copies a bounded
+   * number of entries, so the caller can let other work run in between (a
+   * memtable of scattered keys takes ~50 ms to export in one go).
+   */
+  exportSteps(into?: Uint8Array): MemtableExport;
   /** Bytes exportSorted() writes. */
   exportSize(): number;
+}
+
+/** An export in progress (Memtable.exportSteps). */
+export interface MemtableExport {
+  /** Copies up to `maxEntries` more entries; true once every entry is copied. */
+  step(maxEntries: number): boolean;
+  /** The export, exactly as exportSorted returns it; only after step() returned true. */
+  result(): Uint8Array;
 }
 
 export interface MemtableOptions {
@@ -542,16 +556,45 @@ class SkiplistMemtable implements Memtable {
   }
 
   exportSorted(into?: Uint8Array): Uint8Array {
+    // In one go, so it may run on a memtable still taking writes (a manifest tail).
+    const e = new Exporter(this, into);
+    e.step(Infinity);
+    return e.result();
+  }
+
+  exportSteps(into?: Uint8Array): MemtableExport {
+    if (!this.isFrozen) throw new FailedPreconditionError('exportSteps: the memtable must be frozen');
+    return new Exporter(this, into);
+  }
+}
+
+/**
+ * Copies a memtable's entries in key order into one flat buffer, a bounded
+ * number per step. Consecutive entries that also sit back to back in one
+ * arena chunk (keys inserted in order) are copied as one run.
+ */
+class Exporter implements MemtableExport {
+  private readonly out: Uint8Array;
+  private pos = 0;
+  /** The next node to copy (0: done). */
+  private x: number;
+  private runChunk = -1;
+  private runStart = 0;
+  private runEnd = 0;
+
+  constructor(private readonly mt: SkiplistMemtable, into: Uint8Array | undefined) {
+    const size = mt.exportSize();
     // A plain Uint8Array owns its ArrayBuffer, so it can be transferred.
-    const out = into && into.length >= this.exportBytes ? into.subarray(0, this.exportBytes) : new Uint8Array(this.exportBytes);
-    const nodes = this.nodes;
-    const chunks = this.chunks;
-    let pos = 0;
-    // A run: consecutive entries that also sit back to back in one arena chunk.
-    let runChunk = -1;
-    let runStart = 0;
-    let runEnd = 0;
-    for (let x = nodes[HEAD + N_NEXT]!; x !== 0; x = nodes[x + N_NEXT]!) {
+    this.out = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
+    this.x = mt.nodes[HEAD + N_NEXT]!;
+  }
+
+  step(maxEntries: number): boolean {
+    const nodes = this.mt.nodes;
+    const chunks = this.mt.chunks;
+    const out = this.out;
+    let { x, pos, runChunk, runStart, runEnd } = this;
+    for (let n = 0; x !== 0 && n < maxEntries; x = nodes[x + N_NEXT]!, n++) {
       const kc = nodes[x + N_KCHUNK]!;
       const koff = nodes[x + N_KOFF]!;
       const klen = nodes[x + N_KLEN]!;
@@ -577,9 +620,22 @@ class SkiplistMemtable implements Memtable {
       pos = writeVarint(out, pos, vlen);
       pos = copyInto(out, pos, chunks[vc & CHUNK_MASK]!, voff, vlen);
     }
-    if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
-    if (pos !== out.length) throw new Error(`memtable export size mismatch: ${pos} != ${out.length}`);
-    return out;
+    if (x === 0 && runChunk >= 0) {
+      pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+      runChunk = -1;
+    }
+    this.x = x;
+    this.pos = pos;
+    this.runChunk = runChunk;
+    this.runStart = runStart;
+    this.runEnd = runEnd;
+    return x === 0;
+  }
+
+  result(): Uint8Array {
+    if (this.x !== 0 || this.runChunk >= 0) throw new FailedPreconditionError('memtable export: not finished');
+    if (this.pos !== this.out.length) throw new Error(`memtable export size mismatch: ${this.pos} != ${this.out.length}`);
+    return this.out;
   }
 }
 
