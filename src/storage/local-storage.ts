@@ -364,8 +364,7 @@ class LocalLog implements LogFile {
     const settled = write.then(noop, noop);
     const done = this.ordered.then(() => write);
     this.ordered = done;
-    const before = this.tail;
-    this.tail = before.then(() => settled);
+    this.tail = this.tail.then(() => settled);
     return done;
   }
 

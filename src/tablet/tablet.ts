@@ -10,6 +10,7 @@
  * SSTables are merged by compaction jobs; both install their result by
  * writing a new manifest version (fenced by the owner's epoch).
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Clock } from '../base/clock.js';
 import { InvalidArgumentError, NotFoundError, NotServingError, UnavailableError } from '../base/errors.js';
 import { logger } from '../base/log.js';
@@ -904,11 +905,6 @@ function publishedOnly(mem: Memtable, seq: number): Memtable {
 
 /** How long a flush exports a memtable before yielding to the event loop. */
 const EXPORT_SLICE_MS = 4;
-
-/** Resolves after the event loop has run pending I/O callbacks (setImmediate). */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** What mutate holds instead of the request once it is staged. */
 const NO_ROWS: RowMutation[] = [];

@@ -633,7 +633,7 @@ class Exporter implements MemtableExport {
   }
 
   result(): Uint8Array {
-    if (this.x !== 0 || this.runChunk >= 0) throw new FailedPreconditionError('memtable export: not finished');
+    if (this.x !== 0) throw new FailedPreconditionError('memtable export: not finished');
     if (this.pos !== this.out.length) throw new Error(`memtable export size mismatch: ${this.pos} != ${this.out.length}`);
     return this.out;
   }

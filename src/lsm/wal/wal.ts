@@ -145,7 +145,6 @@ interface Group {
   tablets: Map<string, number>;
   segment: SegmentSummary;
   started: number;
-  bytes: number;
   durable: boolean;
 }
 
@@ -273,7 +272,7 @@ class WalImpl implements Wal {
     const buf = this.pending;
     const g: Group = {
       buf, resolvers: this.resolvers, rejecters: this.rejecters, tablets: this.pendingTablets,
-      segment: this.active, started: performance.now(), bytes: buf.length, durable: false,
+      segment: this.active, started: performance.now(), durable: false,
     };
     this.pending = this.spares.pop() ?? new WalGroupBuffer();
     this.resolvers = [];
@@ -303,7 +302,7 @@ class WalImpl implements Wal {
       }
       this.records += h.buf.records;
       this.lastGroupSize = h.buf.records;
-      metricsHooks().walGroupCommit((performance.now() - h.started) / 1000, h.buf.records, h.bytes, this.sync);
+      metricsHooks().walGroupCommit((performance.now() - h.started) / 1000, h.buf.records, h.buf.length, this.sync);
       h.buf.reset();
       this.spares.push(h.buf);
       for (const r of h.resolvers) r();
