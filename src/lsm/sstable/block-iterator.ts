@@ -144,20 +144,11 @@ class BlockIteratorImpl implements BlockIterator {
   }
 
   seek(target: Uint8Array): void {
-    const n = this.numRestarts;
-    if (n === 0) {
+    if (this.numRestarts === 0) {
       this.cur = -1;
       return;
     }
-    // Last restart whose key < target (or restart 0).
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.compareRestartKey(mid, target) < 0) lo = mid;
-      else hi = mid - 1;
-    }
-    this.seekToRestart(lo);
+    this.seekToRestart(this.lastRestartBelow(target));
     for (;;) {
       if (compareRanges(this.keyBuf, 0, this.keyLen, target, 0, target.length) >= 0) return;
       if (this.nextOff >= this.restartsOffset) {
@@ -174,15 +165,9 @@ class BlockIteratorImpl implements BlockIterator {
       this.cur = -1;
       return;
     }
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.compareRestartKey(mid, target) < 0) lo = mid;
-      else hi = mid - 1;
-    }
     // The answer lies in restart interval lo: its first key is < target and
     // the next restart key (if any) is >= target.
+    const lo = this.lastRestartBelow(target);
     this.seekToRestart(lo);
     const limit = lo + 1 < n ? this.restartOffset(lo + 1) : this.restartsOffset;
     let steps = 0;
@@ -196,6 +181,18 @@ class BlockIteratorImpl implements BlockIterator {
       }
       steps++;
     }
+  }
+
+  /** The last restart whose key is < target, or 0 when none is (binary search; the block has restarts). */
+  private lastRestartBelow(target: Uint8Array): number {
+    let lo = 0;
+    let hi = this.numRestarts - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.compareRestartKey(mid, target) < 0) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   private restartOffset(i: number): number {

@@ -19,21 +19,18 @@ import type { BlockHandle } from './block-builder.js';
 import { newBlockIterator } from './block-iterator.js';
 import { blockedBloomMayContainHash, bloomHash, bloomLayoutOf, bloomMayContainHash, type BloomHash } from './bloom-filter.js';
 import { readFooter } from './footer.js';
-import { readPropertiesBlock } from './table-properties.js';
+import { readPropertiesBlock, type StoredProperties } from './table-properties.js';
 import { newSstableIterator, type DataBlockSource, type RecyclableIterator } from './sstable-iterator.js';
 import { SortedKeys } from './sorted-keys.js';
 
-export interface SstableProperties {
+/**
+ * What the builder stored (smallestKey and largestKey are empty for an empty
+ * table; data blocks occupy [0, dataBytes)), without the bloom parameters,
+ * which the reader keeps with its filter; plus the footer's format version
+ * and the file's size.
+ */
+export interface SstableProperties extends Omit<StoredProperties, 'bloomBitsPerKey' | 'bloomKeyCount'> {
   formatVersion: number;
-  entryCount: number;
-  /** Empty for an empty table. */
-  smallestKey: Uint8Array;
-  largestKey: Uint8Array;
-  minSeq: number;
-  maxSeq: number;
-  /** Bytes of all data blocks, trailers included (data blocks occupy [0, dataBytes)). */
-  dataBytes: number;
-  blockCount: number;
   fileSize: number;
 }
 
