@@ -102,47 +102,40 @@ export async function* scanRows(ctx: ReadContext, opts: ScanOptions): AsyncGener
   let count = 0;
   try {
     if (!opts.reverse) {
-      let r = lower ? it.seek(lower) : it.seekToFirst();
+      const r = lower ? it.seek(lower) : it.seekToFirst();
       if (r) await r;
-      while (it.valid() && count < limit) {
+    }
+    // Reverse: rows below this key are still to be read (the last row read, at first the range's end).
+    let pos = upper;
+    while (count < limit) {
+      // Position the iterator at the first cell of the next row in scan order.
+      let prefix: Buffer;
+      if (!opts.reverse) {
+        // Reading a row leaves the iterator at the next row's first cell.
+        if (!it.valid()) break;
         const key = it.key();
         if (upper && compareBytes(key, upper) >= 0) break;
-        const prefix = Buffer.from(bloomKeyOf(key));
-        let cells = readRowAt(it, prefix, vis, view);
-        if (isPromise(cells)) cells = await cells;
-        if (cells.length) {
-          batch.push({ key: rowOfCellKey(prefix), cells });
-          count++;
-          if (batch.length >= batchRows) {
-            if (opts.signal?.aborted) return;
-            yield batch;
-            batch = [];
-          }
-        }
-      }
-    } else {
-      let pos = upper;
-      while (count < limit) {
+        prefix = Buffer.from(bloomKeyOf(key));
+      } else {
         let r = pos ? it.seekLT(pos) : it.seekToLast();
         if (r) await r;
         if (!it.valid()) break;
         const key = it.key();
         if (lower && compareBytes(key, lower) < 0) break;
-        const prefix = Buffer.from(bloomKeyOf(key));
+        prefix = Buffer.from(bloomKeyOf(key));
         r = it.seek(prefix);
         if (r) await r;
-        let cells = readRowAt(it, prefix, vis, view);
-        if (isPromise(cells)) cells = await cells;
-        if (cells.length) {
-          batch.push({ key: rowOfCellKey(prefix), cells });
-          count++;
-          if (batch.length >= batchRows) {
-            if (opts.signal?.aborted) return;
-            yield batch;
-            batch = [];
-          }
-        }
         pos = prefix;
+      }
+      let cells = readRowAt(it, prefix, vis, view);
+      if (isPromise(cells)) cells = await cells;
+      if (cells.length === 0) continue;
+      batch.push({ key: rowOfCellKey(prefix), cells });
+      count++;
+      if (batch.length >= batchRows) {
+        if (opts.signal?.aborted) return;
+        yield batch;
+        batch = [];
       }
     }
     if (batch.length) yield batch;
