@@ -214,8 +214,14 @@ const ldb = med(runs.ldb);
 const tab = med(runs.tab);
 console.log(`medians of ${REPEAT} alternating runs per engine`);
 const rows = ['batch_seq', 'batch_random', 'batch_seq_nosync', 'batch_random_nosync', 'read_cached', 'read_cold', 'scan', 'durable_writes'];
-console.log('metric'.padEnd(16) + 'tabula ops/s'.padStart(16) + 'leveldb ops/s'.padStart(16) + 'ratio'.padStart(8));
-for (const m of rows) console.log(m.padEnd(16) + Math.round(tab[m]!).toLocaleString('en').padStart(16) + Math.round(ldb[m]!).toLocaleString('en').padStart(16) + (tab[m]! / ldb[m]!).toFixed(2).padStart(8));
+// Beside the ratio of the medians: the ratio within each run (both engines measured minutes apart,
+// so a slow stretch of this shared machine hits both), its median and its range over the runs.
+const runRatios = (m: string) => runs.tab.map((r, i) => r[m]! / runs.ldb[i]![m]!);
+console.log('metric'.padEnd(20) + 'tabula ops/s'.padStart(14) + 'leveldb ops/s'.padStart(15) + 'ratio'.padStart(7) + '  per run: median (range)');
+for (const m of rows) {
+  const rr = runRatios(m);
+  console.log(m.padEnd(20) + Math.round(tab[m]!).toLocaleString('en').padStart(14) + Math.round(ldb[m]!).toLocaleString('en').padStart(15) + (tab[m]! / ldb[m]!).toFixed(2).padStart(7) + `  ${median(rr).toFixed(2)} (${Math.min(...rr).toFixed(2)}-${Math.max(...rr).toFixed(2)})`);
+}
 const ratio = (m: string) => tab[m]! / ldb[m]!;
 console.log(`bench-engine: batch_write_ratio=${Math.min(ratio('batch_seq'), ratio('batch_random')).toFixed(2)} batch_write_nosync_ratio=${Math.min(ratio('batch_seq_nosync'), ratio('batch_random_nosync')).toFixed(2)} random_read_ratio=${Math.min(ratio('read_cached'), ratio('read_cold')).toFixed(2)} scan_ratio=${ratio('scan').toFixed(2)} durable_writes_per_s=${Math.round(tab.durable_writes!)}`);
 rmSync(base, { recursive: true, force: true });
