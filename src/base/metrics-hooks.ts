@@ -13,6 +13,8 @@ export interface MetricsHooks {
   walGroupCommit(seconds: number, records: number, bytes: number, synced: boolean): void;
   /** A background job (flush or compaction) ended: duration, bytes written, outcome. */
   lsmJob(kind: string, seconds: number, bytesOut: number, ok: boolean): void;
+  /** A write waited for memtable flushes (two memtables already waiting to flush): how long it waited. */
+  writeStall(seconds: number): void;
 }
 
 /** What a block cache can tell the metrics system (polled at scrape time). */
@@ -20,7 +22,7 @@ export interface BlockCacheStatsSource {
   stats(): { hits: number; misses: number; bytes: number; capacity: number; entries: number };
 }
 
-const noop: MetricsHooks = { walGroupCommit() {}, lsmJob() {} };
+const noop: MetricsHooks = { walGroupCommit() {}, lsmJob() {}, writeStall() {} };
 let current: MetricsHooks = noop;
 // Weak so a closed engine's cache can be garbage collected.
 const caches = new Set<WeakRef<BlockCacheStatsSource>>();

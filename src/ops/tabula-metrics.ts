@@ -42,6 +42,9 @@ export function createTabulaMetrics(opts: { defaultMetrics?: boolean } = {}): Ta
   const jobs = new Counter({ name: 'tabula_lsm_jobs_total', help: 'Flush and compaction jobs by kind and outcome', labelNames: ['kind', 'outcome'], registers });
   const jobBytes = new Counter({ name: 'tabula_lsm_job_bytes_written_total', help: 'SSTable bytes written by flushes and compactions', labelNames: ['kind'], registers });
   const jobSeconds = new Histogram({ name: 'tabula_lsm_job_duration_seconds', help: 'Flush and compaction durations', labelNames: ['kind'], buckets: JOB_BUCKETS, registers });
+  // As HBase's "updates blocked" time and RocksDB's stall counters: writes outrunning flushes.
+  const stalls = new Counter({ name: 'tabula_write_stalls_total', help: 'Writes that waited for memtable flushes (two memtables of their tablet already waiting)', registers });
+  const stallSeconds = new Counter({ name: 'tabula_write_stall_seconds_total', help: 'Seconds writes spent waiting for memtable flushes', registers });
 
   const cacheSum = () => {
     const s = { hits: 0, misses: 0, bytes: 0, capacity: 0 };
@@ -69,6 +72,10 @@ export function createTabulaMetrics(opts: { defaultMetrics?: boolean } = {}): Ta
         jobBytes.inc({ kind }, bytesOut);
         jobSeconds.observe({ kind }, seconds);
       }
+    },
+    writeStall(seconds) {
+      stalls.inc();
+      stallSeconds.inc(seconds);
     },
   };
 

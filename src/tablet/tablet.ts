@@ -14,6 +14,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Clock } from '../base/clock.js';
 import { InvalidArgumentError, NotFoundError, NotServingError, UnavailableError } from '../base/errors.js';
 import { logger } from '../base/log.js';
+import { metricsHooks } from '../base/metrics-hooks.js';
 import { compareBytes } from '../base/bytes.js';
 import type { Storage } from '../storage/storage.js';
 import type { Wal } from '../lsm/wal/wal.js';
@@ -683,10 +684,12 @@ export class Tablet {
    * them all, which left the worker idle while writers refilled a memtable).
    */
   private async writeStall(): Promise<void> {
+    const start = performance.now();
     while (this.mustStall()) {
       const flushing = this.flushing!; // mustStall: a flush loop runs
       await Promise.race([new Promise<void>((r) => this.flushWaiters.push(r)), flushing.catch(() => {})]);
     }
+    metricsHooks().writeStall((performance.now() - start) / 1000);
   }
 
   /** Two memtables already wait for a running flush loop (writeStall's condition; mutate skips the await when false). */

@@ -4,6 +4,7 @@
  * the flusher idles while writers refill a memtable.
  */
 import { describe, it, expect } from 'vitest';
+import { setMetricsHooks } from '../../src/base/metrics-hooks.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { TabletHost } from '../../src/tabletserver/tablet-host.js';
 import type { GcRule } from '../../src/model/gc-rule.js';
@@ -30,6 +31,8 @@ const until = async (cond: () => boolean) => { for (let i = 0; i < 1000 && !cond
 
 describe('write stall', () => {
   it('lifts when one of the two waiting memtables is flushed', async () => {
+    const stalls: number[] = [];
+    const uninstall = setMetricsHooks({ walGroupCommit() {}, lsmJob() {}, writeStall: (s) => stalls.push(s) });
     const storage = new GatedStorage();
     const host = await TabletHost.open({ storage, serverId: 's', jobs: 'inline' });
     const t = await host.openTablet({ id: 't', epoch: 1, families, memtableBytes: 2000 });
@@ -37,6 +40,7 @@ describe('write stall', () => {
     await t.mutate(put(2)); // freezes too: two memtables wait
     await until(() => storage.waiting === 1);
     expect(t.stats().frozenMemtables).toBe(2);
+    expect(stalls).toEqual([]); // writes that did not wait report nothing
     let done = false;
     const stalled = t.mutate(put(3)).then(() => { done = true; });
     await new Promise((r) => setTimeout(r, 20));
@@ -45,6 +49,10 @@ describe('write stall', () => {
     await until(() => done);
     expect(storage.waiting).toBe(1); // the write went on while the second flush is still running
     await stalled;
+    // The stalled write reported its wait once (at least the 20 ms it was held; timers may fire a little early).
+    expect(stalls).toHaveLength(1);
+    expect(stalls[0]).toBeGreaterThanOrEqual(0.015);
+    uninstall();
     // Let the remaining flushes through.
     await until(() => { storage.releaseOne(); return storage.waiting === 0 && t.stats().frozenMemtables === 0; });
     await until(() => storage.waiting === 0 && t.stats().frozenMemtables === 0);
