@@ -4,7 +4,7 @@ import { newMemtable, verifyMemtable } from '../../src/lsm/memtable/memtable.js'
 import { newFlatIterator } from '../../src/lsm/iterator/flat-iterator.js';
 import { FailedPreconditionError } from '../../src/base/errors.js';
 import type { KvIterator } from '../../src/lsm/iterator/kv-iterator.js';
-import { Model, entryPos, hex, keyArb, pos, valueArb } from '../iterator/model.js';
+import { Model, entryPos, hex, keyArb, pos, sortedEntriesArb, valueArb } from '../iterator/model.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -386,3 +386,124 @@ describe('memtable', () => {
     expect(it.valid()).toBe(false);
   });
 });
+
+describe('memtable runs (batches that ascend past everything: a sequential load)', () => {
+  /** Splits sorted entries into consecutive batches of the given sizes (cycled). */
+  const split = (entries: Array<[Uint8Array, Uint8Array]>, sizes: number[]): Array<Array<[Uint8Array, Uint8Array]>> => {
+    const out: Array<Array<[Uint8Array, Uint8Array]>> = [];
+    for (let i = 0, j = 0; i < entries.length; j++) {
+      const n = sizes[j % sizes.length]!;
+      out.push(entries.slice(i, i + n));
+      i += n;
+    }
+    return out;
+  };
+
+  it('reads, seeks and exports like the skiplist; any other write links the runs and an open iterator carries on (property)', () => {
+    fc.assert(
+      fc.property(
+        sortedEntriesArb(60),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }),
+        // After how many batches a write that does not ascend arrives (none when past the end), and what it is.
+        fc.nat(12),
+        fc.tuple(keyArb(), valueArb),
+        fc.boolean(),
+        fc.array(keyArb(), { maxLength: 6 }),
+        (entries, sizes, breakAt, [bk, bv], asBatch, targets) => {
+          const mt = newMemtable({ chunkSize: 256 });
+          const model = new Model();
+          // An iterator opened before anything is written, and one after the first batch, advanced as writes arrive.
+          const early = mt.iterator();
+          let late: KvIterator | undefined;
+          let lateKeys: string[] = [];
+          let presentAtLate: string[] = [];
+          const batches = split(entries, sizes);
+          batches.forEach((batch, i) => {
+            if (i === breakAt) {
+              if (asBatch) {
+                const { ci, offsets } = encodeInto(mt, [[bk, bv]]);
+                mt.putReserved(ci, offsets, 1);
+              } else mt.put(bk, bv);
+              model.put(bk, bv);
+            }
+            const { ci, offsets } = encodeInto(mt, batch);
+            mt.putReserved(ci, offsets, batch.length);
+            for (const [k, v] of batch) model.put(k, v);
+            if (i === 0) {
+              late = mt.iterator();
+              late.seekToFirst();
+              presentAtLate = model.entries.map((e) => hex(e[0])!);
+            } else if (late?.valid()) {
+              lateKeys.push(hex(late.key())!);
+              late.next();
+            }
+            verifyMemtable(mt);
+            expect(mt.count).toBe(model.entries.length);
+          });
+          // Whatever the open iterator returns ascends, and it skips nothing that was there when it was positioned.
+          while (late?.valid()) { lateKeys.push(hex(late.key())!); late.next(); }
+          for (let i = 1; i < lateKeys.length; i++) expect(lateKeys[i]! > lateKeys[i - 1]!).toBe(true);
+          const seen = new Set(lateKeys);
+          for (const k of presentAtLate) if (lateKeys.length === 0 || k >= lateKeys[0]!) expect(seen.has(k)).toBe(true);
+          lateKeys = [];
+          expect(scan(early)).toEqual(model.entries.map((e) => entryPos(e)));
+          expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
+          for (const t of targets) {
+            const it = mt.iterator();
+            it.seek(t);
+            expect(pos(it)).toEqual(entryPos(model.seek(t)));
+            it.seekLT(t);
+            expect(pos(it)).toEqual(entryPos(model.seekLT(t)));
+          }
+          const it = mt.iterator();
+          it.seekToLast();
+          expect(pos(it)).toEqual(entryPos(model.last()));
+          expect(scan(newFlatIterator(mt.exportSorted()))).toEqual(model.entries.map((e) => entryPos(e)));
+          mt.freeze();
+          const e = mt.exportSteps();
+          while (!e.step(sizes[0]!));
+          expect(scan(newFlatIterator(e.result()))).toEqual(model.entries.map((x) => entryPos(x)));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('hold the same entries, count and export bytes as the skiplist given the same writes', () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => b(`row${String(i).padStart(6, '0')}`));
+    const runs = newMemtable();
+    const linked = newMemtable();
+    for (let i = 0; i < keys.length; i += 100) {
+      const batch = keys.slice(i, i + 100).map((k): [Uint8Array, Uint8Array] => [k, b(`v${k.toString()}`)]);
+      const { ci, offsets } = encodeInto(runs, batch);
+      runs.putReserved(ci, offsets, batch.length);
+      for (const [k, v] of batch) linked.put(k, v);
+    }
+    verifyMemtable(runs);
+    expect(runs.count).toBe(linked.count);
+    expect(runs.exportSize()).toBe(linked.exportSize());
+    expect(Buffer.from(runs.exportSorted())).toEqual(Buffer.from(linked.exportSorted()));
+    // Without node records a run entry costs less than a linked one.
+    expect(runs.approximateBytes).toBeLessThan(linked.approximateBytes);
+    // One write that does not ascend links everything; the memtable then counts as the skiplist does, plus that write.
+    runs.put(b('row000100x'), b('late'));
+    linked.put(b('row000100x'), b('late'));
+    verifyMemtable(runs);
+    expect(runs.approximateBytes).toBe(linked.approximateBytes);
+    expect(Buffer.from(runs.exportSorted())).toEqual(Buffer.from(linked.exportSorted()));
+  });
+
+  it('a batch with a repeated key, or one starting at or below the last key, is linked (the later value wins)', () => {
+    const mt = newMemtable();
+    const put = (entries: Array<[string, string]>) => {
+      const { ci, offsets } = encodeInto(mt, entries.map(([k, v]) => [b(k), b(v)]));
+      mt.putReserved(ci, offsets, entries.length);
+    };
+    put([['a', '1'], ['b', '1']]);
+    put([['b', '2'], ['c', '2']]); // starts at the last key: not a run
+    put([['d', '3'], ['d', '4']]); // repeats a key within the batch
+    verifyMemtable(mt);
+    expect(scan(mt.iterator())).toEqual([['a', '1'], ['b', '2'], ['c', '2'], ['d', '4']].map(([k, v]) => [hex(b(k!)), hex(b(v!))]));
+  });
+});
+
