@@ -17,14 +17,7 @@
  *   comparisons never touch the arena at all.
  * - A skiplist rather than a B-tree: nodes never move and are never removed,
  *   so an iterator (which holds a node offset) survives any interleaved put.
- * - Sorted runs before the skiplist: while every batch given to putReserved
- *   ascends strictly past everything already here (a sequential bulk load),
- *   batches are kept as runs (their entry offsets) and nothing is linked;
- *   linking cost ~0.1 µs per entry on the main thread. The first put() or
- *   batch that does not ascend links the runs' entries into the skiplist
- *   once, and the memtable is a plain skiplist from then on.
  */
-import { compareRanges } from '../../base/bytes.js';
 import { FailedPreconditionError } from '../../base/errors.js';
 import { varintLength, writeVarint } from '../../base/varint.js';
 import type { KvIterator } from '../iterator/kv-iterator.js';
@@ -150,15 +143,6 @@ const CHUNK_MASK = MOVED - 1;
 
 /** Per-entry overhead counted in approximateBytes besides the node record. */
 const ENTRY_OVERHEAD = 16;
-/** A run entry's offsets (4 int32s), counted in approximateBytes in place of a node record. */
-const RUN_ENTRY_BYTES = 16;
-
-/** A batch kept as a sorted run: `count` entries in chunks[ci], their offsets at runOffs[4 * first ...]. */
-interface Run {
-  ci: number;
-  first: number;
-  count: number;
-}
 
 /** The node prefix of the key at k[off, off + n). */
 function keyPrefix(k: Uint8Array, off: number, n: number): number {
@@ -192,19 +176,10 @@ class SkiplistMemtable implements Memtable {
   private exportBytes = 0;
   private n = 0;
   private isFrozen = false;
-  /** Sorted runs, while every batch has ascended past all before it (see the header); kept for their iterators after. */
-  readonly runs: Run[] = [];
-  /** The run entries' offsets, 4 int32s each (key offset, key length, value offset, value length), in run order; replaced by a bigger copy when full. */
-  runOffs = new Int32Array(0);
-  private runEntries = 0;
-  /** True while entries live in `runs` only (the skiplist is empty). */
-  runMode = true;
-  private readonly expectedEntries: number;
 
   constructor(chunkSize: number, seed: number, expectedEntries: number) {
     if (!(chunkSize >= 64)) throw new RangeError('chunkSize must be >= 64');
     this.chunkSize = chunkSize;
-    this.expectedEntries = Math.max(0, expectedEntries);
     this.rnd = seed | 0 || 1;
     // Heights are geometric with p = 1/4 (mean 4/3 links per node); capped at 64 Mi words.
     const words = Math.min(1 << 26, Math.ceil(Math.max(0, expectedEntries) * (N_NEXT + 1.4)));
@@ -314,7 +289,6 @@ class SkiplistMemtable implements Memtable {
 
   put(key: Uint8Array, value: Uint8Array): void {
     if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
-    this.leaveRunMode();
     const tp = keyPrefix(key, 0, key.length);
     const found = this.findInsert(key, 0, key.length, tp);
     if (found !== 0) {
@@ -370,71 +344,8 @@ class SkiplistMemtable implements Memtable {
 
   putReserved(ci: number, offsets: Int32Array, count: number): void {
     if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
-    if (this.runMode) {
-      if (this.appendRun(ci, offsets, count)) return;
-      this.leaveRunMode();
-    }
-    this.linkBatch(ci, offsets, count, this.insertOrder(this.chunks[ci]!, offsets, count));
-  }
-
-  /**
-   * Keeps the batch as a run if its keys ascend strictly, starting past the
-   * last key of the last run; false (nothing changed) otherwise.
-   */
-  private appendRun(ci: number, offsets: Int32Array, count: number): boolean {
-    if (count === 0) return true;
     const buf = this.chunks[ci]!;
-    const last = this.runs.at(-1);
-    let pb: Uint8Array | undefined;
-    let po = 0;
-    let pl = 0;
-    if (last) {
-      const j = 4 * (this.runEntries - 1);
-      pb = this.chunks[last.ci]!;
-      po = this.runOffs[j]!;
-      pl = this.runOffs[j + 1]!;
-    }
-    for (let i = 0; i < count; i++) {
-      const ko = offsets[4 * i]!;
-      const kl = offsets[4 * i + 1]!;
-      if (pb !== undefined && compareRanges(pb, po, po + pl, buf, ko, ko + kl) >= 0) return false;
-      pb = buf;
-      po = ko;
-      pl = kl;
-    }
-    const at = 4 * this.runEntries;
-    if (at + 4 * count > this.runOffs.length) {
-      const grown = new Int32Array(Math.max(1 << 12, 4 * this.expectedEntries, 2 * this.runOffs.length, at + 4 * count));
-      grown.set(this.runOffs.subarray(0, at));
-      this.runOffs = grown;
-    }
-    this.runOffs.set(offsets.subarray(0, 4 * count), at);
-    this.runs.push({ ci, first: this.runEntries, count });
-    this.runEntries += count;
-    for (let i = 0; i < count; i++) {
-      const kl = offsets[4 * i + 1]!;
-      const vl = offsets[4 * i + 3]!;
-      this.bytes += kl + vl + RUN_ENTRY_BYTES + ENTRY_OVERHEAD;
-      this.exportBytes += offsets[4 * i + 2]! + vl - (offsets[4 * i]! - varintLength(kl));
-    }
-    this.n += count;
-    return true;
-  }
-
-  /** Links the runs' entries into the skiplist (in order, so each is an append) and ends run mode. */
-  private leaveRunMode(): void {
-    if (!this.runMode) return;
-    this.runMode = false;
-    // Their accounting is redone by link(), with the node records' sizes.
-    this.n = 0;
-    this.bytes = 0;
-    this.exportBytes = 0;
-    for (const r of this.runs) this.linkBatch(r.ci, this.runOffs.subarray(4 * r.first, 4 * (r.first + r.count)), r.count, undefined);
-  }
-
-  /** Links a batch's entries (in `order`, or as given) into the skiplist, replacing the values of keys already present. */
-  private linkBatch(ci: number, offsets: Int32Array, count: number, order: Float64Array | undefined): void {
-    const buf = this.chunks[ci]!;
+    const order = this.insertOrder(buf, offsets, count);
     for (let j = 0; j < count; j++) {
       const i = order === undefined ? j : order[j]! % ORDER_SLOTS;
       const ko = offsets[4 * i]!, kl = offsets[4 * i + 1]!, vo = offsets[4 * i + 2]!, vl = offsets[4 * i + 3]!;
@@ -536,21 +447,6 @@ class SkiplistMemtable implements Memtable {
   }
 
   verify(): void {
-    if (this.runMode) {
-      if (this.nodes[HEAD + N_NEXT] !== 0) throw new Error('run mode with skiplist nodes');
-      let n = 0;
-      let prev: Buffer | undefined;
-      for (let r = 0; r < this.runs.length; r++) {
-        for (let i = 0; i < this.runs[r]!.count; i++) {
-          const k = this.runKey(r, i);
-          if (prev && compareRanges(prev, 0, prev.length, k, 0, k.length) >= 0) throw new Error(`run ${r} entry ${i} out of order`);
-          prev = k;
-          n++;
-        }
-      }
-      if (n !== this.n) throw new Error(`count ${this.n} but ${n} run entries`);
-      return;
-    }
     const nodes = this.nodes;
     for (let level = 0; level < MAX_HEIGHT; level++) {
       let x = HEAD;
@@ -651,32 +547,8 @@ class SkiplistMemtable implements Memtable {
     return this.chunks[nodes[node + N_VCHUNK]! & CHUNK_MASK]!.subarray(off, off + nodes[node + N_VLEN]!);
   }
 
-  /** Key of entry i of run r (a view of the arena). */
-  runKey(r: number, i: number): Buffer {
-    const run = this.runs[r]!;
-    const j = 4 * (run.first + i);
-    const ko = this.runOffs[j]!;
-    return this.chunks[run.ci]!.subarray(ko, ko + this.runOffs[j + 1]!);
-  }
-
-  /** Value of entry i of run r (a view of the arena). */
-  runValue(r: number, i: number): Buffer {
-    const run = this.runs[r]!;
-    const j = 4 * (run.first + i);
-    const vo = this.runOffs[j + 2]!;
-    return this.chunks[run.ci]!.subarray(vo, vo + this.runOffs[j + 3]!);
-  }
-
-  /** Sign of (entry i of run r) - target. */
-  compareRun(r: number, i: number, target: Uint8Array): number {
-    const run = this.runs[r]!;
-    const j = 4 * (run.first + i);
-    const ko = this.runOffs[j]!;
-    return compareRanges(this.chunks[run.ci]!, ko, ko + this.runOffs[j + 1]!, target, 0, target.length);
-  }
-
   iterator(): KvIterator {
-    return this.runMode ? new RunIterator(this) : new MemtableIterator(this);
+    return new MemtableIterator(this);
   }
 
   exportSize(): number {
@@ -685,68 +557,14 @@ class SkiplistMemtable implements Memtable {
 
   exportSorted(into?: Uint8Array): Uint8Array {
     // In one go, so it may run on a memtable still taking writes (a manifest tail).
-    const e = this.runMode ? new RunExporter(this, into) : new Exporter(this, into);
+    const e = new Exporter(this, into);
     e.step(Infinity);
     return e.result();
   }
 
   exportSteps(into?: Uint8Array): MemtableExport {
     if (!this.isFrozen) throw new FailedPreconditionError('exportSteps: the memtable must be frozen');
-    return this.runMode ? new RunExporter(this, into) : new Exporter(this, into);
-  }
-}
-
-/**
- * Copies a memtable's runs into one flat buffer (run mode), a bounded number
- * of entries per step; entries back to back in one arena chunk (a batch's)
- * are copied as one span.
- */
-class RunExporter implements MemtableExport {
-  private readonly out: Uint8Array;
-  private pos = 0;
-  /** The next entry to copy: entry i of run r. */
-  private r = 0;
-  private i = 0;
-  private spanChunk = -1;
-  private spanStart = 0;
-  private spanEnd = 0;
-
-  constructor(private readonly mt: SkiplistMemtable, into: Uint8Array | undefined) {
-    this.out = exportBuffer(mt.exportSize(), into);
-  }
-
-  step(maxEntries: number): boolean {
-    const { runs, runOffs } = this.mt;
-    for (let n = 0; this.r < runs.length && n < maxEntries; n++) {
-      const { ci, first, count } = runs[this.r]!;
-      const j = 4 * (first + this.i);
-      const start = runOffs[j]! - varintLength(runOffs[j + 1]!);
-      const end = runOffs[j + 2]! + runOffs[j + 3]!;
-      if (ci !== this.spanChunk || start !== this.spanEnd) {
-        this.flushSpan();
-        this.spanChunk = ci;
-        this.spanStart = start;
-      }
-      this.spanEnd = end;
-      if (++this.i === count) {
-        this.r++;
-        this.i = 0;
-      }
-    }
-    if (this.r < runs.length) return false;
-    this.flushSpan();
-    return true;
-  }
-
-  private flushSpan(): void {
-    if (this.spanChunk >= 0) this.pos = copyInto(this.out, this.pos, this.mt.chunks[this.spanChunk]!, this.spanStart, this.spanEnd - this.spanStart);
-    this.spanChunk = -1;
-  }
-
-  result(): Uint8Array {
-    if (this.r < this.mt.runs.length || this.spanChunk >= 0) throw new FailedPreconditionError('memtable export: not finished');
-    if (this.pos !== this.out.length) throw new Error(`memtable export size mismatch: ${this.pos} != ${this.out.length}`);
-    return this.out;
+    return new Exporter(this, into);
   }
 }
 
@@ -765,7 +583,9 @@ class Exporter implements MemtableExport {
   private runEnd = 0;
 
   constructor(private readonly mt: SkiplistMemtable, into: Uint8Array | undefined) {
-    this.out = exportBuffer(mt.exportSize(), into);
+    const size = mt.exportSize();
+    // A plain Uint8Array owns its ArrayBuffer, so it can be transferred.
+    this.out = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
     this.x = mt.nodes[HEAD + N_NEXT]!;
   }
 
@@ -819,11 +639,6 @@ class Exporter implements MemtableExport {
   }
 }
 
-/** Where an export of `size` bytes goes: the front of `into` when it is big enough, else a plain Uint8Array (it owns its ArrayBuffer, so it can be transferred). */
-function exportBuffer(size: number, into: Uint8Array | undefined): Uint8Array {
-  return into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
-}
-
 /** Copies src[off, off+len) to out[pos...] without allocating a view; returns the end position. */
 function copyInto(out: Uint8Array, pos: number, src: Buffer, off: number, len: number): number {
   if (len > 32) {
@@ -875,129 +690,5 @@ class MemtableIterator implements KvIterator {
     if (this.closed) return;
     this.closed = true;
     this.node = 0;
-  }
-}
-
-/**
- * Iterator over a memtable's runs (run mode). Runs are only ever appended, so
- * a position (run, entry) survives interleaved puts. Once the memtable has
- * linked its runs into the skiplist, the iterator carries its position over
- * to a skiplist iterator and continues there.
- */
-class RunIterator implements KvIterator {
-  /** Run of the current entry, -1 when invalid. */
-  private r = -1;
-  private i = 0;
-  private k: Buffer | undefined;
-  private v: Buffer | undefined;
-  private inner: MemtableIterator | undefined;
-  private closed = false;
-
-  constructor(private readonly mt: SkiplistMemtable) {}
-
-  /** The skiplist iterator to delegate to once the memtable left run mode (positioned where this one was). */
-  private skiplist(): MemtableIterator | undefined {
-    if (this.inner || this.mt.runMode) return this.inner;
-    const inner = new MemtableIterator(this.mt);
-    if (this.r >= 0) inner.seek(this.mt.runKey(this.r, this.i));
-    this.inner = inner;
-    return inner;
-  }
-
-  private at(r: number, i: number): void {
-    this.r = r;
-    this.i = i;
-    this.k = undefined;
-    this.v = undefined;
-  }
-
-  /** First entry of run r with key >= target (the run's length if none). */
-  private lowerBound(r: number, target: Uint8Array): number {
-    let a = 0;
-    let b = this.mt.runs[r]!.count;
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (this.mt.compareRun(r, m, target) < 0) a = m + 1;
-      else b = m;
-    }
-    return a;
-  }
-
-  /** The first run whose last key (`byLast`) or first key is >= target; runs.length if none. */
-  private firstRun(target: Uint8Array, byLast: boolean): number {
-    const runs = this.mt.runs;
-    let a = 0;
-    let b = runs.length;
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (this.mt.compareRun(m, byLast ? runs[m]!.count - 1 : 0, target) < 0) a = m + 1;
-      else b = m;
-    }
-    return a;
-  }
-
-  seek(target: Uint8Array): void {
-    const d = this.skiplist();
-    if (d) return d.seek(target);
-    // The first run whose last key >= target holds the answer.
-    const r = this.firstRun(target, true);
-    if (r === this.mt.runs.length) this.at(-1, 0);
-    else this.at(r, this.lowerBound(r, target));
-  }
-
-  seekLT(target: Uint8Array): void {
-    const d = this.skiplist();
-    if (d) return d.seekLT(target);
-    // The last run whose first key < target holds the answer.
-    const r = this.firstRun(target, false) - 1;
-    if (r < 0) this.at(-1, 0);
-    else this.at(r, this.lowerBound(r, target) - 1);
-  }
-
-  seekToFirst(): void {
-    const d = this.skiplist();
-    if (d) return d.seekToFirst();
-    this.at(this.mt.runs.length > 0 ? 0 : -1, 0);
-  }
-
-  seekToLast(): void {
-    const d = this.skiplist();
-    if (d) return d.seekToLast();
-    const last = this.mt.runs.length - 1;
-    this.at(last, last >= 0 ? this.mt.runs[last]!.count - 1 : 0);
-  }
-
-  next(): void {
-    const d = this.skiplist();
-    if (d) return d.next();
-    if (this.r < 0) throw new FailedPreconditionError('memtable iterator: next() on an invalid iterator');
-    if (this.i + 1 < this.mt.runs[this.r]!.count) this.at(this.r, this.i + 1);
-    else this.at(this.r + 1 < this.mt.runs.length ? this.r + 1 : -1, 0);
-  }
-
-  valid(): boolean {
-    const d = this.skiplist();
-    return d ? d.valid() : this.r >= 0;
-  }
-
-  key(): Uint8Array {
-    const d = this.skiplist();
-    if (d) return d.key();
-    if (this.r < 0) throw new FailedPreconditionError('memtable iterator: key() on an invalid iterator');
-    return (this.k ??= this.mt.runKey(this.r, this.i));
-  }
-
-  value(): Uint8Array {
-    const d = this.skiplist();
-    if (d) return d.value();
-    if (this.r < 0) throw new FailedPreconditionError('memtable iterator: value() on an invalid iterator');
-    return (this.v ??= this.mt.runValue(this.r, this.i));
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.inner?.close();
-    this.at(-1, 0);
   }
 }
