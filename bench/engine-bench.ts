@@ -16,7 +16,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
-import { BATCH, COMPILED, PIPELINE, concurrently, key, leveldb, load, tabula, timed, type Engine } from './engine-harness.js';
+import { BATCH, COMPILED, PIPELINE, concurrently, key, leveldb, load, median, tabula, timed, type Engine } from './engine-harness.js';
 
 const args = process.argv.slice(2);
 const CELLS = Number(args[args.indexOf('--cells') + 1] || 0) || 1_000_000;
@@ -67,7 +67,6 @@ async function run(make: (dir: string, walSync?: boolean) => Promise<Engine>, ce
 
 mkdirSync(base, { recursive: true });
 console.log(`engine bench (${COMPILED ? 'compiled dist/' : 'TypeScript source via tsx'}): ${CELLS} cells, 16-byte keys, 100-byte values, batches of ${BATCH} (${PIPELINE} in flight), warm-up ${WARMUP} cells per engine; ${os.cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 if (WARMUP > 0) {
   for (const [name, make] of [['leveldb', leveldb], ['tabula', tabula]] as const) {
     const r = await run(make, WARMUP);

@@ -131,3 +131,6 @@ export async function concurrently<T>(items: T[], n: number, fn: (t: T) => Promi
     }
   }));
 }
+
+/** The median of xs (the upper one of an even count); NaN when empty. */
+export const median = (xs: number[]): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);

@@ -16,7 +16,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver, constants as perf, monitorEventLoopDelay } from 'node:perf_hooks';
-import { lib, leveldb, load, tabula, type Engine } from './engine-harness.js';
+import { lib, leveldb, load, median, tabula, type Engine } from './engine-harness.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -84,8 +84,6 @@ function minorFaults(): number | undefined {
     return undefined;
   }
 }
-
-const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
 
 async function probe(label: string, cells: number): Promise<void> {
   const dir = mkdtempSync(join(base, 'p-'));
