@@ -15,7 +15,7 @@ import { MAX_FILTER_BYTES, MAX_MUTATIONS, MAX_RMW_RULES } from './limits.js';
 import { mutateRowsEntriesFromProto, mutationsFromProto, rowMutationFromProto } from './mutation-from-proto.js';
 import { decodeMutateRowRequest, decodeMutateRowsRequest } from './mutate-request-decoder.js';
 import {
-  asArray, asBytes, asInt64, asObject, asSafeInt, asString, validateFamilyName, validateQualifier, validateRowKey,
+  asArray, asBytes, asInt64, asLimit, asObject, asString, validateFamilyName, validateQualifier, validateRowKey,
   type ProtoObject,
 } from './proto-fields.js';
 import { dataServiceDefinition, DATA_SERVICE_NAME, messages } from './protos.js';
@@ -152,8 +152,7 @@ export function dataServiceHandlers(backend: DataBackend): grpc.UntypedServiceIm
     const table = requestTable(req);
     const rowSet = rowSetFromProto(req.rows, 'rows');
     const filter = filterFromRequest(req.filter, 'filter');
-    const limit = asSafeInt(req.rowsLimit, 'rows_limit');
-    if (limit < 0) throw new InvalidArgumentError(`rows_limit: must not be negative, got ${limit}`);
+    const limit = asLimit(req.rowsLimit, 'rows_limit');
     const reversed = req.reversed === true;
     // As Google's service does: reversed reads need the client's reverse_scans feature flag.
     if (reversed && !clientFeatures(call.metadata).reverseScans) {

@@ -55,6 +55,18 @@ export function asSafeInt(v: unknown, field: string): number {
   return n;
 }
 
+/**
+ * A non-negative int64 limit (rows_limit); absent = 0. Limits beyond
+ * Number.MAX_SAFE_INTEGER mean the same as MAX_SAFE_INTEGER (nothing holds
+ * 2^53 rows), so they are clamped rather than refused: clients pass the
+ * int64 maximum for "no limit", and Google's service accepts it.
+ */
+export function asLimit(v: unknown, field: string): number {
+  const n = asInt64(v, field);
+  if (n < 0n) throw new InvalidArgumentError(`${field}: must not be negative, got ${n}`);
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+}
+
 /** An int64 field as a bigint (full 64-bit range); absent = 0n. */
 export function asInt64(v: unknown, field: string): bigint {
   if (v === undefined || v === null) return 0n;

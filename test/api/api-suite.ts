@@ -266,6 +266,15 @@ describe('raw gRPC', () => {
     expect(rows[0]!.cells[1]!.timestamp).toBeGreaterThan(1e15);
   });
 
+  it('takes rows_limit up to the int64 maximum (clients pass it for "no limit", as Google\'s service accepts)', async () => {
+    const all = await readRaw({ tableName: T('raw') });
+    for (const rowsLimit of ['9223372036854775807', '9007199254740993']) {
+      const rows = await readRaw({ tableName: T('raw'), rowsLimit });
+      expect(rows.map((r) => r.key.toString())).toEqual(all.map((r) => r.key.toString()));
+    }
+    expect(all.length).toBeGreaterThan(3);
+  });
+
   it('returns request stats when asked', async () => {
     const responses = await callStream(raw.data, 'ReadRows', {
       tableName: T('raw'), requestStatsView: 'REQUEST_STATS_FULL',
