@@ -11,6 +11,7 @@
  * - Errors are TabulaErrors (src/base/errors.ts); anything else becomes INTERNAL.
  * - Buffers passed in may be slices of request messages: copy what you keep.
  */
+import type { CancelSignal } from '../base/cancel-signal.js';
 import type { Row } from '../model/cell.js';
 import type { GcRule } from '../model/gc-rule.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
@@ -46,7 +47,7 @@ export interface ReadRowsOptions {
   /** Applied per row after GC-rule visibility; undefined = pass all. */
   filter?: RowFilter;
   /** Aborted when the client cancels or the call ends; stop iterating promptly. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** If present, add the rows and cells examined before filtering. */
   stats?: ReadStats;
 }

@@ -2,6 +2,7 @@
  * Small adapters between grpc-js handler signatures and async functions, so
  * every handler's errors go through status.ts and none can crash the server.
  */
+import type { CancelSignal } from '../base/cancel-signal.js';
 import type * as grpc from '@grpc/grpc-js';
 import { UnimplementedError } from '../base/errors.js';
 import type { ProtoObject } from './proto-fields.js';
@@ -31,7 +32,7 @@ export function unary(fn: (req: ProtoObject, call: grpc.ServerUnaryCall<ProtoObj
  * status. Nothing is sent once the client has cancelled.
  */
 export function serverStream(
-  fn: (req: ProtoObject, call: grpc.ServerWritableStream<ProtoObject, unknown>, signal: AbortSignal) => Promise<void>,
+  fn: (req: ProtoObject, call: grpc.ServerWritableStream<ProtoObject, unknown>, signal: CancelSignal) => Promise<void>,
 ): ServerStreamHandler {
   return serverStreamHandler(fn, toServiceError);
 }

@@ -4,6 +4,7 @@
  * rpc-errors.ts (no handler can crash the server), and client calls whose
  * failures become TabulaErrors.
  */
+import { Cancellation, type CancelSignal } from '../base/cancel-signal.js';
 import * as grpc from '@grpc/grpc-js';
 import { fromServiceError, toServiceError } from './rpc-errors.js';
 
@@ -29,11 +30,11 @@ export function unaryHandler<Req, Res>(fn: (req: Req) => Promise<Res>): grpc.han
  * Nothing is sent once the client has cancelled.
  */
 export function serverStreamHandler<Req, Res>(
-  fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>,
+  fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>, signal: CancelSignal) => Promise<void>,
   toError: (e: unknown) => Partial<grpc.StatusObject> = toServiceError,
 ): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
-    const ac = new AbortController();
+    const ac = new Cancellation();
     const abort = (): void => ac.abort();
     call.on('cancelled', abort);
     const run = async (): Promise<void> => fn(call.request, call, ac.signal);
@@ -45,7 +46,7 @@ export function serverStreamHandler<Req, Res>(
 }
 
 /** Resolves when the stream takes data again ('drain') or the call is cancelled. */
-export function waitForDrain<Req, Res>(call: grpc.ServerWritableStream<Req, Res>, signal: AbortSignal): Promise<void> {
+export function waitForDrain<Req, Res>(call: grpc.ServerWritableStream<Req, Res>, signal: CancelSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {

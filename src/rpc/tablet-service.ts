@@ -6,6 +6,7 @@
  * job, and a call for a tablet the server does not hold fails UNAVAILABLE so
  * the caller can refresh its routing and retry.
  */
+import type { CancelSignal } from '../base/cancel-signal.js';
 import type { TabulaError } from '../base/errors.js';
 import type { Row } from '../model/cell.js';
 import type { GcRule } from '../model/gc-rule.js';
@@ -35,7 +36,7 @@ export interface TabletReadOptions {
   reversed: boolean;
   limit?: number;
   filter?: RowFilter;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   stats?: { rowsSeen: number; cellsSeen: number };
 }
 

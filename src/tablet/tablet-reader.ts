@@ -3,6 +3,7 @@
  * GC (visibility.ts) -> row assembly. Rows come out in batches so callers
  * pay one await per batch, not per row or cell.
  */
+import type { CancelSignal } from '../base/cancel-signal.js';
 import { compareBytes, hasPrefix } from '../base/bytes.js';
 import type { Cell, Row } from '../model/cell.js';
 import type { KvIterator, MaybePromise } from '../lsm/iterator/kv-iterator.js';
@@ -29,7 +30,7 @@ export interface ScanOptions {
   limit?: number;
   /** Rows per yielded batch (default 256). */
   batchRows?: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 /**

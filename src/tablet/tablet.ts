@@ -10,6 +10,7 @@
  * SSTables are merged by compaction jobs; both install their result by
  * writing a new manifest version (fenced by the owner's epoch).
  */
+import type { CancelSignal } from '../base/cancel-signal.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Clock } from '../base/clock.js';
 import { InvalidArgumentError, NotFoundError, NotServingError, UnavailableError } from '../base/errors.js';
@@ -376,7 +377,7 @@ export class Tablet {
    * Scans rows of this tablet in `range` (clipped to the tablet), forward or
    * reverse, yielding batches of rows. The scan sees a snapshot taken at its start.
    */
-  scan(range: RowRange = {}, opts: { reverse?: boolean; limit?: number; batchRows?: number; signal?: AbortSignal } = {}): AsyncGenerator<Row[]> {
+  scan(range: RowRange = {}, opts: { reverse?: boolean; limit?: number; batchRows?: number; signal?: CancelSignal } = {}): AsyncGenerator<Row[]> {
     this.checkReadable();
     let lower = range.start ? (range.start.closed ? rowPrefix(range.start.key) : rowEndKey(range.start.key)) : undefined;
     let upper = range.end ? (range.end.closed ? rowEndKey(range.end.key) : rowPrefix(range.end.key)) : undefined;

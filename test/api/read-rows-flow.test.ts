@@ -1,4 +1,5 @@
 /** ReadRows flow control: cancellation reaches the backend, slow readers get backpressure. */
+import type { CancelSignal } from '../../src/base/cancel-signal.js';
 import { describe, it, expect, afterEach } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { startApiServer, type ApiServer } from '../../src/api/api-server.js';
@@ -10,7 +11,7 @@ import { rawClients, type RawClients } from './api-clients.js';
 class EndlessBackend extends MemoryBackend implements DataBackend {
   produced = 0;
   finished = false;
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   override async *readRows(_t: unknown, _s: unknown, opts: ReadRowsOptions): AsyncIterable<Row> {
     this.signal = opts.signal;
     try {

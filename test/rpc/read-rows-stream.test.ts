@@ -3,6 +3,7 @@
  * slow consumer pauses the producer), cancellation (break / abort signal
  * stop the scan on the server), errors in mid-stream, and a 100 MiB value.
  */
+import type { CancelSignal } from '../../src/base/cancel-signal.js';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import type * as grpc from '@grpc/grpc-js';
 import { Code, FailedPreconditionError, TabulaError, UnimplementedError } from '../../src/base/errors.js';
@@ -90,7 +91,7 @@ describe('ReadRows streaming', () => {
 
   it('breaking out of the iteration cancels the call and stops the scan on the server', async () => {
     let finished = false;
-    let serverSignal: AbortSignal | undefined;
+    let serverSignal: CancelSignal | undefined;
     let produced = 0;
     impl.read = async function* (_id, _r, opts) {
       serverSignal = opts.signal;
