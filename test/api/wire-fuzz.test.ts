@@ -14,12 +14,20 @@
  *  - the server process stays up, and a table in another instance, which no
  *    request names, reads back exactly as written.
  *
- * WIRE_FUZZ_RUNS sets the number of requests per mode (default 1000).
+ * Two targets: the embedded `tabula serve`, and a cluster of processes (a
+ * master and two tablet servers, requests sent to one tablet server's API,
+ * the fuzz table split across both), where a request for a tablet on the
+ * other server goes through the internal protocol (proto/) as well.
+ *
+ * WIRE_FUZZ_RUNS sets the number of requests per mode (default 1000 on the
+ * embedded server, a third of it on the cluster).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as grpc from '@grpc/grpc-js';
-import { startTabula, type RunningServer } from '../support/servers.js';
+import { startTabula } from '../support/servers.js';
+import { ProcessCluster, waitFor } from '../cluster/cluster-processes.js';
+import { RemoteMaster } from '../../src/rpc/master-grpc.js';
 import { callStream, callUnary, rawClients, reverseScansMetadata, type RawClients } from './api-clients.js';
 import { encodeRequest, loadProtoRoot, ProtoArbitraries, serviceMethods, type FuzzMethod } from '../support/proto-arbitrary.js';
 
@@ -36,7 +44,15 @@ const LEAKED_ERROR = /TypeError|ReferenceError|SyntaxError|Cannot read prop|is n
 
 interface Answer { code: number; details: string }
 
-let server: RunningServer;
+/** What a suite fuzzes: an API endpoint and the processes behind it. */
+interface FuzzTarget {
+  port: number;
+  /** True while every process of the target is running. */
+  alive(): boolean;
+  stop(): Promise<void>;
+}
+
+let target: FuzzTarget;
 let clients: RawClients;
 let raw: grpc.Client;
 const root = loadProtoRoot();
@@ -101,7 +117,11 @@ async function restoreTable(): Promise<void> {
   await callUnary(clients.tableAdmin, 'UpdateTable', { table: { name, deletionProtection: false }, updateMask: { paths: ['deletion_protection'] } }).catch(() => {});
   const t = await callUnary(clients.tableAdmin, 'GetTable', { name }).catch(() => undefined);
   if (!t) {
-    await callUnary(clients.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: TABLE, table: { columnFamilies: Object.fromEntries(FAMILIES.map((f) => [f, {}])) } });
+    // Split, so that on a cluster the tablets spread over the servers.
+    await callUnary(clients.tableAdmin, 'CreateTable', {
+      parent: INSTANCE, tableId: TABLE, table: { columnFamilies: Object.fromEntries(FAMILIES.map((f) => [f, {}])) },
+      initialSplits: [{ key: Buffer.from('a') }, { key: Buffer.from('b') }, { key: Buffer.from('r') }],
+    });
     return;
   }
   const have = Object.keys((t.columnFamilies as Record<string, unknown>) ?? {});
@@ -117,74 +137,96 @@ async function readCanary(): Promise<Array<{ key: string; value: string }>> {
     .map((c) => ({ key: Buffer.from(c.rowKey as Buffer).toString(), value: Buffer.from(c.value as Buffer).toString() }));
 }
 
-describe('wire fuzz: random and corrupted requests to every RPC', () => {
-  beforeAll(async () => {
-    server = await startTabula();
-    clients = rawClients(server.port);
-    raw = new grpc.Client(server.endpoint, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 });
-    await callUnary(clients.tableAdmin, 'CreateTable', { parent: 'projects/fz/instances/canary', tableId: 'keep', table: { columnFamilies: { cf: {} } } });
-    await callStream(clients.data, 'MutateRows', {
-      tableName: CANARY,
-      entries: canaryRows.map((r) => ({ rowKey: Buffer.from(r.key), mutations: [{ setCell: { familyName: 'cf', columnQualifier: Buffer.from('q'), timestampMicros: '1000', value: Buffer.from(r.value) } }] })),
-    });
-    await restoreTable();
-  }, 60_000);
+function fuzzSuite(name: string, start: () => Promise<FuzzTarget>, runs: number): void {
+  describe(`wire fuzz (${name}): random and corrupted requests to every RPC`, () => {
+    beforeAll(async () => {
+      seen.clear();
+      target = await start();
+      clients = rawClients(target.port);
+      raw = new grpc.Client(`127.0.0.1:${target.port}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 });
+      await callUnary(clients.tableAdmin, 'CreateTable', { parent: 'projects/fz/instances/canary', tableId: 'keep', table: { columnFamilies: { cf: {} } } });
+      await callStream(clients.data, 'MutateRows', {
+        tableName: CANARY,
+        entries: canaryRows.map((r) => ({ rowKey: Buffer.from(r.key), mutations: [{ setCell: { familyName: 'cf', columnQualifier: Buffer.from('q'), timestampMicros: '1000', value: Buffer.from(r.value) } }] })),
+      });
+      await restoreTable();
+    }, 180_000);
 
-  afterAll(async () => {
-    if (process.env.WIRE_FUZZ_STATS) console.log([...seen.entries()].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
-    raw?.close();
-    clients?.close();
-    await server?.stop();
+    afterAll(async () => {
+      if (process.env.WIRE_FUZZ_STATS) console.log([...seen.entries()].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
+      raw?.close();
+      clients?.close();
+      await target?.stop();
+    }, 60_000);
+
+    it(`well-formed requests get a chosen status, never UNKNOWN/INTERNAL or a leaked exception (${runs} requests)`, async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(requestArb, async ({ method, request, reverseScans }) => {
+          if (n++ % 20 === 0) await restoreTable();
+          const a = await send(method, encodeRequest(method.requestType, request), metadataFor(reverseScans));
+          record(method, a);
+          expect(target.alive(), 'a server process exited').toBe(true);
+          expect([UNKNOWN, INTERNAL, DATA_LOSS, DEADLINE_EXCEEDED], `${method.path}: ${grpc.status[a.code]} ${a.details}`).not.toContain(a.code);
+          expect(a.details).not.toMatch(LEAKED_ERROR);
+          if (a.code !== OK) expect(a.details.length, `${method.path}: ${grpc.status[a.code]} without a message`).toBeGreaterThan(0);
+        }),
+        { numRuns: runs },
+      );
+    }, 600_000);
+
+    it(`corrupted requests are answered (${runs} requests) and the server stays up`, async () => {
+      const corruption = fc.oneof(
+        fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }),
+        fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
+        fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(requestArb, corruption, async ({ method, request, reverseScans }, c) => {
+          let b = encodeRequest(method.requestType, request);
+          if (c.kind === 'flip' && b.length) { b = Buffer.from(b); b[c.at % b.length]! ^= c.xor; }
+          if (c.kind === 'cut') b = b.subarray(0, b.length ? c.at % b.length : 0);
+          if (c.kind === 'append') b = Buffer.concat([b, c.bytes]);
+          const a = await send(method, b, metadataFor(reverseScans));
+          record(method, a);
+          expect(target.alive(), 'a server process exited').toBe(true);
+          // An undecodable message is grpc-js's INTERNAL ("Error deserializing request"); anything that decodes is held to the rules above.
+          if (a.code === INTERNAL) expect(a.details).toMatch(/deserializ/i);
+          expect([UNKNOWN, DATA_LOSS, DEADLINE_EXCEEDED], `${method.path}: ${grpc.status[a.code]} ${a.details}`).not.toContain(a.code);
+          expect(a.details).not.toMatch(LEAKED_ERROR);
+        }),
+        { numRuns: runs },
+      );
+    }, 600_000);
+
+    it('afterwards the server answers normally and the untouched table is intact', async () => {
+      expect(target.alive()).toBe(true);
+      expect(await readCanary()).toEqual(canaryRows);
+      await restoreTable();
+      const tableName = `${INSTANCE}/tables/${TABLE}`;
+      await callUnary(clients.data, 'MutateRow', { tableName, rowKey: Buffer.from('after'), mutations: [{ setCell: { familyName: 'cf', columnQualifier: Buffer.from('q'), timestampMicros: String(Date.now() * 1000), value: Buffer.from('ok') } }] });
+      const rows = await callStream(clients.data, 'ReadRows', { tableName, rows: { rowKeys: [Buffer.from('after')] }, filter: { cellsPerColumnLimitFilter: 1 } });
+      const cells = rows.flatMap((r) => r.chunks as Array<Record<string, unknown>>);
+      expect(cells.map((c) => Buffer.from(c.value as Buffer).toString())).toEqual(['ok']);
+    }, 60_000);
   });
+}
 
-  it(`well-formed requests get a chosen status, never UNKNOWN/INTERNAL or a leaked exception (${RUNS} requests)`, async () => {
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(requestArb, async ({ method, request, reverseScans }) => {
-        if (n++ % 20 === 0) await restoreTable();
-        const a = await send(method, encodeRequest(method.requestType, request), metadataFor(reverseScans));
-        record(method, a);
-        expect(server.process.exitCode, 'server exited').toBeNull();
-        expect([UNKNOWN, INTERNAL, DATA_LOSS, DEADLINE_EXCEEDED], `${method.path}: ${grpc.status[a.code]} ${a.details}`).not.toContain(a.code);
-        expect(a.details).not.toMatch(LEAKED_ERROR);
-        if (a.code !== OK) expect(a.details.length, `${method.path}: ${grpc.status[a.code]} without a message`).toBeGreaterThan(0);
-      }),
-      { numRuns: RUNS },
-    );
-  }, 600_000);
+fuzzSuite('tabula serve', async () => {
+  const s = await startTabula();
+  return { port: s.port, alive: () => s.process.exitCode === null && s.process.signalCode === null, stop: () => s.stop() };
+}, RUNS);
 
-  it(`corrupted requests are answered (${RUNS} requests) and the server stays up`, async () => {
-    const corruption = fc.oneof(
-      fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }),
-      fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
-    );
-    await fc.assert(
-      fc.asyncProperty(requestArb, corruption, async ({ method, request, reverseScans }, c) => {
-        let b = encodeRequest(method.requestType, request);
-        if (c.kind === 'flip' && b.length) { b = Buffer.from(b); b[c.at % b.length]! ^= c.xor; }
-        if (c.kind === 'cut') b = b.subarray(0, b.length ? c.at % b.length : 0);
-        if (c.kind === 'append') b = Buffer.concat([b, c.bytes]);
-        const a = await send(method, b, metadataFor(reverseScans));
-        record(method, a);
-        expect(server.process.exitCode, 'server exited').toBeNull();
-        // An undecodable message is grpc-js's INTERNAL ("Error deserializing request"); anything that decodes is held to the rules above.
-        if (a.code === INTERNAL) expect(a.details).toMatch(/deserializ/i);
-        expect([UNKNOWN, DATA_LOSS, DEADLINE_EXCEEDED], `${method.path}: ${grpc.status[a.code]} ${a.details}`).not.toContain(a.code);
-        expect(a.details).not.toMatch(LEAKED_ERROR);
-      }),
-      { numRuns: RUNS },
-    );
-  }, 600_000);
-
-  it('afterwards the server answers normally and the untouched table is intact', async () => {
-    expect(server.process.exitCode).toBeNull();
-    expect(await readCanary()).toEqual(canaryRows);
-    await restoreTable();
-    const tableName = `${INSTANCE}/tables/${TABLE}`;
-    await callUnary(clients.data, 'MutateRow', { tableName, rowKey: Buffer.from('after'), mutations: [{ setCell: { familyName: 'cf', columnQualifier: Buffer.from('q'), timestampMicros: String(Date.now() * 1000), value: Buffer.from('ok') } }] });
-    const rows = await callStream(clients.data, 'ReadRows', { tableName, rows: { rowKeys: [Buffer.from('after')] }, filter: { cellsPerColumnLimitFilter: 1 } });
-    const cells = rows.flatMap((r) => r.chunks as Array<Record<string, unknown>>);
-    expect(cells.map((c) => Buffer.from(c.value as Buffer).toString())).toEqual(['ok']);
-  }, 60_000);
-});
+fuzzSuite('cluster of processes', async () => {
+  const cluster = new ProcessCluster({ leaseMs: 1500, heartbeatMs: 250, tickMs: 150 });
+  await cluster.startMaster();
+  const servers = [await cluster.startTabletServer(), await cluster.startTabletServer()];
+  const master = new RemoteMaster(cluster.master.endpoint, { deadlineMs: 5000 });
+  await waitFor('two live tablet servers', async () => (await master.clusterStatus().catch(() => undefined))?.servers.filter((v) => v.live).length === 2);
+  master.close();
+  return {
+    port: Number(servers[0]!.endpoint.split(':').pop()),
+    alive: () => cluster.all.every((p) => p.process.exitCode === null && p.process.signalCode === null),
+    stop: () => cluster.stopAll(),
+  };
+}, Math.ceil(RUNS / 3));
