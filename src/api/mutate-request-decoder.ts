@@ -46,6 +46,32 @@ class Cursor extends WireReader {
     return s;
   }
 
+  /** The last family name read, and its bytes: requests name the same family over and over. */
+  private lastFamily = '';
+  private lastFamilyBytes: Buffer = Buffer.alloc(0);
+
+  /** string(), reusing the previous result when the bytes are the same. */
+  family(): string {
+    const start = this.pos;
+    const e = this.lengthEnd();
+    const prev = this.lastFamilyBytes;
+    const n = e - this.pos;
+    if (n === prev.length && n > 0) {
+      const buf = this.buf;
+      let i = 0;
+      while (i < n && buf[this.pos + i] === prev[i]) i++;
+      if (i === n) {
+        this.pos = e;
+        return this.lastFamily;
+      }
+    }
+    this.pos = start; // back to the length prefix, for string()
+    const s = this.string();
+    this.lastFamily = s;
+    this.lastFamilyBytes = Buffer.from(this.buf.subarray(e - n, e));
+    return s;
+  }
+
   /** An int64 field; gives up beyond the safe integers (proto-loader's decimal strings are exact there). */
   int64(): number {
     const v = this.varint();
@@ -83,62 +109,76 @@ function decodeTimestampRange(c: Cursor, end: number): Obj {
   return o;
 }
 
+/**
+ * One Mutation. Each message is built as an object literal once its fields
+ * are read (absent fields undefined), so every object of a kind has the same
+ * shape: setting keys one by one by name was a sixth of a bulk load's decode.
+ */
 function decodeMutation(c: Cursor, end: number): Obj {
-  const m: Obj = {};
+  let m: Obj | undefined;
   while (c.pos < end) {
     const tag = c.varint();
     expect(tag, LEN);
     const e = c.lengthEnd();
-    const o: Obj = {};
-    let kind: string;
+    if (m !== undefined) throw BAIL; // two members of the oneof, or one repeated
     switch (tag >>> 3) {
-      case 1: // set_cell
-        kind = 'setCell';
+      case 1: { // set_cell
+        let familyName: string | undefined;
+        let columnQualifier: Buffer | undefined;
+        let timestampMicros: number | undefined;
+        let value: Buffer | undefined;
         while (c.pos < e) {
           const t = c.varint();
           switch (t >>> 3) {
-            case 1: expect(t, LEN); setOnce(o, 'familyName', c.string()); break;
-            case 2: expect(t, LEN); setOnce(o, 'columnQualifier', c.bytes()); break;
-            case 3: expect(t, VARINT); setOnce(o, 'timestampMicros', c.int64()); break;
-            case 4: expect(t, LEN); setOnce(o, 'value', c.bytes()); break;
+            case 1: expect(t, LEN); if (familyName !== undefined) throw BAIL; familyName = c.family(); break;
+            case 2: expect(t, LEN); if (columnQualifier !== undefined) throw BAIL; columnQualifier = c.bytes(); break;
+            case 3: expect(t, VARINT); if (timestampMicros !== undefined) throw BAIL; timestampMicros = c.int64(); break;
+            case 4: expect(t, LEN); if (value !== undefined) throw BAIL; value = c.bytes(); break;
             default: throw BAIL;
           }
         }
+        m = { mutation: 'setCell', setCell: { familyName, columnQualifier, timestampMicros, value } };
         break;
-      case 2: // delete_from_column
-        kind = 'deleteFromColumn';
+      }
+      case 2: { // delete_from_column
+        let familyName: string | undefined;
+        let columnQualifier: Buffer | undefined;
+        let timeRange: Obj | undefined;
         while (c.pos < e) {
           const t = c.varint();
           switch (t >>> 3) {
-            case 1: expect(t, LEN); setOnce(o, 'familyName', c.string()); break;
-            case 2: expect(t, LEN); setOnce(o, 'columnQualifier', c.bytes()); break;
-            case 3: expect(t, LEN); setOnce(o, 'timeRange', decodeTimestampRange(c, c.lengthEnd())); break;
+            case 1: expect(t, LEN); if (familyName !== undefined) throw BAIL; familyName = c.family(); break;
+            case 2: expect(t, LEN); if (columnQualifier !== undefined) throw BAIL; columnQualifier = c.bytes(); break;
+            case 3: expect(t, LEN); if (timeRange !== undefined) throw BAIL; timeRange = decodeTimestampRange(c, c.lengthEnd()); break;
             default: throw BAIL;
           }
         }
+        m = { mutation: 'deleteFromColumn', deleteFromColumn: { familyName, columnQualifier, timeRange } };
         break;
-      case 3: // delete_from_family
-        kind = 'deleteFromFamily';
+      }
+      case 3: { // delete_from_family
+        let familyName: string | undefined;
         while (c.pos < e) {
           const t = c.varint();
           if (t >>> 3 !== 1) throw BAIL;
           expect(t, LEN);
-          setOnce(o, 'familyName', c.string());
+          if (familyName !== undefined) throw BAIL;
+          familyName = c.family();
         }
+        m = { mutation: 'deleteFromFamily', deleteFromFamily: { familyName } };
         break;
+      }
       case 4: // delete_from_row: no fields
-        kind = 'deleteFromRow';
         if (c.pos !== e) throw BAIL;
+        m = { mutation: 'deleteFromRow', deleteFromRow: {} };
         break;
       default: // add_to_cell, merge_to_cell, unknown
         throw BAIL;
     }
-    if (c.pos !== e || m.mutation !== undefined) throw BAIL;
-    m.mutation = kind;
-    m[kind] = o;
+    if (c.pos !== e) throw BAIL;
   }
   if (c.pos !== end) throw BAIL;
-  return m;
+  return m ?? {};
 }
 
 /** Appends one Mutation message to `list` (created on the first). */
@@ -149,18 +189,19 @@ function pushMutation(o: Obj, key: string, c: Cursor): void {
 }
 
 function decodeEntry(c: Cursor, end: number): Obj {
-  const o: Obj = {};
+  let rowKey: Buffer | undefined;
+  let mutations: Obj[] | undefined;
   while (c.pos < end) {
     const tag = c.varint();
     expect(tag, LEN);
     switch (tag >>> 3) {
-      case 1: setOnce(o, 'rowKey', c.bytes()); break;
-      case 2: pushMutation(o, 'mutations', c); break;
+      case 1: if (rowKey !== undefined) throw BAIL; rowKey = c.bytes(); break;
+      case 2: (mutations ??= []).push(decodeMutation(c, c.lengthEnd())); break;
       default: throw BAIL; // idempotency (3) and unknown fields
     }
   }
   if (c.pos !== end) throw BAIL;
-  return o;
+  return { rowKey, mutations };
 }
 
 /**

@@ -5,9 +5,9 @@
  */
 import { InvalidArgumentError, TabulaError, UnimplementedError } from '../base/errors.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
-import { MAX_MUTATIONS, MAX_VALUE_BYTES } from './limits.js';
+import { FAMILY_NAME_RE, MAX_FAMILY_NAME_CHARS, MAX_MUTATIONS, MAX_QUALIFIER_BYTES, MAX_VALUE_BYTES } from './limits.js';
 import {
-  asArray, asBytes, asObject, asSafeInt, asString, validateFamilyName, validateQualifier, validateRowKey,
+  asArray, asBytes, asObject, asSafeInt, asString, validateFamilyName, validateQualifier, validateRowKey, type ProtoObject,
 } from './proto-fields.js';
 
 function validateTimestamp(ts: number, field: string, allowServerTime: boolean): number {
@@ -74,6 +74,34 @@ export function mutationFromProto(p: unknown, field: string): Mutation {
   }
 }
 
+/** The last family name that passed validateFamilyName (a request names the same family over and over). */
+let validFamily = '';
+
+/**
+ * The common case of mutationFromProto without building a single field-path
+ * string: a set_cell whose fields are all present, of the types the request
+ * decoder gives (int64 as a number), and valid. Undefined otherwise — then
+ * mutationFromProto decides, and names the field of any error.
+ */
+function fastSetCell(p: unknown): Mutation | undefined {
+  if (p === null || typeof p !== 'object') return undefined;
+  const m = p as ProtoObject;
+  const s = m.setCell as ProtoObject | undefined;
+  if (s === undefined || s === null || typeof s !== 'object' || (m.mutation !== 'setCell' && m.mutation !== undefined)) return undefined;
+  const family = s.familyName;
+  const qualifier = s.columnQualifier;
+  const ts = s.timestampMicros;
+  const value = s.value;
+  if (typeof family !== 'string' || !(qualifier instanceof Buffer) || !(value instanceof Buffer) || typeof ts !== 'number') return undefined;
+  if (family !== validFamily) {
+    if (family.length === 0 || family.length > MAX_FAMILY_NAME_CHARS || !FAMILY_NAME_RE.test(family)) return undefined;
+    validFamily = family;
+  }
+  if (qualifier.length > MAX_QUALIFIER_BYTES || value.length > MAX_VALUE_BYTES) return undefined;
+  if (!Number.isSafeInteger(ts) || (ts !== -1 && (ts < 0 || ts % 1000 !== 0))) return undefined;
+  return { type: 'setCell', family, qualifier, timestamp: ts, value };
+}
+
 /**
  * Converts a repeated Mutation field. `field` is its path, e.g.
  * `entries[3].mutations`. Requires minCount..100,000 entries.
@@ -85,7 +113,7 @@ export function mutationsFromProto(p: unknown, field: string, minCount = 1): Mut
     throw new InvalidArgumentError(`${field}: ${list.length} mutations, the limit is ${MAX_MUTATIONS}`);
   }
   const out = new Array<Mutation>(list.length);
-  for (let i = 0; i < list.length; i++) out[i] = mutationFromProto(list[i], `${field}[${i}]`);
+  for (let i = 0; i < list.length; i++) out[i] = fastSetCell(list[i]) ?? mutationFromProto(list[i], `${field}[${i}]`);
   return out;
 }
 

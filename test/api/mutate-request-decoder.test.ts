@@ -128,6 +128,18 @@ describe('hand-written MutateRow(s) request decoder', () => {
     expect(((fast!.entries as Array<{ mutations: Array<{ setCell?: { timestampMicros: unknown } }> }>)[0]!.mutations[0]!.setCell!.timestampMicros)).toBe(-1);
   });
 
+  it('reuses a family name only for the same bytes (same length, other bytes; a longer name; back again)', () => {
+    const fams = ['cf', 'cg', 'cf', 'cf2', 'cf', 'gf', 'cf'];
+    const req = { entries: [{ rowKey: Buffer.from('r'), mutations: fams.map((familyName) => ({ deleteFromFamily: { familyName } })) }] };
+    const fast = decodeMutateRowsRequest(rowsDef.requestSerialize(req)) as { entries: Array<{ mutations: Array<{ deleteFromFamily: { familyName: string } }> }> };
+    expect(fast.entries[0]!.mutations.map((m) => m.deleteFromFamily.familyName)).toEqual(fams);
+    // A length prefix in a non-minimal varint (0x82 0x00 = 2) reads the same name.
+    // entries { row_key "r", mutations { delete_from_family { family_name "cf" } } }
+    const b = Buffer.from('120c' + '0a0172' + '1207' + '1a05' + '0a8200' + '6366', 'hex');
+    expect(decodeMutateRowsRequest(b)).toBeDefined();
+    expect(normalize(decodeMutateRowsRequest(b))).toEqual(normalize(rowsDef.requestDeserialize(b)));
+  });
+
   it('leaves two members of the mutation oneof to proto-loader (it keeps both and names the later-declared one)', () => {
     for (const hex of ['1a040a001a00', '1a041a000a00']) { // set_cell + delete_from_family, in both orders
       const b = Buffer.from(hex, 'hex');
