@@ -4,6 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { logger } from '../base/log.js';
+import { widenFlowControlWindows } from '../rpc/flow-control.js';
 import type { AdminBackend, DataBackend } from './backend.js';
 import { dataServiceHandlers, dataServiceServerDefinition } from './data-service.js';
 import { instanceAdminServiceHandlers } from './instance-admin-service.js';
@@ -71,6 +72,7 @@ export async function startApiServer(opts: ApiServerOptions & GrpcServerSettings
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, opts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
+  if (!widenFlowControlWindows(server)) log.warn('could not widen the HTTP/2 flow-control windows (grpc-js internals changed?); large requests will be slower');
   log.info({ port, tls: opts.credentials !== undefined && opts.credentials._isSecure() }, 'api server listening');
   opts.onListening?.(server);
   return {

@@ -25,7 +25,13 @@ export interface RpcContext {
 }
 
 export function makeClients(endpoint: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions): { data: RawClient; admin: RawClient } {
-  const opts = { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1, ...options };
+  const opts = {
+    'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1,
+    // 1 MiB receive windows (grpc-java's default) instead of grpc-js's 64 KiB: a scan's
+    // responses then need no WINDOW_UPDATE round trip every 64 KiB.
+    'grpc-node.flow_control_window': 1 << 20,
+    ...options,
+  };
   const Data = serviceClientConstructor(DATA_SERVICE_NAME);
   const Admin = serviceClientConstructor(TABLE_ADMIN_SERVICE_NAME);
   const data = new Data(endpoint, credentials, opts) as unknown as RawClient;

@@ -7,6 +7,7 @@
  * int64/uint64 read as decimal strings, absent fields undefined, each oneof
  * exposing the name of its set member.
  */
+import { STREAM_WINDOW_BYTES } from './flow-control.js';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -86,4 +87,7 @@ export const INTERNAL_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_send_message_length': MAX_INTERNAL_MESSAGE_BYTES,
   // Channelz bookkeeping costs ~5% of a small call's CPU and nothing here reads it.
   'grpc.enable_channelz': 0,
+  // Clients' receive windows (stream and connection; servers ignore this and
+  // are widened by flow-control.ts): forwarded reads stream large responses.
+  'grpc-node.flow_control_window': STREAM_WINDOW_BYTES,
 };

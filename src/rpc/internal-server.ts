@@ -4,21 +4,31 @@
  * when given server credentials), and shut down gracefully with a bounded wait.
  */
 import * as grpc from '@grpc/grpc-js';
+import { logger } from '../base/log.js';
+import { widenFlowControlWindows } from './flow-control.js';
 import { INTERNAL_CHANNEL_OPTIONS } from './internal-protos.js';
+
+const log = logger('rpc');
 
 /** A server configured for internal services (register with serveTabletServer / serveMaster before or after binding). */
 export function createInternalServer(options: grpc.ServerOptions = {}): grpc.Server {
   return new grpc.Server({ ...INTERNAL_CHANNEL_OPTIONS, ...options });
 }
 
-/** Binds `server` to host:port (0 = any free port), plaintext unless `credentials` say otherwise; resolves the bound port. */
-export function bindInternalServer(
+/**
+ * Binds `server` to host:port (0 = any free port), plaintext unless
+ * `credentials` say otherwise, with widened flow-control windows
+ * (flow-control.ts); resolves the bound port.
+ */
+export async function bindInternalServer(
   server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
 ): Promise<number> {
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-  return new Promise((resolve, reject) => {
+  const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
+  if (!widenFlowControlWindows(server)) log.warn('could not widen the HTTP/2 flow-control windows (grpc-js internals changed?); large requests will be slower');
+  return bound;
 }
 
 /** Stops accepting calls, lets running ones finish for up to `graceMs`, then cancels the rest. */
