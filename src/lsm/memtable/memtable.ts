@@ -135,7 +135,8 @@ const N_VCHUNK = 4; // | MOVED once replaceValue put the value outside its entry
 const N_VOFF = 5;
 const N_VLEN = 6;
 const N_HEIGHT = 7;
-const N_NEXT = 8; // followed by `height` next links, level 0 first
+const N_PREFIX2 = 8; // key bytes 4..8, as N_PREFIX: keys often share their first 4 bytes ("user…", "com.…")
+const N_NEXT = 9; // followed by `height` next links, level 0 first
 const HEAD = 0;
 /** Flag in N_VCHUNK: the value no longer follows its key in the arena. */
 const MOVED = 1 << 30;
@@ -152,6 +153,11 @@ function keyPrefix(k: Uint8Array, off: number, n: number): number {
     ((n > 2 ? k[off + 2]! : 0) << 8) |
     (n > 3 ? k[off + 3]! : 0);
   return p ^ 0x80000000;
+}
+
+/** The node's second prefix word: keyPrefix of key bytes 4..8. */
+function keyPrefix2(k: Uint8Array, off: number, n: number): number {
+  return n > 4 ? keyPrefix(k, off + 4, n - 4) : 0x80000000 | 0;
 }
 
 class SkiplistMemtable implements Memtable {
@@ -197,7 +203,7 @@ class SkiplistMemtable implements Memtable {
    * Finds where `key` goes: the node holding an equal key (to replace its
    * value), or 0 with `prev` filled with the predecessors at every level.
    */
-  private findInsert(key: Uint8Array, ko: number, tlen: number, tp: number): number {
+  private findInsert(key: Uint8Array, ko: number, tlen: number, tp: number, tp2: number): number {
     const nodes = this.nodes;
     const chunks = this.chunks;
     const prev = this.prev;
@@ -207,7 +213,7 @@ class SkiplistMemtable implements Memtable {
     let level = this.height - 1;
     const last = tails[0]!;
     if (last !== HEAD) {
-      const c = this.compareNodeAt(last, key, ko, tlen, tp);
+      const c = this.compareNodeAt(last, key, ko, tlen, tp, tp2);
       if (c < 0) {
         for (let l = 0; l <= level; l++) prev[l] = tails[l]!;
         level = -1;
@@ -221,11 +227,11 @@ class SkiplistMemtable implements Memtable {
     // levels lead to it: two comparisons instead of a search from the top.
     const f = this.lastInserted;
     if (level >= 0 && f !== HEAD) {
-      const c = this.compareNodeAt(f, key, ko, tlen, tp);
+      const c = this.compareNodeAt(f, key, ko, tlen, tp, tp2);
       if (c === 0) return this.found(f);
       if (c < 0) {
         const nx = nodes[f + N_NEXT]!;
-        const c2 = nx === 0 ? 1 : this.compareNodeAt(nx, key, ko, tlen, tp);
+        const c2 = nx === 0 ? 1 : this.compareNodeAt(nx, key, ko, tlen, tp, tp2);
         if (c2 === 0) return this.found(nx);
         if (c2 > 0) {
           const h = nodes[f + N_HEIGHT]!;
@@ -241,7 +247,7 @@ class SkiplistMemtable implements Memtable {
         while (l + 1 < this.height) {
           const s1 = l + 1 < hf ? f : prev[l + 1]!;
           const nx1 = nodes[s1 + N_NEXT + l + 1]!;
-          if (nx1 === 0 || this.compareNodeAt(nx1, key, ko, tlen, tp) >= 0) break;
+          if (nx1 === 0 || this.compareNodeAt(nx1, key, ko, tlen, tp, tp2) >= 0) break;
           l++;
         }
         // Above l the key's predecessors are start(l'); those above hf are already in prev.
@@ -256,15 +262,18 @@ class SkiplistMemtable implements Memtable {
         if (nx === 0) break;
         // Inline comparison of node nx with the key (hot path).
         const np = nodes[nx + N_PREFIX]!;
+        const np2 = nodes[nx + N_PREFIX2]!;
         let c: number;
         if (np !== tp) {
           c = np < tp ? -1 : 1;
+        } else if (np2 !== tp2) {
+          c = np2 < tp2 ? -1 : 1;
         } else {
           const chunk = chunks[nodes[nx + N_KCHUNK]!]!;
           const off = nodes[nx + N_KOFF]!;
           const len = nodes[nx + N_KLEN]!;
           const m = len < tlen ? len : tlen;
-          let i = m < 4 ? m : 4; // the prefix proved bytes [0, min(4, lens)) equal
+          let i = m < 8 ? m : 8; // the prefix words proved bytes [0, min(8, lens)) equal
           c = 0;
           for (; i < m; i++) {
             const d = chunk[off + i]! - key[ko + i]!;
@@ -290,7 +299,8 @@ class SkiplistMemtable implements Memtable {
   put(key: Uint8Array, value: Uint8Array): void {
     if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
     const tp = keyPrefix(key, 0, key.length);
-    const found = this.findInsert(key, 0, key.length, tp);
+    const tp2 = keyPrefix2(key, 0, key.length);
+    const found = this.findInsert(key, 0, key.length, tp, tp2);
     if (found !== 0) {
       this.replaceValue(found, value);
       return;
@@ -307,7 +317,7 @@ class SkiplistMemtable implements Memtable {
     if (tlen > 0) c.set(key, kvOff);
     const vOff = writeVarint(c, kvOff + tlen, vlen);
     if (vlen > 0) c.set(value, vOff);
-    this.link(tp, this.chunkIdx, kvOff, tlen, vOff, vlen, entryLen);
+    this.link(tp, tp2, this.chunkIdx, kvOff, tlen, vOff, vlen, entryLen);
   }
 
   reserveEncoded(size: number): { chunk: Buffer; ci: number; off: number } {
@@ -317,8 +327,9 @@ class SkiplistMemtable implements Memtable {
   }
 
   /**
-   * The order to link a batch's entries in: by their 4-byte key prefixes when
-   * they are not already ascending (random keys), so each insert's finger
+   * The order to link a batch's entries in: by their 4-byte key prefixes (by
+   * bytes 4..8 when all share the first 4) when they are not already
+   * ascending (random keys), so each insert's finger
    * search starts near the last one; undefined to keep the batch's order.
    * Any order is correct: findInsert searches from the top when a key is not
    * after the last one. Sorts prefix * ORDER_SLOTS + index in a Float64Array
@@ -330,11 +341,26 @@ class SkiplistMemtable implements Memtable {
     if (order.length < count) order = orderScratch = new Float64Array(Math.max(1024, 2 ** Math.ceil(Math.log2(count))));
     let ascending = true;
     let last = -1;
+    let first = -1;
+    let shared = true;
     for (let i = 0; i < count; i++) {
       const p = (keyPrefix(buf, offsets[4 * i]!, offsets[4 * i + 1]!) ^ 0x80000000) >>> 0;
       if (p < last) ascending = false;
+      if (i === 0) first = p;
+      else if (p !== first) shared = false;
       last = p;
       order[i] = p * ORDER_SLOTS + i;
+    }
+    // Every key starts with the same 4 bytes ("user…"): order them by the next 4.
+    if (shared) {
+      ascending = true;
+      last = -1;
+      for (let i = 0; i < count; i++) {
+        const p = (keyPrefix2(buf, offsets[4 * i]!, offsets[4 * i + 1]!) ^ 0x80000000) >>> 0;
+        if (p < last) ascending = false;
+        last = p;
+        order[i] = p * ORDER_SLOTS + i;
+      }
     }
     if (ascending) return undefined;
     const sorted = order.subarray(0, count);
@@ -351,17 +377,18 @@ class SkiplistMemtable implements Memtable {
       const ko = offsets[4 * i]!, kl = offsets[4 * i + 1]!, vo = offsets[4 * i + 2]!, vl = offsets[4 * i + 3]!;
       // The key is compared in place (no view per entry).
       const tp = keyPrefix(buf, ko, kl);
-      const found = this.findInsert(buf, ko, kl, tp);
+      const tp2 = keyPrefix2(buf, ko, kl);
+      const found = this.findInsert(buf, ko, kl, tp, tp2);
       if (found !== 0) {
         this.replaceValue(found, buf.subarray(vo, vo + vl));
         continue;
       }
-      this.link(tp, ci, ko, kl, vo, vl, vo + vl - (ko - varintLength(kl)));
+      this.link(tp, tp2, ci, ko, kl, vo, vl, vo + vl - (ko - varintLength(kl)));
     }
   }
 
   /** Links a new node for an entry at chunks[ci] (key at ko, value at vo, in export format) after `prev`. */
-  private link(tp: number, ci: number, ko: number, tlen: number, vo: number, vlen: number, entryLen: number): void {
+  private link(tp: number, tp2: number, ci: number, ko: number, tlen: number, vo: number, vlen: number, entryLen: number): void {
     const prev = this.prev;
     const tails = this.tails;
     const h = this.randomHeight();
@@ -376,6 +403,7 @@ class SkiplistMemtable implements Memtable {
     const node = this.nodesUsed;
     this.nodesUsed += recLen;
     nn[node + N_PREFIX] = tp;
+    nn[node + N_PREFIX2] = tp2;
     nn[node + N_KCHUNK] = ci;
     nn[node + N_KOFF] = ko;
     nn[node + N_KLEN] = tlen;
@@ -455,7 +483,7 @@ class SkiplistMemtable implements Memtable {
         if (nodes[nx + N_HEIGHT]! <= level) throw new Error(`node ${nx} linked above its height at level ${level}`);
         if (x !== HEAD) {
           const k = this.nodeKey(nx);
-          if (this.compareNode(x, k, keyPrefix(k, 0, k.length)) >= 0) throw new Error(`level ${level} out of order at node ${nx}`);
+          if (this.compareNode(x, k, keyPrefix(k, 0, k.length), keyPrefix2(k, 0, k.length)) >= 0) throw new Error(`level ${level} out of order at node ${nx}`);
         }
         x = nx;
         n++;
@@ -467,20 +495,22 @@ class SkiplistMemtable implements Memtable {
   }
 
   /** Compares node's key with target (sign of node - target). */
-  compareNode(node: number, target: Uint8Array, tp: number): number {
-    return this.compareNodeAt(node, target, 0, target.length, tp);
+  compareNode(node: number, target: Uint8Array, tp: number, tp2: number): number {
+    return this.compareNodeAt(node, target, 0, target.length, tp, tp2);
   }
 
   /** compareNode with the target at t[to, to + tlen). */
-  compareNodeAt(node: number, t: Uint8Array, to: number, tlen: number, tp: number): number {
+  compareNodeAt(node: number, t: Uint8Array, to: number, tlen: number, tp: number, tp2: number): number {
     const nodes = this.nodes;
     const np = nodes[node + N_PREFIX]!;
     if (np !== tp) return np < tp ? -1 : 1;
+    const np2 = nodes[node + N_PREFIX2]!;
+    if (np2 !== tp2) return np2 < tp2 ? -1 : 1;
     const chunk = this.chunks[nodes[node + N_KCHUNK]!]!;
     const off = nodes[node + N_KOFF]!;
     const len = nodes[node + N_KLEN]!;
     const m = len < tlen ? len : tlen;
-    for (let i = m < 4 ? m : 4; i < m; i++) {
+    for (let i = m < 8 ? m : 8; i < m; i++) {
       const d = chunk[off + i]! - t[to + i]!;
       if (d !== 0) return d;
     }
@@ -490,12 +520,13 @@ class SkiplistMemtable implements Memtable {
   /** First node with key >= target, or 0. */
   findGreaterOrEqual(target: Uint8Array): number {
     const tp = keyPrefix(target, 0, target.length);
+    const tp2 = keyPrefix2(target, 0, target.length);
     let x = HEAD;
     for (let level = this.height - 1; level >= 0; level--) {
       for (;;) {
         const nx = this.nodes[x + N_NEXT + level]!;
         if (nx === 0) break;
-        const c = this.compareNode(nx, target, tp);
+        const c = this.compareNode(nx, target, tp, tp2);
         if (c < 0) { x = nx; continue; }
         if (c === 0) return nx;
         break;
@@ -507,11 +538,12 @@ class SkiplistMemtable implements Memtable {
   /** Last node with key < target, or 0. */
   findLessThan(target: Uint8Array): number {
     const tp = keyPrefix(target, 0, target.length);
+    const tp2 = keyPrefix2(target, 0, target.length);
     let x = HEAD;
     for (let level = this.height - 1; level >= 0; level--) {
       for (;;) {
         const nx = this.nodes[x + N_NEXT + level]!;
-        if (nx === 0 || this.compareNode(nx, target, tp) >= 0) break;
+        if (nx === 0 || this.compareNode(nx, target, tp, tp2) >= 0) break;
         x = nx;
       }
     }
