@@ -247,6 +247,20 @@ describe('memtable', () => {
     );
   });
 
+  /** `before` through put, then each batch encoded in place (putReserved); the memtable (verified) and the model of both. */
+  function putThenBatches(before: Array<[Uint8Array, Uint8Array]>, batches: Array<Array<[Uint8Array, Uint8Array]>>): { mt: ReturnType<typeof newMemtable>; model: Model } {
+    const mt = newMemtable({ chunkSize: 4096 });
+    const model = new Model();
+    for (const [k, v] of before) { mt.put(k, v); model.put(k, v); }
+    for (const batch of batches) {
+      const { ci, offsets } = encodeInto(mt, batch);
+      mt.putReserved(ci, offsets, batch.length);
+      for (const [k, v] of batch) model.put(k, v);
+    }
+    verifyMemtable(mt);
+    return { mt, model };
+  }
+
   it('big batches of scattered keys, linked in key-prefix order with a finger search, equal put (property)', () => {
     // Keys over a tiny alphabet share prefixes and repeat (within a batch too: the later one wins);
     // batches of 64+ entries take the sorted path, a filled memtable gives the finger long distances.
@@ -256,15 +270,7 @@ describe('memtable', () => {
         fc.array(fc.tuple(key, fc.uint8Array({ maxLength: 8 })), { maxLength: 300 }),
         fc.array(fc.array(fc.tuple(key, fc.uint8Array({ maxLength: 8 })), { minLength: 60, maxLength: 300 }), { minLength: 1, maxLength: 4 }),
         (before, batches) => {
-          const mt = newMemtable({ chunkSize: 4096 });
-          const model = new Model();
-          for (const [k, v] of before) { mt.put(k, v); model.put(k, v); }
-          for (const batch of batches) {
-            const { ci, offsets } = encodeInto(mt, batch);
-            mt.putReserved(ci, offsets, batch.length);
-            for (const [k, v] of batch) model.put(k, v);
-          }
-          verifyMemtable(mt);
+          const { mt, model } = putThenBatches(before, batches);
           expect(mt.count).toBe(model.entries.length);
           expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
         },
@@ -287,15 +293,7 @@ describe('memtable', () => {
         fc.array(fc.array(fc.tuple(tail.map((t) => Uint8Array.from([0x75, 0x73, 0x65, 0x72, ...t])), fc.uint8Array({ maxLength: 4 })), { minLength: 64, maxLength: 200 }), { minLength: 1, maxLength: 3 }),
         fc.array(key, { maxLength: 12 }),
         (before, batches, probes) => {
-          const mt = newMemtable({ chunkSize: 4096 });
-          const model = new Model();
-          for (const [k, v] of before) { mt.put(k, v); model.put(k, v); }
-          for (const batch of batches) {
-            const { ci, offsets } = encodeInto(mt, batch);
-            mt.putReserved(ci, offsets, batch.length);
-            for (const [k, v] of batch) model.put(k, v);
-          }
-          verifyMemtable(mt);
+          const { mt, model } = putThenBatches(before, batches);
           expect(scan(mt.iterator())).toEqual(model.entries.map((e) => entryPos(e)));
           const it = mt.iterator();
           for (const p of probes) {
