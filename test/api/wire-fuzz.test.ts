@@ -17,7 +17,10 @@
  * Two targets: the embedded `tabula serve`, and a cluster of processes (a
  * master and two tablet servers, requests sent to one tablet server's API,
  * the fuzz table split across both), where a request for a tablet on the
- * other server goes through the internal protocol (proto/) as well.
+ * other server goes through the internal protocol (proto/) as well. A third
+ * suite sends random and corrupted messages of that internal protocol itself
+ * (TabletServer and Master services) to a cluster's processes: whatever they
+ * answer, they must answer, and stay up.
  *
  * WIRE_FUZZ_RUNS sets the number of requests per mode (default 1000 on the
  * embedded server, a third of it on the cluster).
@@ -28,6 +31,7 @@ import * as grpc from '@grpc/grpc-js';
 import { startTabula } from '../support/servers.js';
 import { ProcessCluster, waitFor } from '../cluster/cluster-processes.js';
 import { RemoteMaster } from '../../src/rpc/master-grpc.js';
+import { INTERNAL_PROTO_PATH } from '../../src/rpc/internal-protos.js';
 import { callStream, callUnary, rawClients, reverseScansMetadata, type RawClients } from './api-clients.js';
 import { encodeRequest, loadProtoRoot, ProtoArbitraries, serviceMethods, type FuzzMethod } from '../support/proto-arbitrary.js';
 
@@ -79,17 +83,17 @@ const seen = new Map<string, number>();
 const identity = (b: Buffer): Buffer => b;
 
 /** Sends `bytes` as one request of `m`; resolves with the final status (stream messages are drained). */
-function send(m: FuzzMethod, bytes: Buffer, md: grpc.Metadata): Promise<Answer> {
+function send(client: grpc.Client, m: FuzzMethod, bytes: Buffer, md: grpc.Metadata): Promise<Answer> {
   const deadline = Date.now() + DEADLINE_MS;
   return new Promise((resolve) => {
     const done = (e: grpc.ServiceError | null): void => resolve(e ? { code: e.code, details: e.details } : { code: OK, details: '' });
     if (!m.requestStream && !m.responseStream) {
-      raw.makeUnaryRequest(m.path, identity, identity, bytes, md, { deadline }, (e) => done(e));
+      client.makeUnaryRequest(m.path, identity, identity, bytes, md, { deadline }, (e) => done(e));
       return;
     }
     const stream = m.requestStream
-      ? raw.makeBidiStreamRequest(m.path, identity, identity, md, { deadline })
-      : raw.makeServerStreamRequest(m.path, identity, identity, bytes, md, { deadline });
+      ? client.makeBidiStreamRequest(m.path, identity, identity, md, { deadline })
+      : client.makeServerStreamRequest(m.path, identity, identity, bytes, md, { deadline });
     stream.on('data', () => {});
     stream.on('error', (e: grpc.ServiceError) => done(e));
     stream.on('status', (s: grpc.StatusObject) => { if (s.code === OK) done(null); });
@@ -105,6 +109,11 @@ function record(m: FuzzMethod, a: Answer): void {
   const k = `${m.path.split('/').pop()} ${grpc.status[a.code]}`;
   seen.set(k, (seen.get(k) ?? 0) + 1);
   if (process.env.WIRE_FUZZ_LOG) console.log(`${k}: ${a.details}`);
+}
+
+/** With WIRE_FUZZ_STATS, how many answers of each method and code the last suite got. */
+function printStats(): void {
+  if (process.env.WIRE_FUZZ_STATS) console.log([...seen.entries()].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
 }
 
 function metadataFor(reverseScans: boolean): grpc.Metadata {
@@ -153,7 +162,7 @@ function fuzzSuite(name: string, start: () => Promise<FuzzTarget>, runs: number)
     }, 180_000);
 
     afterAll(async () => {
-      if (process.env.WIRE_FUZZ_STATS) console.log([...seen.entries()].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
+      printStats();
       raw?.close();
       clients?.close();
       await target?.stop();
@@ -164,7 +173,7 @@ function fuzzSuite(name: string, start: () => Promise<FuzzTarget>, runs: number)
       await fc.assert(
         fc.asyncProperty(requestArb, async ({ method, request, reverseScans }) => {
           if (n++ % 20 === 0) await restoreTable();
-          const a = await send(method, encodeRequest(method.requestType, request), metadataFor(reverseScans));
+          const a = await send(raw, method, encodeRequest(method.requestType, request), metadataFor(reverseScans));
           record(method, a);
           expect(target.alive(), 'a server process exited').toBe(true);
           expect([UNKNOWN, INTERNAL, DATA_LOSS, DEADLINE_EXCEEDED], `${method.path}: ${grpc.status[a.code]} ${a.details}`).not.toContain(a.code);
@@ -187,7 +196,7 @@ function fuzzSuite(name: string, start: () => Promise<FuzzTarget>, runs: number)
           if (c.kind === 'flip' && b.length) { b = Buffer.from(b); b[c.at % b.length]! ^= c.xor; }
           if (c.kind === 'cut') b = b.subarray(0, b.length ? c.at % b.length : 0);
           if (c.kind === 'append') b = Buffer.concat([b, c.bytes]);
-          const a = await send(method, b, metadataFor(reverseScans));
+          const a = await send(raw, method, b, metadataFor(reverseScans));
           record(method, a);
           expect(target.alive(), 'a server process exited').toBe(true);
           // An undecodable message is grpc-js's INTERNAL ("Error deserializing request"); anything that decodes is held to the rules above.
@@ -230,3 +239,62 @@ fuzzSuite('cluster of processes', async () => {
     stop: () => cluster.stopAll(),
   };
 }, Math.ceil(RUNS / 3));
+
+describe('wire fuzz (internal protocol of a cluster): random and corrupted TabletServer and Master messages', () => {
+  const internal = loadProtoRoot([INTERNAL_PROTO_PATH]);
+  const internalMethods = ['tabula.internal.v1.TabletServer', 'tabula.internal.v1.Master'].flatMap((s) => serviceMethods(internal, s));
+  const internalArbs = new ProtoArbitraries({ instance: INSTANCE, table: TABLE, families: FAMILIES });
+  const runs = Math.ceil(RUNS / 3);
+  let cluster: ProcessCluster;
+  let endpoints: string[] = [];
+  const clientsByEndpoint = new Map<string, grpc.Client>();
+
+  beforeAll(async () => {
+    seen.clear();
+    cluster = new ProcessCluster({ leaseMs: 1500, heartbeatMs: 250, tickMs: 150 });
+    await cluster.startMaster();
+    const server = await cluster.startTabletServer();
+    endpoints = [cluster.master.endpoint, server.endpoint];
+    for (const e of endpoints) clientsByEndpoint.set(e, new grpc.Client(e, grpc.credentials.createInsecure()));
+    // A real table, so that messages naming its tablets' neighbours meet live state.
+    const api = rawClients(Number(server.endpoint.split(':').pop()));
+    await waitFor('the table is served', async () => {
+      const ok = await callUnary(api.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: TABLE, table: { columnFamilies: { cf: {} } } })
+        .then(() => true, (e: grpc.ServiceError) => e.code === grpc.status.ALREADY_EXISTS);
+      return ok;
+    });
+    api.close();
+  }, 180_000);
+
+  afterAll(async () => {
+    printStats();
+    for (const c of clientsByEndpoint.values()) c.close();
+    await cluster?.stopAll();
+  }, 60_000);
+
+  const alive = (): boolean => cluster.all.every((p) => p.process.exitCode === null && p.process.signalCode === null);
+
+  it(`every internal message gets an answer and no process exits (${runs} well-formed, ${runs} corrupted)`, async () => {
+    const arb = fc.record({
+      method: fc.constantFrom(...internalMethods),
+      endpoint: fc.nat(),
+      corrupt: fc.option(fc.record({ at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }), cut: fc.boolean() }), { nil: undefined, freq: 2 }),
+    }).chain((r) => internalArbs.message(r.method.requestType, 3).map((request) => ({ ...r, request })));
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ method, endpoint, corrupt, request }) => {
+        let b = encodeRequest(method.requestType, request);
+        if (corrupt && b.length) {
+          b = Buffer.from(b);
+          if (corrupt.cut) b = b.subarray(0, corrupt.at % b.length);
+          else b[corrupt.at % b.length]! ^= corrupt.xor;
+        }
+        const a = await send(clientsByEndpoint.get(endpoints[endpoint % endpoints.length]!)!, method, b, new grpc.Metadata());
+        record(method, a);
+        expect(alive(), 'a server process exited').toBe(true);
+        expect(a.code, `${method.path}: no answer within ${DEADLINE_MS} ms`).not.toBe(DEADLINE_EXCEEDED);
+        expect(a.details).not.toMatch(LEAKED_ERROR);
+      }),
+      { numRuns: 2 * runs },
+    );
+  }, 600_000);
+});

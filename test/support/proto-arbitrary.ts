@@ -20,14 +20,18 @@ export const PROTO_FILES = [
   'google/bigtable/admin/v2/bigtable_instance_admin.proto',
 ];
 
-/** The Bigtable protos as a protobufjs root (camelCase field names, as the server sees them). */
-export function loadProtoRoot(): protobuf.Root {
+/**
+ * The Bigtable protos (or `files` given by path, e.g. Tabula's internal
+ * protocol) as a protobufjs root, camelCase field names as the servers see them.
+ */
+export function loadProtoRoot(files: string[] = PROTO_FILES): protobuf.Root {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => {
+    if (path.isAbsolute(target)) return target;
     const p = path.join(PROTO_ROOT, target);
     return fs.existsSync(p) ? p : target;
   };
-  root.loadSync(PROTO_FILES, { keepCase: false });
+  root.loadSync(files, { keepCase: false });
   root.resolveAll();
   return root;
 }
