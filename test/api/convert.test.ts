@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Code, InvalidArgumentError, NotFoundError, TabulaError, UnimplementedError } from '../../src/base/errors.js';
 import { gcRuleFromProto, gcRuleToProto } from '../../src/api/gc-rule-proto.js';
-import { mutateRowsEntriesFromProto, mutationFromProto } from '../../src/api/mutation-from-proto.js';
+import { mutateRowsEntriesFromProto, mutationFromProto, mutationsFromProto } from '../../src/api/mutation-from-proto.js';
 import { dataServiceDefinition, messages, tableAdminServiceDefinition } from '../../src/api/protos.js';
 import { rowSetFromProto } from '../../src/api/row-set-from-proto.js';
 import { toRpcStatus, toServiceError } from '../../src/api/status.js';
@@ -52,6 +52,28 @@ describe('mutationFromProto', () => {
     expect(res[1]).toBeInstanceOf(InvalidArgumentError);
     expect((res[1] as Error).message).toMatch(/^entries\[1\]\.mutations\[1\]\.set_cell\.timestamp_micros: /);
     expect((res[2] as Error).message).toMatch(/^entries\[2\]\.row_key: /);
+  });
+
+  it('the set_cell fast path of mutationsFromProto accepts exactly what mutationFromProto accepts, with the same result (property)', () => {
+    // Values at and around every limit the fast path checks itself: family name shape and length,
+    // qualifier and value sizes, timestamp sign and granularity, and types it leaves to the slow path.
+    // Each field is valid most of the time, so that every odd value meets otherwise valid neighbours.
+    const mostly = <T, U>(valid: fc.Arbitrary<T>, odd: fc.Arbitrary<U>) => fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: odd });
+    const family = mostly(fc.constantFrom('f', 'cf', 'a.b-c_d', 'x'.repeat(64)), fc.oneof(fc.constantFrom('', ' ', 'é', 'x'.repeat(65)), fc.string({ maxLength: 3 })));
+    const bytesOfLength = (n: number) => Buffer.alloc(n, 0x61);
+    const qualifier = mostly(fc.constantFrom(0, 1, 16 * 1024).map(bytesOfLength), fc.constantFrom(undefined, 'q', new Uint8Array([1, 2]), bytesOfLength(16 * 1024 + 1)));
+    const value = mostly(fc.constantFrom(0, 3).map(bytesOfLength), fc.constantFrom(undefined, 'v'));
+    const ts = mostly(fc.oneof(fc.constantFrom(-1, 0, 1000), fc.integer({ min: 0, max: 3 }).map((n) => n * 1000)), fc.constantFrom(-1000, 999, 2 ** 53, Number.NaN, 1.5, '2000', undefined));
+    const mutation = fc.record({
+      mutation: mostly(fc.constantFrom('setCell', undefined), fc.constant('deleteFromRow')),
+      setCell: mostly(fc.record({ familyName: family, columnQualifier: qualifier, timestampMicros: ts, value }), fc.constantFrom(null, [])),
+    });
+    fc.assert(fc.property(mutation, (m) => {
+      const outcome = (f: () => unknown) => { try { return { ok: f() }; } catch (e) { return { err: (e as Error).message }; } };
+      const slow = outcome(() => mutationFromProto(m, 'mutations[0]'));
+      const batch = outcome(() => mutationsFromProto([m], 'mutations'));
+      expect(batch).toEqual('ok' in slow ? { ok: [slow.ok] } : slow);
+    }), { numRuns: 2000 });
   });
 });
 
