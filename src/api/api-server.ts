@@ -72,7 +72,7 @@ export async function startApiServer(opts: ApiServerOptions & GrpcServerSettings
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, opts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
-  if (!widenFlowControlWindows(server)) log.warn('could not widen the HTTP/2 flow-control windows (grpc-js internals changed?); large requests will be slower');
+  widenFlowControlWindows(server);
   log.info({ port, tls: opts.credentials !== undefined && opts.credentials._isSecure() }, 'api server listening');
   opts.onListening?.(server);
   return {

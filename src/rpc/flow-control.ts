@@ -15,6 +15,9 @@
  */
 import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2';
 import type * as grpc from '@grpc/grpc-js';
+import { logger } from '../base/log.js';
+
+const log = logger('rpc');
 
 /** Each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE), as grpc-java's default. */
 export const STREAM_WINDOW_BYTES = 1 << 20;
@@ -29,13 +32,13 @@ function isHttp2Server(x: unknown): x is AnyHttp2Server {
 
 /**
  * Opens the windows of every HTTP/2 server behind a bound grpc-js Server (call
- * once, after bindAsync: the HTTP/2 servers exist from then on). False when
- * grpc-js no longer keeps them where this looks (a private field): the server
- * then works as before, with 64 KiB windows.
+ * once, after bindAsync: the HTTP/2 servers exist from then on). False, with
+ * a warning logged, when grpc-js no longer keeps them where this looks (a
+ * private field): the server then works as before, with 64 KiB windows.
  */
 export function widenFlowControlWindows(server: grpc.Server): boolean {
   const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
-  if (!(servers instanceof Map)) return false;
+  if (!(servers instanceof Map)) return notWidened();
   let found = false;
   for (const h of servers.keys()) {
     if (!isHttp2Server(h)) continue;
@@ -49,5 +52,10 @@ export function widenFlowControlWindows(server: grpc.Server): boolean {
       }
     });
   }
-  return found;
+  return found || notWidened();
+}
+
+function notWidened(): false {
+  log.warn('could not widen the HTTP/2 flow-control windows (grpc-js internals changed?); large requests will be slower');
+  return false;
 }

@@ -160,6 +160,31 @@ function keyPrefix2(k: Uint8Array, off: number, n: number): number {
   return n > 4 ? keyPrefix(k, off + 4, n - 4) : 0x80000000 | 0;
 }
 
+const ORDER_ASCENDING = 1;
+const ORDER_SHARED = 2;
+
+/**
+ * insertOrder's sort keys: order[i] = the unsigned prefix word of entry i's
+ * key (bytes 0..4, or 4..8 when `second`) * ORDER_SLOTS + i. Returns
+ * ORDER_ASCENDING if the words never decrease, | ORDER_SHARED if all are equal.
+ */
+function fillOrder(order: Float64Array, buf: Uint8Array, offsets: Int32Array, count: number, second: boolean): number {
+  let ascending = true;
+  let shared = true;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < count; i++) {
+    const ko = offsets[4 * i]!, kl = offsets[4 * i + 1]!;
+    const p = ((second ? keyPrefix2(buf, ko, kl) : keyPrefix(buf, ko, kl)) ^ 0x80000000) >>> 0;
+    if (p < last) ascending = false;
+    if (i === 0) first = p;
+    else if (p !== first) shared = false;
+    last = p;
+    order[i] = p * ORDER_SLOTS + i;
+  }
+  return (ascending ? ORDER_ASCENDING : 0) | (shared ? ORDER_SHARED : 0);
+}
+
 class SkiplistMemtable implements Memtable {
   /** Node records; replaced by a bigger copy when full (iterators re-read this field). */
   nodes: Int32Array;
@@ -339,30 +364,10 @@ class SkiplistMemtable implements Memtable {
     if (count < 64 || count > ORDER_SLOTS) return undefined;
     let order = orderScratch;
     if (order.length < count) order = orderScratch = new Float64Array(Math.max(1024, 2 ** Math.ceil(Math.log2(count))));
-    let ascending = true;
-    let last = -1;
-    let first = -1;
-    let shared = true;
-    for (let i = 0; i < count; i++) {
-      const p = (keyPrefix(buf, offsets[4 * i]!, offsets[4 * i + 1]!) ^ 0x80000000) >>> 0;
-      if (p < last) ascending = false;
-      if (i === 0) first = p;
-      else if (p !== first) shared = false;
-      last = p;
-      order[i] = p * ORDER_SLOTS + i;
-    }
+    let flags = fillOrder(order, buf, offsets, count, false);
     // Every key starts with the same 4 bytes ("user…"): order them by the next 4.
-    if (shared) {
-      ascending = true;
-      last = -1;
-      for (let i = 0; i < count; i++) {
-        const p = (keyPrefix2(buf, offsets[4 * i]!, offsets[4 * i + 1]!) ^ 0x80000000) >>> 0;
-        if (p < last) ascending = false;
-        last = p;
-        order[i] = p * ORDER_SLOTS + i;
-      }
-    }
-    if (ascending) return undefined;
+    if (flags & ORDER_SHARED) flags = fillOrder(order, buf, offsets, count, true);
+    if (flags & ORDER_ASCENDING) return undefined;
     const sorted = order.subarray(0, count);
     sorted.sort();
     return sorted;
