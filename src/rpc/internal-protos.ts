@@ -11,7 +11,7 @@ import { STREAM_WINDOW_BYTES } from './flow-control.js';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { decodeMutateRequest, encodeMutateRequest, type MutateRequest } from './mutate-codec.js';
+import { encodeMutateRequest, receiveMutateRequest, type MutateRequest } from './mutate-codec.js';
 import { decodeRowBatch } from './row-batch-codec.js';
 
 /** The .proto, found relative to this module (same layout under src/ and dist/). */
@@ -49,7 +49,7 @@ const identity = (b: Buffer): Buffer => b;
 
 /**
  * The TabletServer service. Mutate requests use the hand codec both ways
- * (handlers and stubs see MutateRequest); Mutate responses and ReadRows
+ * (stubs send a MutateRequest, handlers get a ReceivedMutateRequest); Mutate responses and ReadRows
  * responses travel as pre-encoded Buffers on the sending side
  * (encodeMutateResponse / encodeRowBatches), and ReadRows responses arrive
  * decoded (RowBatch) while Mutate responses arrive as Buffers (their decoder
@@ -64,7 +64,7 @@ export const tabletServerServiceDefinition: grpc.ServiceDefinition = (() => {
     Mutate: {
       ...mutate,
       requestSerialize: (r: MutateRequest) => encodeMutateRequest(r),
-      requestDeserialize: decodeMutateRequest,
+      requestDeserialize: receiveMutateRequest,
       responseSerialize: identity,
       responseDeserialize: identity,
     },

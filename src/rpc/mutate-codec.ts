@@ -90,6 +90,23 @@ export interface MutateRequest {
   entries: RowMutation[];
 }
 
+/**
+ * A Mutate request as the server's deserializer hands it over: decoded, or
+ * the reason it could not be. grpc-js answers any exception thrown while
+ * deserializing with INTERNAL "Error deserializing request", so the error is
+ * carried to the handler instead, which answers INVALID_ARGUMENT naming it.
+ */
+export type ReceivedMutateRequest = MutateRequest | { malformed: InvalidArgumentError };
+
+/** decodeMutateRequest for a server: never throws (see ReceivedMutateRequest). */
+export function receiveMutateRequest(buf: Buffer): ReceivedMutateRequest {
+  try {
+    return decodeMutateRequest(buf);
+  } catch (e) {
+    return { malformed: e instanceof InvalidArgumentError ? e : new InvalidArgumentError(`malformed internal RPC message: ${e instanceof Error ? e.message : String(e)}`) };
+  }
+}
+
 export function encodeMutateRequest(req: MutateRequest): Buffer {
   const idBytes = Buffer.byteLength(req.tabletId, 'utf8');
   const sizes = req.entries.map(entrySize);

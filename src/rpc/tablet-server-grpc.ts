@@ -31,7 +31,7 @@ import {
   type ColumnFamilyMessage, type KeyRangeMessage, type Long, type MutationMessage, type RmwRuleMessage, type RowMessage,
   type TabletDescriptorMessage, type TabletStatsMessage,
 } from './model-messages.js';
-import { decodeMutateResponse, encodeMutateResponse, type MutateRequest } from './mutate-codec.js';
+import { decodeMutateResponse, encodeMutateResponse, type MutateRequest, type ReceivedMutateRequest } from './mutate-codec.js';
 import { fromServiceError } from './rpc-errors.js';
 import { encodeRowBatches, type RowBatch } from './row-batch-codec.js';
 import type {
@@ -93,7 +93,10 @@ const id = (r: TabletRequest): string => r.tabletId ?? '';
  */
 export function serveTabletServer(server: grpc.Server, impl: TabletServerService): void {
   const handlers: grpc.UntypedServiceImplementation = {
-    Mutate: unaryHandler(async (req: MutateRequest) => encodeMutateResponse(await impl.mutate(req.tabletId, req.entries))),
+    Mutate: unaryHandler(async (req: ReceivedMutateRequest) => {
+      if ('malformed' in req) throw req.malformed;
+      return encodeMutateResponse(await impl.mutate(req.tabletId, req.entries));
+    }),
 
     ReadRows: serverStreamHandler(async (req: ReadRowsRequest, call, signal) => {
       const stats = req.wantStats ? { rowsSeen: 0, cellsSeen: 0 } : undefined;

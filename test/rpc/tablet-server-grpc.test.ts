@@ -6,13 +6,14 @@
  */
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { ManualClock } from '../../src/base/clock.js';
 import { Code, InvalidArgumentError, NotFoundError, TabulaError, UnavailableError } from '../../src/base/errors.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { TabletServer } from '../../src/tabletserver/tablet-server.js';
 import { RemoteTabletServer, serveTabletServer } from '../../src/rpc/tablet-server-grpc.js';
 import { bindInternalServer, createInternalServer, shutdownInternalServer } from '../../src/rpc/internal-server.js';
+import { internalMessage } from '../../src/rpc/internal-protos.js';
 import type { ReadModifyWriteRule, TabletDescriptor, TabletReadOptions, TabletServerService } from '../../src/rpc/tablet-service.js';
 import type { Row } from '../../src/model/cell.js';
 import type { KeyRange } from '../../src/model/key-range.js';
@@ -235,6 +236,28 @@ describe('errors across the wire', () => {
     expect(want).toBeInstanceOf(InvalidArgumentError);
     expect(got).toBeInstanceOf(InvalidArgumentError);
     expect((got as Error).message).toBe((want as Error).message);
+  });
+
+  it('INVALID_ARGUMENT naming the fault for a Mutate the hand codec cannot decode (not grpc-js\'s INTERNAL)', async () => {
+    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
+    const send = (msg: Buffer) => new Promise<grpc.ServiceError | undefined>((resolve) => {
+      raw.makeUnaryRequest('/tabula.internal.v1.TabletServer/Mutate', (x: Buffer) => x, (x: Buffer) => x, msg, (e) => resolve(e ?? undefined));
+    });
+    try {
+      // A Mutation message with no member of its oneof: valid protobuf, not a mutation.
+      const empty = internalMessage('MutateRequest').serialize({ tabletId: 't1', entries: [{ row: b('malformed-row'), mutations: [{}] }] });
+      const err = await send(empty);
+      expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(err?.details).toBe('malformed internal RPC message: mutation without a type');
+      // Truncated bytes: a length that runs past the end.
+      const cut = await send(Buffer.from(internalMessage('MutateRequest').serialize({ tabletId: 't1', entries: [{ row: b('row'), mutations: [] }] })).subarray(0, 6));
+      expect(cut?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(cut?.details).toMatch(/^malformed internal RPC message: /);
+      // Nothing was applied, and the server still answers.
+      expect(await readAll(remote, 't1', [{ start: b('malformed-row'), end: b('malformed-row\0') }], { reversed: false })).toEqual([]);
+    } finally {
+      raw.close();
+    }
   });
 
   it('a server that cannot be reached fails UNAVAILABLE with its address', async () => {
