@@ -14,6 +14,7 @@
 import type { CancelSignal } from '../base/cancel-signal.js';
 import type { Row } from '../model/cell.js';
 import type { GcRule } from '../model/gc-rule.js';
+import type { Aggregator } from '../model/aggregate.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowFilter } from '../model/row-filter.js';
 import type { RowSet } from '../model/row-set.js';
@@ -102,13 +103,15 @@ export interface DataBackend {
 export interface TableInfo {
   name: TableName;
   families: Map<string, GcRule>;
+  /** The aggregate families among them (model/aggregate.ts); absent when none. */
+  aggregates?: Map<string, Aggregator>;
   deletionProtection: boolean;
 }
 
 /** google.bigtable.admin.v2.ModifyColumnFamiliesRequest.Modification. */
 export type ColumnFamilyModification =
-  | { type: 'create'; family: string; gcRule: GcRule }
-  | { type: 'update'; family: string; gcRule: GcRule }
+  | { type: 'create'; family: string; gcRule: GcRule; aggregate?: Aggregator }
+  | { type: 'update'; family: string; gcRule: GcRule; aggregate?: Aggregator | 'unchanged' }
   | { type: 'drop'; family: string };
 
 export interface AdminBackend {
@@ -116,7 +119,7 @@ export interface AdminBackend {
    * CreateTable with column families and initial split keys (ascending,
    * distinct, non-empty). AlreadyExistsError when the table exists.
    */
-  createTable(name: TableName, families: Map<string, GcRule>, splits: Buffer[]): Promise<TableInfo>;
+  createTable(name: TableName, families: Map<string, GcRule>, splits: Buffer[], aggregates?: Map<string, Aggregator>): Promise<TableInfo>;
 
   /** NotFoundError when absent. */
   getTable(name: TableName): Promise<TableInfo>;

@@ -6,8 +6,9 @@
 import { InvalidArgumentError, TabulaError, UnimplementedError } from '../base/errors.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import { FAMILY_NAME_RE, MAX_FAMILY_NAME_CHARS, MAX_MUTATIONS, MAX_QUALIFIER_BYTES, MAX_VALUE_BYTES } from './limits.js';
+import { int64Bytes } from '../model/aggregate.js';
 import {
-  asArray, asBytes, asObject, asSafeInt, asString, validateFamilyName, validateQualifier, validateRowKey, type ProtoObject,
+  asArray, asBytes, asInt64, asObject, asSafeInt, asString, validateFamilyName, validateQualifier, validateRowKey, type ProtoObject,
 } from './proto-fields.js';
 
 function validateTimestamp(ts: number, field: string, allowServerTime: boolean): number {
@@ -66,12 +67,45 @@ export function mutationFromProto(p: unknown, field: string): Mutation {
     case 'deleteFromRow':
       return { type: 'deleteFromRow' };
     case 'addToCell':
-      throw new UnimplementedError(`${field}.add_to_cell: aggregate mutations are not supported`);
-    case 'mergeToCell':
-      throw new UnimplementedError(`${field}.merge_to_cell: aggregate mutations are not supported`);
+    case 'mergeToCell': {
+      const f = `${field}.${kind === 'addToCell' ? 'add_to_cell' : 'merge_to_cell'}`;
+      const a = asObject(m[kind], f);
+      const family = validateFamilyName(asString(a.familyName, `${f}.family_name`), `${f}.family_name`);
+      const q = asObject(a.columnQualifier, `${f}.column_qualifier`);
+      const qualifier = validateQualifier(asBytes(valueMember(q, 'rawValue', `${f}.column_qualifier`), `${f}.column_qualifier.raw_value`), `${f}.column_qualifier.raw_value`);
+      const t = asObject(a.timestamp, `${f}.timestamp`);
+      const tf = `${f}.timestamp.raw_timestamp_micros`;
+      const timestamp = validateTimestamp(asSafeInt(valueMember(t, 'rawTimestampMicros', `${f}.timestamp`), tf), tf, false);
+      const value = aggregateInput(asObject(a.input, `${f}.input`), `${f}.input`);
+      return { type: 'addToCell', family, qualifier, timestamp, value };
+    }
     default:
       throw new InvalidArgumentError(`${field}: mutation kind not set`);
   }
+}
+
+/** The member `want` of a google.bigtable.v2.Value; any other kind set is refused, naming it. */
+function valueMember(v: ProtoObject, want: string, field: string): unknown {
+  const kind = (v.kind as string | undefined) ?? VALUE_KINDS.find((k) => v[k] !== undefined && v[k] !== null);
+  if (kind !== undefined && kind !== want) {
+    throw new InvalidArgumentError(`${field}: must be a ${snake(want)}, got ${snake(kind)}`);
+  }
+  return v[want];
+}
+
+const VALUE_KINDS = ['rawValue', 'rawTimestampMicros', 'bytesValue', 'stringValue', 'intValue', 'boolValue', 'floatValue', 'timestampValue', 'dateValue', 'arrayValue', 'structValue', 'mapValue'];
+const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** An int64 aggregate input or state: an int_value, or a raw_value of its 8-byte big-endian encoding. */
+function aggregateInput(v: ProtoObject, field: string): Buffer {
+  const kind = (v.kind as string | undefined) ?? VALUE_KINDS.find((k) => v[k] !== undefined && v[k] !== null);
+  if (kind === 'intValue') return int64Bytes(asInt64(v.intValue, `${field}.int_value`));
+  if (kind === 'rawValue') {
+    const raw = asBytes(v.rawValue, `${field}.raw_value`);
+    if (raw.length !== 8) throw new InvalidArgumentError(`${field}.raw_value: an int64 aggregate takes 8 bytes (big-endian), got ${raw.length}`);
+    return Buffer.from(raw);
+  }
+  throw new InvalidArgumentError(`${field}: an int64 aggregate takes an int_value${kind === undefined ? '' : `, got ${snake(kind)}`}`);
 }
 
 /** The last family name that passed validateFamilyName (a request names the same family over and over). */

@@ -7,6 +7,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';
 import type { GcRule } from '../model/gc-rule.js';
+import type { Aggregator } from '../model/aggregate.js';
 import type { AdminBackend, ColumnFamilyModification, TableInfo } from './backend.js';
 import { gcRuleFromProto, gcRuleToProto } from './gc-rule-proto.js';
 import { unary, unimplementedHandlers } from './handler-helpers.js';
@@ -33,7 +34,10 @@ export function tableToProto(t: TableInfo, view: TableView): ProtoObject {
   if (view === 'NAME_ONLY') return out;
   if (view === 'SCHEMA_VIEW' || view === 'FULL') {
     const families: Record<string, ProtoObject> = {};
-    for (const [name, rule] of t.families) families[name] = { gcRule: gcRuleToProto(rule) };
+    for (const [name, rule] of t.families) {
+      const agg = t.aggregates?.get(name);
+      families[name] = agg ? { gcRule: gcRuleToProto(rule), valueType: aggregateTypeToProto(agg) } : { gcRule: gcRuleToProto(rule) };
+    }
     out.columnFamilies = families;
     out.granularity = 'MILLIS';
   }
@@ -44,19 +48,19 @@ export function tableToProto(t: TableInfo, view: TableView): ProtoObject {
   return out;
 }
 
-/** Table.column_families (map) → family name → GC rule; `field` is its path. */
-function familiesFromProto(p: unknown, field: string): Map<string, GcRule> {
-  const out = new Map<string, GcRule>();
+/** Table.column_families (map) → family name → GC rule, and the aggregate families; `field` is its path. */
+function familiesFromProto(p: unknown, field: string): { families: Map<string, GcRule>; aggregates: Map<string, Aggregator> } {
+  const families = new Map<string, GcRule>();
+  const aggregates = new Map<string, Aggregator>();
   for (const [name, cf] of Object.entries(asObject(p, field))) {
     const f = `${field}["${name}"]`;
     validateFamilyName(name, f);
     const fam = asObject(cf, f);
-    if (fam.valueType !== undefined && fam.valueType !== null) {
-      throw new UnimplementedError(`${f}.value_type: aggregate column families are not supported`);
-    }
-    out.set(name, gcRuleFromProto(fam.gcRule, `${f}.gc_rule`));
+    families.set(name, gcRuleFromProto(fam.gcRule, `${f}.gc_rule`));
+    const agg = aggregateFromValueType(fam.valueType, `${f}.value_type`);
+    if (agg) aggregates.set(name, agg);
   }
-  return out;
+  return { families, aggregates };
 }
 
 function modificationsFromProto(p: unknown): ColumnFamilyModification[] {
@@ -71,10 +75,12 @@ function modificationsFromProto(p: unknown): ColumnFamilyModification[] {
       case 'create':
       case 'update': {
         const cf = asObject(m[kind], `${f}.${kind}`);
-        if (cf.valueType !== undefined && cf.valueType !== null) {
-          throw new UnimplementedError(`${f}.${kind}.value_type: aggregate column families are not supported`);
-        }
-        return { type: kind, family, gcRule: gcRuleFromProto(cf.gcRule, `${f}.${kind}.gc_rule`) };
+        const gcRule = gcRuleFromProto(cf.gcRule, `${f}.${kind}.gc_rule`);
+        const aggregate = aggregateFromValueType(cf.valueType, `${f}.${kind}.value_type`);
+        if (kind === 'create') return { type: kind, family, gcRule, ...(aggregate ? { aggregate } : {}) };
+        // An update without a value type leaves it as it is.
+        const absent = cf.valueType === undefined || cf.valueType === null;
+        return { type: kind, family, gcRule, aggregate: absent ? 'unchanged' : aggregate };
       }
       case 'drop':
         if (m.drop !== true) throw new InvalidArgumentError(`${f}.drop: must be true`);
@@ -98,6 +104,44 @@ function timestampNow(): ProtoObject {
   return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
 }
 
+/**
+ * google.bigtable.admin.v2.Type → the family's aggregator, undefined for no
+ * value type. Tabula implements int64 sum, min and max with big-endian
+ * encoding (model/aggregate.ts); other types are refused by name.
+ */
+function aggregateFromValueType(p: unknown, field: string): Aggregator | undefined {
+  if (p === undefined || p === null) return undefined;
+  const t = asObject(p, field);
+  const kind = (t.kind as string | undefined) ?? Object.keys(t).find((k) => k !== 'kind' && t[k] !== undefined && t[k] !== null);
+  if (kind === undefined) return undefined; // an empty Type: none
+  if (kind !== 'aggregateType') throw new UnimplementedError(`${field}: only aggregate value types are supported, got ${snake(kind)}`);
+  const a = asObject(t.aggregateType, `${field}.aggregate_type`);
+  const input = asObject(a.inputType, `${field}.aggregate_type.input_type`);
+  const inKind = (input.kind as string | undefined) ?? Object.keys(input).find((k) => k !== 'kind' && input[k] !== undefined && input[k] !== null);
+  if (inKind !== 'int64Type') {
+    throw new InvalidArgumentError(`${field}.aggregate_type.input_type: an int64_type is required${inKind ? `, got ${snake(inKind)}` : ''}`);
+  }
+  const enc = asObject(asObject(input.int64Type, `${field}.aggregate_type.input_type.int64_type`).encoding, `${field}.aggregate_type.input_type.int64_type.encoding`);
+  const encKind = (enc.encoding as string | undefined) ?? Object.keys(enc).find((k) => k !== 'encoding' && enc[k] !== undefined && enc[k] !== null);
+  if (encKind !== undefined && encKind !== 'bigEndianBytes') {
+    throw new UnimplementedError(`${field}.aggregate_type.input_type.int64_type.encoding: only big_endian_bytes is supported, got ${snake(encKind)}`);
+  }
+  const agg = (a.aggregator as string | undefined) ?? ['sum', 'min', 'max', 'hllppUniqueCount'].find((k) => a[k] !== undefined && a[k] !== null);
+  switch (agg) {
+    case 'sum': case 'min': case 'max': return agg;
+    case undefined: throw new InvalidArgumentError(`${field}.aggregate_type: an aggregator (sum, min or max) is required`);
+    default: throw new UnimplementedError(`${field}.aggregate_type.${snake(agg)}: not supported (sum, min and max are)`);
+  }
+}
+
+const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** An aggregate family's value type as Bigtable reports it (input and state: int64, big-endian). */
+function aggregateTypeToProto(agg: Aggregator): ProtoObject {
+  const int64 = { int64Type: { encoding: { bigEndianBytes: {} } } };
+  return { aggregateType: { inputType: int64, stateType: int64, [agg]: {} } };
+}
+
 let operationSeq = 0;
 
 export function tableAdminServiceHandlers(backend: AdminBackend): grpc.UntypedServiceImplementation {
@@ -109,7 +153,7 @@ export function tableAdminServiceHandlers(backend: AdminBackend): grpc.UntypedSe
     const tableId = asString(req.tableId, 'table_id');
     validateTableId(tableId, 'table_id');
     const table = asObject(req.table, 'table');
-    const families = familiesFromProto(table.columnFamilies, 'table.column_families');
+    const { families, aggregates } = familiesFromProto(table.columnFamilies, 'table.column_families');
     const splits = asArray(req.initialSplits, 'initial_splits').map((s, i) => {
       const f = `initial_splits[${i}].key`;
       const key = asBytes(asObject(s, `initial_splits[${i}]`).key, f);
@@ -118,7 +162,7 @@ export function tableAdminServiceHandlers(backend: AdminBackend): grpc.UntypedSe
       return key;
     });
     const name = { ...instance, table: tableId };
-    let info = await backend.createTable(name, families, splits);
+    let info = await backend.createTable(name, families, splits, aggregates);
     if (table.deletionProtection === true) info = await backend.updateTable(name, { deletionProtection: true });
     return tableToProto(info, 'SCHEMA_VIEW');
   });

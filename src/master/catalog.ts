@@ -9,11 +9,14 @@
 import { Level } from 'level';
 import { compareBytes } from '../base/bytes.js';
 import type { GcRule } from '../model/gc-rule.js';
+import type { Aggregator } from '../model/aggregate.js';
 
 export interface TableRecord {
   /** Canonical name projects/p/instances/i/tables/t. */
   name: string;
   families: Array<[string, GcRule]>;
+  /** The aggregate families and their aggregators (absent in records written before aggregates). */
+  aggregates?: Array<[string, Aggregator]>;
   deletionProtection: boolean;
   createdMs: number;
 }

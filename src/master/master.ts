@@ -11,6 +11,7 @@ import { compareBytes, prefixSuccessor } from '../base/bytes.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../base/errors.js';
 import { logger } from '../base/log.js';
 import type { GcRule } from '../model/gc-rule.js';
+import type { Aggregator } from '../model/aggregate.js';
 import { intersectRange, type KeyRange } from '../model/key-range.js';
 import type { TabletControlService, TabletDescriptor } from '../rpc/tablet-service.js';
 import type { AdminBackend, ColumnFamilyModification, InstanceName, TableInfo, TableName } from '../api/backend.js';
@@ -77,6 +78,7 @@ export class Master implements AdminBackend {
       id: t.id, table: t.table, epoch: t.epoch,
       startRow: Buffer.from(t.startRow, 'base64'), endRow: Buffer.from(t.endRow, 'base64'),
       families: table.families,
+      ...(table.aggregates?.length ? { aggregates: table.aggregates } : {}),
       ...(recoverFrom?.length ? { recoverFrom } : {}),
     };
   }
@@ -410,15 +412,20 @@ export class Master implements AdminBackend {
   }
 
   private info(r: TableRecord): TableInfo {
-    return { name: parseTableName(r.name), families: new Map(r.families), deletionProtection: r.deletionProtection };
+    return {
+      name: parseTableName(r.name), families: new Map(r.families),
+      ...(r.aggregates?.length ? { aggregates: new Map(r.aggregates) } : {}), deletionProtection: r.deletionProtection,
+    };
   }
 
-  async createTable(name: TableName, families: Map<string, GcRule>, splits: Buffer[]): Promise<TableInfo> {
+  async createTable(name: TableName, families: Map<string, GcRule>, splits: Buffer[], aggregates: Map<string, Aggregator> = new Map()): Promise<TableInfo> {
     const canonical = formatTableName(name);
     if (this.catalog.table(canonical)) throw new AlreadyExistsError(`table "${canonical}" already exists`);
     const bounds = [...splits].sort(compareBytes).filter((s, i, a) => s.length > 0 && (i === 0 || compareBytes(a[i - 1]!, s) !== 0));
     const starts = [Buffer.alloc(0), ...bounds];
-    const record: TableRecord = { name: canonical, families: [...families], deletionProtection: false, createdMs: Date.now() };
+    const record: TableRecord = {
+      name: canonical, families: [...families], ...(aggregates.size ? { aggregates: [...aggregates] } : {}), deletionProtection: false, createdMs: Date.now(),
+    };
     const placed = new Map<string, number>();
     const tablets: TabletRecord[] = starts.map((s, i) => ({
       id: this.newTabletId(),
@@ -458,27 +465,35 @@ export class Master implements AdminBackend {
   async modifyColumnFamilies(name: TableName, modifications: ColumnFamilyModification[]): Promise<TableInfo> {
     const r = this.record(name);
     const families = new Map(r.families);
+    const aggregates = new Map(r.aggregates ?? []);
     const dropped: string[] = [];
     modifications.forEach((m, i) => {
       const field = `modifications[${i}]`;
       if (m.type === 'create') {
         if (families.has(m.family)) throw new AlreadyExistsError(`${field}.create: column family "${m.family}" already exists`);
         families.set(m.family, m.gcRule);
+        if (m.aggregate) aggregates.set(m.family, m.aggregate);
       } else if (m.type === 'update') {
         if (!families.has(m.family)) throw new NotFoundError(`${field}.update: column family "${m.family}" not found`);
+        // Existing cells were written for the family's type: it cannot change (as in Bigtable).
+        if (m.aggregate !== undefined && m.aggregate !== 'unchanged' && m.aggregate !== aggregates.get(m.family)) {
+          throw new FailedPreconditionError(`${field}.update.value_type: the value type of column family "${m.family}" cannot be changed (drop and re-create the family)`);
+        }
         families.set(m.family, m.gcRule);
       } else {
         if (!families.has(m.family)) throw new NotFoundError(`${field}.drop: column family "${m.family}" not found`);
         families.delete(m.family);
+        aggregates.delete(m.family);
         dropped.push(m.family);
       }
     });
-    const next: TableRecord = { ...r, families: [...families] };
+    const { aggregates: _old, ...rest } = r;
+    const next: TableRecord = { ...rest, families: [...families], ...(aggregates.size ? { aggregates: [...aggregates] } : {}) };
     const tablets = this.catalog.tabletsOf(r.name);
     // Data of a dropped family is deleted before the schema forgets it, so a re-created family starts empty.
     for (const f of dropped) await Promise.all(tablets.map((t) => this.control(t).dropFamily(t.id, f)));
     await this.catalog.write({ tables: [next] });
-    await Promise.all(tablets.map((t) => this.control(t).updateSchema(t.id, next.families)));
+    await Promise.all(tablets.map((t) => this.control(t).updateSchema(t.id, next.families, next.aggregates)));
     return this.info(next);
   }
 

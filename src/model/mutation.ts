@@ -19,6 +19,18 @@ export type Mutation =
       start: number;
       end: number | undefined;
     }
+  | {
+      /**
+       * AddToCell or MergeToCell into an aggregate family (model/aggregate.ts):
+       * combines `value`, an 8-byte big-endian int64, into the cell at
+       * `timestamp` (microseconds, multiple of 1000; -1 = the server's time).
+       */
+      type: 'addToCell';
+      family: string;
+      qualifier: Buffer;
+      timestamp: number;
+      value: Buffer;
+    }
   | { type: 'deleteFromFamily'; family: string }
   | { type: 'deleteFromRow' };
 

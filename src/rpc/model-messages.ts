@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from '../base/errors.js';
 import type { Cell, Row } from '../model/cell.js';
 import type { GcRule } from '../model/gc-rule.js';
+import { AGGREGATOR_CODES, type Aggregator } from '../model/aggregate.js';
 import type { KeyRange } from '../model/key-range.js';
 import type { Mutation } from '../model/mutation.js';
 import type { ReadModifyWriteRule, TabletDescriptor, TabletStatsEntry } from './tablet-service.js';
@@ -51,14 +52,26 @@ export function gcRuleFromMessage(m: GcRuleMessage | undefined): GcRule {
   }
 }
 
-export interface ColumnFamilyMessage { name?: string; gcRule?: GcRuleMessage }
+export interface ColumnFamilyMessage { name?: string; gcRule?: GcRuleMessage; aggregate?: string }
 
-export function familiesToMessage(fs: Array<[string, GcRule]>): ColumnFamilyMessage[] {
-  return fs.map(([name, rule]) => ({ name, gcRule: gcRuleToMessage(rule) }));
+export function familiesToMessage(fs: Array<[string, GcRule]>, aggregates: Array<[string, Aggregator]> = []): ColumnFamilyMessage[] {
+  const agg = new Map(aggregates);
+  return fs.map(([name, rule]) => ({ name, gcRule: gcRuleToMessage(rule), aggregate: agg.get(name) ?? '' }));
 }
 
 export function familiesFromMessage(fs: ColumnFamilyMessage[] | undefined): Array<[string, GcRule]> {
   return (fs ?? []).map((f) => [f.name ?? '', gcRuleFromMessage(f.gcRule)]);
+}
+
+/** The aggregate families among `fs`; an unknown aggregator is refused (a newer peer). */
+export function aggregatesFromMessage(fs: ColumnFamilyMessage[] | undefined): Array<[string, Aggregator]> {
+  const out: Array<[string, Aggregator]> = [];
+  for (const f of fs ?? []) {
+    if (!f.aggregate) continue;
+    if (!(AGGREGATOR_CODES as readonly string[]).includes(f.aggregate)) throw new InvalidArgumentError(`families["${f.name ?? ''}"].aggregate: unknown aggregator "${f.aggregate}"`);
+    out.push([f.name ?? '', f.aggregate as Aggregator]);
+  }
+  return out;
 }
 
 // ---- key ranges and descriptors -------------------------------------------------------
@@ -87,7 +100,7 @@ export interface TabletDescriptorMessage {
 export function descriptorToMessage(d: TabletDescriptor): TabletDescriptorMessage {
   return {
     id: d.id, table: d.table, startRow: d.startRow, endRow: d.endRow, epoch: d.epoch,
-    families: familiesToMessage(d.families), recoverFrom: d.recoverFrom ?? [],
+    families: familiesToMessage(d.families, d.aggregates), recoverFrom: d.recoverFrom ?? [],
   };
 }
 
@@ -98,6 +111,8 @@ export function descriptorFromMessage(m: TabletDescriptorMessage | undefined): T
     epoch: num(m.epoch), families: familiesFromMessage(m.families),
   };
   if (m.recoverFrom?.length) d.recoverFrom = m.recoverFrom;
+  const aggregates = aggregatesFromMessage(m.families);
+  if (aggregates.length) d.aggregates = aggregates;
   return d;
 }
 
@@ -109,6 +124,7 @@ export interface MutationMessage {
   deleteFromColumn?: { family?: string; qualifier?: Buffer; startMicros?: Long; endMicros?: Long };
   deleteFromFamily?: { family?: string };
   deleteFromRow?: Record<string, never>;
+  addToCell?: { family?: string; qualifier?: Buffer; timestampMicros?: Long; value?: Buffer };
 }
 
 export function mutationToMessage(m: Mutation): MutationMessage {
@@ -119,6 +135,7 @@ export function mutationToMessage(m: Mutation): MutationMessage {
     };
     case 'deleteFromFamily': return { deleteFromFamily: { family: m.family } };
     case 'deleteFromRow': return { deleteFromRow: {} };
+    case 'addToCell': return { addToCell: { family: m.family, qualifier: m.qualifier, timestampMicros: m.timestamp, value: m.value } };
   }
 }
 
@@ -137,6 +154,10 @@ export function mutationFromMessage(m: MutationMessage): Mutation {
     }
     case 'deleteFromFamily': return { type: 'deleteFromFamily', family: m.deleteFromFamily?.family ?? '' };
     case 'deleteFromRow': return { type: 'deleteFromRow' };
+    case 'addToCell': {
+      const a = m.addToCell ?? {};
+      return { type: 'addToCell', family: a.family ?? '', qualifier: a.qualifier ?? EMPTY, timestamp: num(a.timestampMicros), value: a.value ?? EMPTY };
+    }
     default: throw new InvalidArgumentError('mutation: no mutation type set');
   }
 }

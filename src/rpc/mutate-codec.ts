@@ -17,10 +17,11 @@ const M_SET_CELL = 0x0a; // set_cell = 1
 const M_DELETE_COLUMN = 0x12; // delete_from_column = 2
 const M_DELETE_FAMILY = 0x1a; // delete_from_family = 3
 const M_DELETE_ROW = 0x22; // delete_from_row = 4
-const F_FAMILY = 0x0a; // family = 1 (all three)
+const M_ADD_TO_CELL = 0x2a; // add_to_cell = 5 (fields as set_cell)
+const F_FAMILY = 0x0a; // family = 1 (all of them)
 const F_QUALIFIER = 0x12; // qualifier = 2
 const F_TS_OR_START = 0x18; // timestamp_micros / start_micros = 3, varint
-const F_VALUE = 0x22; // SetCell.value = 4
+const F_VALUE = 0x22; // SetCell.value, AddToCell.value = 4
 const F_END = 0x20; // DeleteFromColumn.end_micros = 4, varint
 const RESP_ERRORS = 0x0a; // errors = 1
 const EE_INDEX = 0x08; // index = 1
@@ -35,6 +36,7 @@ const EMPTY: Buffer = Buffer.alloc(0);
 function innerSize(m: Mutation): number {
   switch (m.type) {
     case 'setCell':
+    case 'addToCell':
       return lenFieldSize(Buffer.byteLength(m.family, 'utf8'))
         + (m.qualifier.length ? lenFieldSize(m.qualifier.length) : 0)
         + (m.timestamp !== 0 ? 1 + varintSize(m.timestamp) : 0)
@@ -62,7 +64,8 @@ function writeMutation(w: WireWriter, m: Mutation): void {
   w.messageHeader(RM_MUTATIONS, lenFieldSize(inner));
   switch (m.type) {
     case 'setCell':
-      w.messageHeader(M_SET_CELL, inner);
+    case 'addToCell':
+      w.messageHeader(m.type === 'setCell' ? M_SET_CELL : M_ADD_TO_CELL, inner);
       w.stringField(F_FAMILY, m.family, Buffer.byteLength(m.family, 'utf8'));
       if (m.qualifier.length) w.bytesField(F_QUALIFIER, m.qualifier);
       if (m.timestamp !== 0) w.varintField(F_TS_OR_START, m.timestamp);
@@ -127,7 +130,7 @@ function readMutation(r: WireReader, end: number): Mutation {
   let m: Mutation | undefined;
   while (r.pos < end) {
     const tag = r.varint();
-    if (tag !== M_SET_CELL && tag !== M_DELETE_COLUMN && tag !== M_DELETE_FAMILY && tag !== M_DELETE_ROW) {
+    if (tag !== M_SET_CELL && tag !== M_DELETE_COLUMN && tag !== M_DELETE_FAMILY && tag !== M_DELETE_ROW && tag !== M_ADD_TO_CELL) {
       r.skip(tag);
       continue;
     }
@@ -142,7 +145,7 @@ function readMutation(r: WireReader, end: number): Mutation {
       if (t === F_FAMILY) family = r.string();
       else if (t === F_QUALIFIER) qualifier = r.bytes();
       else if (t === F_TS_OR_START) ts = r.varint();
-      else if (t === F_VALUE && tag === M_SET_CELL) value = r.bytes();
+      else if (t === F_VALUE && (tag === M_SET_CELL || tag === M_ADD_TO_CELL)) value = r.bytes();
       else if (t === F_END && tag === M_DELETE_COLUMN) endTs = r.varint();
       else r.skip(t);
     }
@@ -151,6 +154,7 @@ function readMutation(r: WireReader, end: number): Mutation {
       case M_SET_CELL: m = { type: 'setCell', family, qualifier, timestamp: ts, value }; break;
       case M_DELETE_COLUMN: m = { type: 'deleteFromColumn', family, qualifier, start: ts, end: endTs }; break;
       case M_DELETE_FAMILY: m = { type: 'deleteFromFamily', family }; break;
+      case M_ADD_TO_CELL: m = { type: 'addToCell', family, qualifier, timestamp: ts, value }; break;
       default: m = { type: 'deleteFromRow' };
     }
   }

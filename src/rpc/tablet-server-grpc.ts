@@ -18,6 +18,7 @@ import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, type TabulaError } from '../base/errors.js';
 import type { Row } from '../model/cell.js';
 import type { GcRule } from '../model/gc-rule.js';
+import type { Aggregator } from '../model/aggregate.js';
 import type { KeyRange } from '../model/key-range.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowFilter } from '../model/row-filter.js';
@@ -25,7 +26,7 @@ import { filterFromMessage, filterToMessage, type RowFilterMessage } from './fil
 import { callUnary, serverStreamHandler, unaryHandler, waitForDrain, type CallDefaults } from './grpc-call.js';
 import { INTERNAL_CHANNEL_OPTIONS, tabletServerServiceDefinition } from './internal-protos.js';
 import {
-  descriptorFromMessage, descriptorToMessage, familiesFromMessage, familiesToMessage, keyRangeFromMessage, keyRangeToMessage,
+  aggregatesFromMessage, descriptorFromMessage, descriptorToMessage, familiesFromMessage, familiesToMessage, keyRangeFromMessage, keyRangeToMessage,
   mutationFromMessage, mutationToMessage, num, rmwRuleFromMessage, rmwRuleToMessage, rowFromMessage, rowToMessage,
   tabletStatsFromMessage, tabletStatsToMessage,
   type ColumnFamilyMessage, type KeyRangeMessage, type Long, type MutationMessage, type RmwRuleMessage, type RowMessage,
@@ -155,7 +156,7 @@ export function serveTabletServer(server: grpc.Server, impl: TabletServerService
       return {};
     }),
     UpdateSchema: unaryHandler(async (req: TabletRequest & { families?: ColumnFamilyMessage[] }): Promise<Empty> => {
-      await impl.updateSchema(id(req), familiesFromMessage(req.families));
+      await impl.updateSchema(id(req), familiesFromMessage(req.families), aggregatesFromMessage(req.families));
       return {};
     }),
     DropFamily: unaryHandler(async (req: TabletRequest & { family?: string }): Promise<Empty> => {
@@ -314,8 +315,8 @@ export class RemoteTabletServer implements TabletServerService {
     await this.call('CloseTablet', { tabletId, flush: opts.flush, handOffEpoch: opts.handOffEpoch ?? 0 });
   }
 
-  async updateSchema(tabletId: string, families: Array<[string, GcRule]>): Promise<void> {
-    await this.call('UpdateSchema', { tabletId, families: familiesToMessage(families) });
+  async updateSchema(tabletId: string, families: Array<[string, GcRule]>, aggregates?: Array<[string, Aggregator]>): Promise<void> {
+    await this.call('UpdateSchema', { tabletId, families: familiesToMessage(families, aggregates) });
   }
 
   async dropFamily(tabletId: string, family: string): Promise<void> {

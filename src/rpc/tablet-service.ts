@@ -10,6 +10,7 @@ import type { CancelSignal } from '../base/cancel-signal.js';
 import type { TabulaError } from '../base/errors.js';
 import type { Row } from '../model/cell.js';
 import type { GcRule } from '../model/gc-rule.js';
+import type { Aggregator } from '../model/aggregate.js';
 import type { KeyRange } from '../model/key-range.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowFilter } from '../model/row-filter.js';
@@ -24,6 +25,8 @@ export interface TabletDescriptor {
   endRow: Buffer;
   epoch: number;
   families: Array<[string, GcRule]>;
+  /** The aggregate families among them, with their aggregators (model/aggregate.ts). */
+  aggregates?: Array<[string, Aggregator]>;
   /** WAL directories of dead servers whose records for this tablet must be replayed. */
   recoverFrom?: string[];
 }
@@ -63,7 +66,7 @@ export interface TabletControlService {
    * that manifest without claiming it.
    */
   closeTablet(tabletId: string, opts: { flush: boolean; handOffEpoch?: number }): Promise<void>;
-  updateSchema(tabletId: string, families: Array<[string, GcRule]>): Promise<void>;
+  updateSchema(tabletId: string, families: Array<[string, GcRule]>, aggregates?: Array<[string, Aggregator]>): Promise<void>;
   /** Deletes all data of a family (ModifyColumnFamilies drop). */
   dropFamily(tabletId: string, family: string): Promise<void>;
   /** Deletes all rows in [start, end) of the tablet cheaply (DropRowRange). */

@@ -21,6 +21,7 @@ import { compareRanges } from '../base/bytes.js';
 import { CellKeyView, bloomKeyLengthOf } from './cell-key.js';
 import { Visibility } from './visibility.js';
 import { Drops, type DropsData } from './drops.js';
+import { PUT } from './cell-value.js';
 
 export interface FlushInput {
   data: Uint8Array;
@@ -109,12 +110,24 @@ async function compact(ctx: JobContext, input: CompactInput): Promise<CompactOut
       minSeq = Number.MAX_SAFE_INTEGER;
       maxSeq = 0;
     };
+    // An aggregate cell the visibility accepted, written once its older writes are combined in (see Visibility.aggValue).
+    let pendingKey: Buffer | undefined;
+    let pendingValue: Buffer | undefined;
+    const writePending = () => {
+      const v = Buffer.allocUnsafe(9);
+      v[0] = PUT; // the combined state
+      v.set(pendingValue!, 1);
+      b.add(pendingKey!, v);
+      pendingKey = pendingValue = undefined;
+    };
     let r = it.seekToFirst();
     if (r) await r;
     while (it.valid()) {
       entriesIn++;
       const key = it.key();
       view.decode(key);
+      // Another coordinate (cell key up to its sequence number): the pending cell is complete.
+      if (pendingKey !== undefined && compareRanges(key, 0, key.length - 8, pendingKey, 0, pendingKey.length - 8) !== 0) writePending();
       const newRow = rowKey === undefined || compareRanges(key, 0, view.rowEnd, rowKey, 0, rowKey.length) !== 0;
       if (newRow) {
         // Files split only between rows, so a row never spans two outputs of one job.
@@ -126,11 +139,17 @@ async function compact(ctx: JobContext, input: CompactInput): Promise<CompactOut
       if (!vis || vis.accept(view, value)) {
         if (view.seq < minSeq) minSeq = view.seq;
         if (view.seq > maxSeq) maxSeq = view.seq;
-        b.add(key, value);
+        if (vis?.aggValue !== undefined) {
+          pendingKey = Buffer.from(key);
+          pendingValue = vis.aggValue;
+        } else {
+          b.add(key, value);
+        }
       }
       r = it.next();
       if (r) await r;
     }
+    if (pendingKey !== undefined) writePending();
     await finishFile();
     it.close();
     return { files, entriesIn };

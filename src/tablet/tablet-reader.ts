@@ -59,7 +59,8 @@ function collectRow(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: C
         family: vis.family,
         qualifier: view.qualifier(),
         timestamp: view.ts,
-        value: Buffer.from(value.buffer, value.byteOffset + 1, value.length - 1),
+        // An aggregate's value is its own buffer, completed as the row's later entries come.
+        value: vis.aggValue ?? Buffer.from(value.buffer, value.byteOffset + 1, value.length - 1),
       });
     }
     const r = it.next();

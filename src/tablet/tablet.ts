@@ -36,7 +36,8 @@ import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowRange } from '../model/row-set.js';
 import { CellKeyView, TOMBSTONE_TS, cellKeyLength, escLength, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { varintLength } from '../base/varint.js';
-import { DELETE_COLUMN, DELETE_FAMILY, DELETE_ROW, PUT, encodeDeleteColumn } from './cell-value.js';
+import { AGGREGATE, DELETE_COLUMN, DELETE_FAMILY, DELETE_ROW, PUT, aggregateOperand, encodeDeleteColumn } from './cell-value.js';
+import type { Aggregator } from '../model/aggregate.js';
 import { EntryWriter, forEachEntry } from './entry-batch.js';
 import { RowLocks } from './row-lock.js';
 import { readRow, scanRows, type ReadContext, type ScanOptions } from './tablet-reader.js';
@@ -58,6 +59,8 @@ export interface TabletConfig {
   /** Epoch of the owning server's assignment; manifests written with it fence older owners. */
   epoch: number;
   families: Map<string, GcRule>;
+  /** The aggregate families among them (model/aggregate.ts), with their aggregators; none if absent. */
+  aggregates?: Map<string, Aggregator>;
   /** Row range served; undefined bounds are unbounded. */
   startRow?: Buffer;
   endRow?: Buffer;
@@ -185,11 +188,14 @@ export class Tablet {
     this.maybeFreeze();
   }
 
-  setFamilies(families: Map<string, GcRule>): void {
+  setFamilies(families: Map<string, GcRule>, aggregates?: Map<string, Aggregator>): void {
     this.cfg.families = families;
+    this.cfg.aggregates = aggregates;
   }
 
   get families(): ReadonlyMap<string, GcRule> { return this.cfg.families; }
+  /** The aggregate families and their aggregators. */
+  get aggregates(): ReadonlyMap<string, Aggregator> { return this.cfg.aggregates ?? NO_AGGREGATES; }
 
   /** The owner's manifest meta (table name, range). */
   get meta(): Record<string, unknown> { return this.cfg.meta ?? {}; }
@@ -231,9 +237,10 @@ export class Tablet {
     for (const rm of rows) {
       if (!this.containsRow(rm.row)) throw new NotServingError(`row outside tablet ${this.id}`);
       for (const m of rm.mutations) {
-        if (m.type === 'deleteFromRow' || m.family === known) continue;
+        // (An aggregate family's mutations are checked each: their values matter.)
+        if (m.type === 'deleteFromRow' || (m.family === known && m.type !== 'addToCell')) continue;
         this.checkFamily(m);
-        known = m.family;
+        known = this.cfg.aggregates?.has(m.family) ? undefined : m.family;
       }
       if (this.locks.size > 0 && rm.row !== lockedRow && this.locks.isLocked(rm.row)) await this.locks.waitUnlocked(rm.row);
     }
@@ -289,6 +296,9 @@ export class Tablet {
         switch (m.type) {
           case 'setCell':
             batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, PUT, m.value);
+            break;
+          case 'addToCell':
+            batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, AGGREGATE, aggregateOperand(this.cfg.aggregates?.get(m.family), m.value));
             break;
           case 'deleteFromColumn':
             batch.add(rm.row, rowLen, famBytes, m.qualifier, TOMBSTONE_TS, seq++, DELETE_COLUMN, encodeDeleteColumn(m.start, m.end).subarray(1));
@@ -351,8 +361,18 @@ export class Tablet {
 
   /** Throws NotFoundError (naming `field`) when the mutation's family does not exist. */
   checkFamily(m: Mutation, field = 'family_name'): void {
-    if (m.type !== 'deleteFromRow' && !this.cfg.families.has(m.family)) {
-      throw new NotFoundError(`${field}: column family "${m.family}" not found`);
+    if (m.type === 'deleteFromRow') return;
+    if (!this.cfg.families.has(m.family)) throw new NotFoundError(`${field}: column family "${m.family}" not found`);
+    const agg = this.cfg.aggregates?.get(m.family);
+    if (m.type === 'addToCell' && agg === undefined) {
+      throw new InvalidArgumentError(`${field}: column family "${m.family}" is not an aggregate family (add_to_cell and merge_to_cell need one)`);
+    }
+    if (m.type === 'addToCell' && m.value.length !== 8) {
+      throw new InvalidArgumentError(`${field}: column family "${m.family}" aggregates int64 values; the input must be 8 bytes, got ${m.value.length}`);
+    }
+    // A set_cell replaces an aggregate cell's state, which must then be an int64.
+    if (m.type === 'setCell' && agg !== undefined && m.value.length !== 8) {
+      throw new InvalidArgumentError(`${field}: column family "${m.family}" aggregates int64 values; set_cell needs an 8-byte big-endian value, got ${m.value.length} bytes`);
     }
   }
 
@@ -914,11 +934,14 @@ const EXPORT_SLICE_MS = 4;
 const NO_ROWS: RowMutation[] = [];
 
 /** Bytes of one mutation's entry in an EntryWriter payload (see entry-batch.ts); `family`: its family's bytes. */
+const NO_AGGREGATES: ReadonlyMap<string, Aggregator> = new Map();
+
 function entrySize(rowLen: number, m: Mutation, family: Buffer): number {
   let kl: number;
   let vl: number;
   switch (m.type) {
     case 'setCell': kl = cellKeyLength(rowLen, family, m.qualifier); vl = 1 + m.value.length; break;
+    case 'addToCell': kl = cellKeyLength(rowLen, family, m.qualifier); vl = 10; break;
     case 'deleteFromColumn': kl = cellKeyLength(rowLen, family, m.qualifier); vl = 17; break;
     case 'deleteFromFamily': kl = cellKeyLength(rowLen, family, undefined); vl = 1; break;
     case 'deleteFromRow': kl = cellKeyLength(rowLen, EMPTY_FAMILY, undefined); vl = 1; break;

@@ -3,7 +3,13 @@
  * entries of ONE row in cell-key order, decides which puts a reader sees.
  *
  * - Entries newer than the snapshot sequence are ignored.
- * - The newest write of a (family, qualifier, timestamp) coordinate wins.
+ * - The newest write of a (family, qualifier, timestamp) coordinate wins —
+ *   unless it is an aggregate input (AGGREGATE entry): then the older writes
+ *   of the coordinate are combined into it, newest first, up to and including
+ *   the newest plain put (a set_cell sets the aggregate's state) or the first
+ *   write a tombstone hides. The accepted cell's value is then `aggValue`, a
+ *   buffer of its own that the following entries of the coordinate update in
+ *   place: read it once the coordinate is passed.
  * - A row tombstone hides every older write of the row; a family tombstone
  *   every older write of its family; a column tombstone older writes of its
  *   column with start <= ts < end. ("Older" = smaller sequence number.)
@@ -18,7 +24,8 @@ import { compareRanges } from '../base/bytes.js';
 import { isGarbage, type GcRule } from '../model/gc-rule.js';
 import type { CellKeyView } from './cell-key.js';
 import { Drops } from './drops.js';
-import { DELETE_COLUMN, PUT, deleteColumnEnd, deleteColumnStart } from './cell-value.js';
+import { AGGREGATE, DELETE_COLUMN, PUT, deleteColumnEnd, deleteColumnStart } from './cell-value.js';
+import { combineInto } from '../model/aggregate.js';
 
 /** Family name → GC rule; undefined = the family does not exist. */
 export type SchemaLookup = (family: string) => GcRule | undefined;
@@ -42,6 +49,14 @@ export class Visibility {
   private colDels: number[] = []; // triples: seq, start, end
   private lastTs = -1;
   private versions = 0;
+  /**
+   * The value of the cell accepted last when it is an aggregate (a fresh
+   * 8-byte buffer, combined with the older writes of its coordinate as they
+   * come), else undefined: then the value is the entry's own.
+   */
+  aggValue: Buffer | undefined;
+  /** The aggregator code while older writes are combined into aggValue, else -1. */
+  private folding = -1;
 
   constructor(
     private readonly schema: SchemaLookup,
@@ -83,18 +98,49 @@ export class Visibility {
       this.colDels.push(k.seq, deleteColumnStart(v), deleteColumnEnd(v));
       return false;
     }
-    if (type !== PUT) return false;
-    if (k.ts === this.lastTs) return false; // an older write of the same coordinate
-    this.lastTs = k.ts;
-    if (this.rule === undefined) return false;
-    if (k.seq < this.rowDel || k.seq < this.famDel) return false;
-    const dels = this.colDels;
-    for (let i = 0; i < dels.length; i += 3) {
-      if (k.seq < dels[i]! && dels[i + 1]! <= k.ts && k.ts < dels[i + 2]!) return false;
+    if (type !== PUT && type !== AGGREGATE) return false;
+    if (k.ts === this.lastTs) { // an older write of the same coordinate
+      if (this.folding >= 0) this.fold(k, v, type);
+      return false;
     }
+    this.lastTs = k.ts;
+    this.folding = -1;
+    this.aggValue = undefined;
+    if (this.rule === undefined || this.hidden(k)) return false;
     const rank = this.versions++;
     if (isGarbage(this.rule, rank, this.nowMicros - k.ts)) return false;
+    if (type === AGGREGATE) {
+      if (v.length !== 10) return false; // not an operand (never written so)
+      this.folding = v[1]!;
+      this.aggValue = Buffer.from(v.subarray(2, 10));
+    }
     return true;
+  }
+
+  /** True when a tombstone hides the write k. */
+  private hidden(k: CellKeyView): boolean {
+    if (k.seq < this.rowDel || k.seq < this.famDel) return true;
+    const dels = this.colDels;
+    for (let i = 0; i < dels.length; i += 3) {
+      if (k.seq < dels[i]! && dels[i + 1]! <= k.ts && k.ts < dels[i + 2]!) return true;
+    }
+    return false;
+  }
+
+  /** Combines an older write of the aggregate cell being accepted into aggValue. */
+  private fold(k: CellKeyView, v: Uint8Array, type: number): void {
+    // Older writes come in falling sequence order: once a tombstone hides one, it hides the rest.
+    if (this.hidden(k)) {
+      this.folding = -1;
+      return;
+    }
+    if (type === AGGREGATE && v.length === 10) {
+      combineInto(this.folding, this.aggValue!, v, 2);
+    } else if (type === PUT) {
+      // A set_cell gave the cell its state: nothing older counts.
+      if (v.length === 9) combineInto(this.folding, this.aggValue!, v, 1);
+      this.folding = -1;
+    }
   }
 
   private inFamily(k: CellKeyView): boolean {

@@ -8,6 +8,7 @@ import { NotServingError, UnavailableError, TabulaError, asTabulaError } from '.
 import { logger } from '../base/log.js';
 import type { Row } from '../model/cell.js';
 import type { GcRule } from '../model/gc-rule.js';
+import type { Aggregator } from '../model/aggregate.js';
 import { pointKey, toRowRange, type KeyRange } from '../model/key-range.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowFilter } from '../model/row-filter.js';
@@ -108,6 +109,7 @@ export class TabletServer implements TabletServerService {
       id: desc.id,
       epoch: desc.epoch,
       families: new Map(desc.families),
+      ...(desc.aggregates?.length ? { aggregates: new Map(desc.aggregates) } : {}),
       startRow: desc.startRow,
       endRow: desc.endRow,
       meta: { table: desc.table, startRow: desc.startRow.toString('base64'), endRow: desc.endRow.toString('base64') },
@@ -122,8 +124,8 @@ export class TabletServer implements TabletServerService {
     await this.host.closeTablet(tabletId, { flush: opts.flush, handOff: opts.flush, ...(opts.handOffEpoch ? { handOffEpoch: opts.handOffEpoch } : {}) });
   }
 
-  async updateSchema(tabletId: string, families: Array<[string, GcRule]>): Promise<void> {
-    this.tablet(tabletId).setFamilies(new Map(families));
+  async updateSchema(tabletId: string, families: Array<[string, GcRule]>, aggregates: Array<[string, Aggregator]> = []): Promise<void> {
+    this.tablet(tabletId).setFamilies(new Map(families), aggregates.length ? new Map(aggregates) : undefined);
   }
 
   async dropFamily(tabletId: string, family: string): Promise<void> {

@@ -333,7 +333,12 @@ describe('raw gRPC', () => {
       tableName: T('raw'),
       entries: [1, 2].map((i) => ({ rowKey: Buffer.from(`r${i}`), mutations: new Array(50_001).fill({ deleteFromRow: {} }) })),
     }), 3, 'entries'],
-    ['add_to_cell', () => mutateRow({ mutations: [{ addToCell: { familyName: 'f' } }] }), 12, 'add_to_cell'],
+    ['add_to_cell without an input', () => mutateRow({ mutations: [{ addToCell: { familyName: 'f' } }] }), 3, 'mutations[0].add_to_cell.input'],
+    ['add_to_cell into a family that does not aggregate', () => mutateRow({ mutations: [{ addToCell: { familyName: 'f', columnQualifier: { rawValue: Buffer.from('q') }, timestamp: { rawTimestampMicros: '1000' }, input: { intValue: '1' } } }] }), 3, 'not an aggregate family'],
+    ['add_to_cell with a string input', () => mutateRow({ mutations: [{ addToCell: { familyName: 'f', columnQualifier: { rawValue: Buffer.from('q') }, timestamp: { rawTimestampMicros: '1000' }, input: { stringValue: 'x' } } }] }), 3, 'add_to_cell.input'],
+    ['add_to_cell with a string qualifier', () => mutateRow({ mutations: [{ addToCell: { familyName: 'f', columnQualifier: { stringValue: 'q' }, timestamp: { rawTimestampMicros: '1000' }, input: { intValue: '1' } } }] }), 3, 'add_to_cell.column_qualifier'],
+    ['a HyperLogLog aggregate family', () => callUnary(raw.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: 'x', table: { columnFamilies: { h: { valueType: { aggregateType: { inputType: { int64Type: { encoding: { bigEndianBytes: {} } } }, hllppUniqueCount: {} } } } } } }), 12, 'hllpp_unique_count'],
+    ['a string aggregate input type', () => callUnary(raw.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: 'x', table: { columnFamilies: { h: { valueType: { aggregateType: { inputType: { stringType: {} }, sum: {} } } } } } }), 3, 'input_type'],
     ['unknown family', () => mutateRow({ mutations: [setCell({ familyName: 'zz' })] }), 5, 'zz'],
     ['malformed table name', () => mutateRow({ tableName: 'tables/raw' }), 3, 'table_name'],
     ['invalid table id in name', () => mutateRow({ tableName: `${INSTANCE}/tables/-x` }), 3, 'table_name'],
@@ -363,6 +368,47 @@ describe('raw gRPC', () => {
       expect(err.details).toContain(field);
     });
   }
+
+  it('aggregate families: add_to_cell and merge_to_cell combine int64s (sum, min, max); the schema reports the value type', async () => {
+    const int64 = { int64Type: { encoding: { bigEndianBytes: {} } } };
+    const agg = (a: string): object => ({ valueType: { aggregateType: { inputType: int64, [a]: {} } } });
+    await callUnary(raw.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: 'agg', table: { columnFamilies: { s: agg('sum'), mn: agg('min'), mx: agg('max'), plain: {} } } });
+    const i64 = (v: bigint): Buffer => { const b = Buffer.alloc(8); b.writeBigInt64BE(v); return b; };
+    const add = (family: string, v: bigint, ts = '1000'): object => ({ addToCell: { familyName: family, columnQualifier: { rawValue: Buffer.from('c') }, timestamp: { rawTimestampMicros: ts }, input: { intValue: String(v) } } });
+    const merge = (family: string, v: bigint): object => ({ mergeToCell: { familyName: family, columnQualifier: { rawValue: Buffer.from('c') }, timestamp: { rawTimestampMicros: '1000' }, input: { rawValue: i64(v) } } });
+    for (const f of ['s', 'mn', 'mx']) {
+      await callUnary(raw.data, 'MutateRow', { tableName: T('agg'), rowKey: Buffer.from('r'), mutations: [add(f, 5n), add(f, 7n)] });
+      await callUnary(raw.data, 'MutateRow', { tableName: T('agg'), rowKey: Buffer.from('r'), mutations: [add(f, -3n), add(f, 1n, '2000')] });
+      await callUnary(raw.data, 'MutateRow', { tableName: T('agg'), rowKey: Buffer.from('r'), mutations: [merge(f, 100n)] });
+    }
+    // MutateRows too (the request decoder's fallback path), and a sum that wraps at 64 bits.
+    await callStream(raw.data, 'MutateRows', { tableName: T('agg'), entries: [{ rowKey: Buffer.from('w'), mutations: [add('s', 2n ** 63n - 1n), add('s', 2n)] }] });
+    const rows = await readRaw({ tableName: T('agg') });
+    const cells = (key: string) => rows.find((r) => r.key.toString() === key)!.cells.map((c) => `${c.family}@${c.timestamp}=${c.value.readBigInt64BE(0)}`);
+    expect(cells('r')).toEqual(['mn@2000=1', 'mn@1000=-3', 'mx@2000=1', 'mx@1000=100', 's@2000=1', 's@1000=109']);
+    expect(cells('w')).toEqual(['s@1000=-9223372036854775807']);
+    // A set_cell of 8 bytes replaces the state; later inputs combine with it.
+    await callUnary(raw.data, 'MutateRow', { tableName: T('agg'), rowKey: Buffer.from('r'), mutations: [{ setCell: { familyName: 's', columnQualifier: Buffer.from('c'), timestampMicros: '1000', value: i64(10n) } }, add('s', 1n)] });
+    const after = await readRaw({ tableName: T('agg'), rows: { rowKeys: [Buffer.from('r')] }, filter: { familyNameRegexFilter: 's' } });
+    expect(after[0]!.cells.map((c) => c.value.readBigInt64BE(0))).toEqual([1n, 11n]);
+    const bad = await failure(callUnary(raw.data, 'MutateRow', { tableName: T('agg'), rowKey: Buffer.from('r'), mutations: [{ setCell: { familyName: 's', columnQualifier: Buffer.from('c'), timestampMicros: '1000', value: Buffer.from('abc') } }] }));
+    expect(bad.code).toBe(3);
+    expect(bad.details).toContain('"s"');
+    // The schema: value types in GetTable; one cannot change, a new aggregate family can be added.
+    const t = await callUnary(raw.tableAdmin, 'GetTable', { name: T('agg'), view: 'SCHEMA_VIEW' });
+    const fams = t.columnFamilies as Record<string, { valueType?: { aggregateType?: Record<string, unknown> } }>;
+    expect(fams.s!.valueType!.aggregateType!.sum).toBeDefined();
+    expect(fams.mx!.valueType!.aggregateType!.max).toBeDefined();
+    expect(fams.plain!.valueType ?? undefined).toBeUndefined();
+    const change = await failure(callUnary(raw.tableAdmin, 'ModifyColumnFamilies', { name: T('agg'), modifications: [{ id: 's', update: agg('max') }] }));
+    expect(change.code).toBe(9);
+    await callUnary(raw.tableAdmin, 'ModifyColumnFamilies', { name: T('agg'), modifications: [{ id: 'n', create: agg('sum') }, { id: 's', update: { gcRule: { maxNumVersions: 5 } } }] });
+    await callUnary(raw.data, 'MutateRow', { tableName: T('agg'), rowKey: Buffer.from('n'), mutations: [add('n', 4n), add('n', 4n), add('s', 1n)] });
+    const n = await readRaw({ tableName: T('agg'), rows: { rowKeys: [Buffer.from('n')] } });
+    expect(n[0]!.cells.map((c) => `${c.family}=${c.value.readBigInt64BE(0)}`)).toEqual(['n=8', 's=1']);
+    const t2 = await callUnary(raw.tableAdmin, 'GetTable', { name: T('agg'), view: 'SCHEMA_VIEW' });
+    expect((t2.columnFamilies as Record<string, { valueType?: { aggregateType?: Record<string, unknown> } }>).s!.valueType!.aggregateType!.sum).toBeDefined();
+  });
 
   it('answers UNIMPLEMENTED on a bidirectional-streaming RPC', async () => {
     const stream = raw.data.OpenTable!({}) as unknown as NodeJS.EventEmitter & { end(): void };

@@ -36,9 +36,25 @@ describe('mutationFromProto', () => {
     ]);
   });
 
+  it('converts add_to_cell and merge_to_cell to an 8-byte int64 input, naming the field of any fault', () => {
+    const a = (o: Record<string, unknown>) => ({ mutation: 'addToCell', addToCell: { familyName: 's', columnQualifier: { kind: 'rawValue', rawValue: b('c') }, timestamp: { kind: 'rawTimestampMicros', rawTimestampMicros: '2000' }, input: { kind: 'intValue', intValue: '-5' }, ...o } });
+    const i64 = (v: bigint) => { const x = Buffer.alloc(8); x.writeBigInt64BE(v); return x; };
+    expect(mutationFromProto(a({}), 'm')).toEqual({ type: 'addToCell', family: 's', qualifier: b('c'), timestamp: 2000, value: i64(-5n) });
+    expect(mutationFromProto(a({ input: { intValue: '9223372036854775807' } }), 'm')).toMatchObject({ value: i64(2n ** 63n - 1n) });
+    expect(mutationFromProto({ mutation: 'mergeToCell', mergeToCell: { familyName: 's', columnQualifier: { rawValue: b('c') }, timestamp: { rawTimestampMicros: '0' }, input: { rawValue: i64(3n) } } }, 'm'))
+      .toEqual({ type: 'addToCell', family: 's', qualifier: b('c'), timestamp: 0, value: i64(3n) });
+    expect(() => mutationFromProto(a({ input: { rawValue: b('abc') } }), 'm')).toThrow('m.add_to_cell.input.raw_value: an int64 aggregate takes 8 bytes');
+    expect(() => mutationFromProto(a({ input: { kind: 'floatValue', floatValue: 1.5 } }), 'm')).toThrow('m.add_to_cell.input: an int64 aggregate takes an int_value, got float_value');
+    expect(() => mutationFromProto(a({ input: { intValue: '9223372036854775808' } }), 'm')).toThrow('m.add_to_cell.input.int_value');
+    expect(() => mutationFromProto(a({ timestamp: { rawTimestampMicros: '1500' } }), 'm')).toThrow('m.add_to_cell.timestamp.raw_timestamp_micros');
+    expect(() => mutationFromProto(a({ timestamp: { rawTimestampMicros: '-1000' } }), 'm')).toThrow('m.add_to_cell.timestamp.raw_timestamp_micros');
+    expect(() => mutationFromProto(a({ columnQualifier: { kind: 'stringValue', stringValue: 'c' } }), 'm')).toThrow('m.add_to_cell.column_qualifier: must be a raw_value, got string_value');
+    expect(() => mutationFromProto(a({ familyName: 'bad name' }), 'm')).toThrow('m.add_to_cell.family_name');
+  });
+
   it('rejects unsupported and unset kinds naming the field', () => {
-    expect(() => mutationFromProto({ mutation: 'mergeToCell', mergeToCell: {} }, 'mutations[4]')).toThrow(UnimplementedError);
-    expect(() => mutationFromProto({ mutation: 'mergeToCell', mergeToCell: {} }, 'mutations[4]')).toThrow('mutations[4].merge_to_cell');
+    expect(() => mutationFromProto({ mutation: 'mergeToCell', mergeToCell: {} }, 'mutations[4]')).toThrow(InvalidArgumentError);
+    expect(() => mutationFromProto({ mutation: 'mergeToCell', mergeToCell: {} }, 'mutations[4]')).toThrow('mutations[4].merge_to_cell.family_name');
     expect(() => mutationFromProto({}, 'mutations[2]')).toThrow(/^mutations\[2\]: /);
   });
 

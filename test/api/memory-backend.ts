@@ -9,6 +9,7 @@ import { bytesEqual, compareBytes, hasPrefix } from '../../src/base/bytes.js';
 import { systemClock, type Clock } from '../../src/base/clock.js';
 import { compareCells, type Cell, type Row } from '../../src/model/cell.js';
 import { isGarbage, type GcRule } from '../../src/model/gc-rule.js';
+import type { Aggregator } from '../../src/model/aggregate.js';
 import type { Mutation, RowMutation } from '../../src/model/mutation.js';
 import type { RowFilter } from '../../src/model/row-filter.js';
 import type { RowRange, RowSet } from '../../src/model/row-set.js';
@@ -21,6 +22,8 @@ import { formatInstanceName, formatTableName, type InstanceName, type TableName 
 interface MemTable {
   name: TableName;
   families: Map<string, GcRule>;
+  /** Aggregate families: an add_to_cell combines its input with the cell at its coordinate. */
+  aggregates: Map<string, Aggregator>;
   deletionProtection: boolean;
   splits: Buffer[];
   /** Row key (latin1) → all written cells in canonical order. */
@@ -185,12 +188,12 @@ export class MemoryBackend implements DataBackend, AdminBackend {
 
   // ---------------------------------------------------------------- admin
 
-  async createTable(name: TableName, families: Map<string, GcRule>, splits: Buffer[]): Promise<TableInfo> {
+  async createTable(name: TableName, families: Map<string, GcRule>, splits: Buffer[], aggregates = new Map<string, Aggregator>()): Promise<TableInfo> {
     const id = formatTableName(name);
     if (this.tables.has(id)) throw new AlreadyExistsError(`table "${id}" already exists`);
     const sorted = splits.map(copyBuf).sort(compareBytes).filter((s, i, a) => i === 0 || !bytesEqual(a[i - 1]!, s));
     const t: MemTable = {
-      name: { ...name }, families: new Map(families), deletionProtection: false, splits: sorted, rows: new Map(), tokens: new Set(),
+      name: { ...name }, families: new Map(families), aggregates: new Map(aggregates), deletionProtection: false, splits: sorted, rows: new Map(), tokens: new Set(),
     };
     this.tables.set(id, t);
     return this.info(t);
@@ -219,6 +222,7 @@ export class MemoryBackend implements DataBackend, AdminBackend {
   async modifyColumnFamilies(name: TableName, modifications: ColumnFamilyModification[]): Promise<TableInfo> {
     const t = this.table(name);
     const families = new Map(t.families);
+    const aggregates = new Map(t.aggregates);
     const dropped: string[] = [];
     modifications.forEach((m, i) => {
       const field = `modifications[${i}]`;
@@ -226,18 +230,24 @@ export class MemoryBackend implements DataBackend, AdminBackend {
         case 'create':
           if (families.has(m.family)) throw new AlreadyExistsError(`${field}.create: family "${m.family}" already exists`);
           families.set(m.family, m.gcRule);
+          if (m.aggregate) aggregates.set(m.family, m.aggregate);
           break;
         case 'update':
           if (!families.has(m.family)) throw new NotFoundError(`${field}.update: family "${m.family}" not found`);
+          if (m.aggregate !== undefined && m.aggregate !== 'unchanged' && m.aggregate !== aggregates.get(m.family)) {
+            throw new FailedPreconditionError(`${field}.update.value_type: the value type of family "${m.family}" cannot be changed`);
+          }
           families.set(m.family, m.gcRule);
           break;
         case 'drop':
           if (!families.delete(m.family)) throw new NotFoundError(`${field}.drop: family "${m.family}" not found`);
+          aggregates.delete(m.family);
           dropped.push(m.family);
           break;
       }
     });
     t.families = families;
+    t.aggregates = aggregates;
     for (const f of dropped) {
       for (const [id, r] of t.rows) {
         r.cells = r.cells.filter((c) => c.family !== f);
@@ -284,7 +294,9 @@ export class MemoryBackend implements DataBackend, AdminBackend {
   }
 
   private info(t: MemTable): TableInfo {
-    return { name: { ...t.name }, families: new Map(t.families), deletionProtection: t.deletionProtection };
+    return {
+      name: { ...t.name }, families: new Map(t.families), ...(t.aggregates.size ? { aggregates: new Map(t.aggregates) } : {}), deletionProtection: t.deletionProtection,
+    };
   }
 
   private requireFamily(t: MemTable, family: string, field: string): void {
@@ -313,7 +325,15 @@ export class MemoryBackend implements DataBackend, AdminBackend {
   /** Applies one row's mutations atomically: all families are checked first. */
   private apply(t: MemTable, row: Buffer, mutations: Mutation[]): void {
     mutations.forEach((m, i) => {
-      if (m.type !== 'deleteFromRow') this.requireFamily(t, m.family, `mutations[${i}]`);
+      if (m.type === 'deleteFromRow') return;
+      this.requireFamily(t, m.family, `mutations[${i}]`);
+      const agg = t.aggregates.get(m.family);
+      if (m.type === 'addToCell' && (agg === undefined || m.value.length !== 8)) {
+        throw new InvalidArgumentError(`mutations[${i}]: column family "${m.family}" is not an aggregate family, or the input is not 8 bytes`);
+      }
+      if (m.type === 'setCell' && agg !== undefined && m.value.length !== 8) {
+        throw new InvalidArgumentError(`mutations[${i}]: column family "${m.family}" aggregates int64 values; set_cell needs 8 bytes`);
+      }
     });
     const id = keyId(row);
     let cells = (t.rows.get(id)?.cells ?? []).slice();
@@ -322,6 +342,24 @@ export class MemoryBackend implements DataBackend, AdminBackend {
         case 'setCell': {
           const ts = m.timestamp === -1 ? this.clock.nowMicros() : m.timestamp;
           const cell: Cell = { family: m.family, qualifier: copyBuf(m.qualifier), timestamp: ts, value: copyBuf(m.value) };
+          cells = cells.filter((c) => compareCells(c, cell) !== 0);
+          cells.push(cell);
+          cells.sort(compareCells);
+          break;
+        }
+        case 'addToCell': {
+          const ts = m.timestamp === -1 ? this.clock.nowMicros() : m.timestamp;
+          const old = cells.find((c) => c.family === m.family && bytesEqual(c.qualifier, m.qualifier) && c.timestamp === ts);
+          const v = m.value.readBigInt64BE(0);
+          let r = v;
+          if (old) {
+            const o = old.value.readBigInt64BE(0);
+            const agg = t.aggregates.get(m.family);
+            r = agg === 'sum' ? BigInt.asIntN(64, o + v) : agg === 'min' ? (v < o ? v : o) : (v > o ? v : o);
+          }
+          const value = Buffer.alloc(8);
+          value.writeBigInt64BE(r);
+          const cell: Cell = { family: m.family, qualifier: copyBuf(m.qualifier), timestamp: ts, value };
           cells = cells.filter((c) => compareCells(c, cell) !== 0);
           cells.push(cell);
           cells.sort(compareCells);

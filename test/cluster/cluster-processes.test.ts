@@ -11,6 +11,7 @@ import { RemoteMaster } from '../../src/rpc/master-grpc.js';
 import { RemoteTabletServer } from '../../src/rpc/tablet-server-grpc.js';
 import type { ClusterStatus } from '../../src/rpc/master-service.js';
 import { ProcessCluster, waitFor, type ClusterProcess } from './cluster-processes.js';
+import { callStream, callUnary, rawClients } from '../api/api-clients.js';
 
 const TABLE = 'projects/p/instances/i/tables/t';
 const key = (i: number) => `row${String(i).padStart(5, '0')}`;
@@ -83,6 +84,32 @@ describe('cluster of real processes', () => {
     // Table admin through a tablet server is forwarded to the master.
     expect(await client(servers[1]!.endpoint).admin.listTables()).toEqual(['t']);
   }, 120_000);
+
+  it('aggregate families cross the internal protocol: inputs sent to either server combine on the owner, schema changes reach every tablet', async () => {
+    const [a, b] = servers.map((p) => rawClients(Number(p.endpoint.split(':').pop())));
+    try {
+      const int64 = { int64Type: { encoding: { bigEndianBytes: {} } } };
+      const sum = { valueType: { aggregateType: { inputType: int64, sum: {} } } };
+      await callUnary(a!.tableAdmin, 'CreateTable', { parent: 'projects/p/instances/i', tableId: 'agg', table: { columnFamilies: { s: sum } }, initialSplits: [{ key: Buffer.from('m') }] });
+      await waitFor('the table is served', allServed);
+      const tableName = 'projects/p/instances/i/tables/agg';
+      const add = (family: string, v: number): object => ({ addToCell: { familyName: family, columnQualifier: { rawValue: Buffer.from('c') }, timestamp: { rawTimestampMicros: '1000' }, input: { intValue: String(v) } } });
+      for (const [client, v] of [[a!, 1], [b!, 10], [a!, 100]] as const) {
+        await callStream(client.data, 'MutateRows', { tableName, entries: ['a', 'z'].map((k) => ({ rowKey: Buffer.from(k), mutations: [add('s', v)] })) });
+      }
+      // A family added later: the schema change must reach both servers' tablets.
+      await callUnary(b!.tableAdmin, 'ModifyColumnFamilies', { name: tableName, modifications: [{ id: 'n', create: sum }] });
+      for (const client of [a!, b!]) await callUnary(client.data, 'MutateRow', { tableName, rowKey: Buffer.from('z'), mutations: [add('n', 2)] });
+      for (const client of [a!, b!]) {
+        const responses = await callStream(client.data, 'ReadRows', { tableName });
+        const chunks = responses.flatMap((r) => (r.chunks ?? []) as Array<{ value: Buffer }>);
+        expect(chunks.map((c) => Buffer.from(c.value).readBigInt64BE(0))).toEqual([111n, 4n, 111n]);
+      }
+    } finally {
+      a!.close();
+      b!.close();
+    }
+  }, 60_000);
 
   it('kill -9 of a tablet server under write load: every acknowledged write is readable after reassignment', async () => {
     const victim = servers[0]!;

@@ -28,6 +28,8 @@ export const mutationArb = (families: string[] = ['a', 'b'], withServerTime = tr
     .map(({ len, ...m }): Mutation => ({ type: 'deleteFromColumn', ...m, end: len === undefined ? undefined : m.start + len * 1000 })), weight: 1 },
   { arbitrary: fc.constantFrom(...families).map((family): Mutation => ({ type: 'deleteFromFamily', family })), weight: 1 },
   { arbitrary: fc.constant<Mutation>({ type: 'deleteFromRow' }), weight: 1 },
+  { arbitrary: fc.record({ family: fc.constantFrom(...families), qualifier: qualifierArb, timestamp: tsArb, value: fc.uint8Array({ minLength: 8, maxLength: 8 }).map((u) => Buffer.from(u)) })
+    .map((m): Mutation => ({ type: 'addToCell', ...m })), weight: 1 },
 );
 
 export const rowMutationArb = (families?: string[], withServerTime?: boolean): fc.Arbitrary<RowMutation> =>

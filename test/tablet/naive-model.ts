@@ -6,6 +6,7 @@
 import { isGarbage, type GcRule } from '../../src/model/gc-rule.js';
 import type { Cell, Row } from '../../src/model/cell.js';
 import type { RowMutation } from '../../src/model/mutation.js';
+import type { Aggregator } from '../../src/model/aggregate.js';
 
 type Column = Map<number, Buffer>; // ts -> value
 type Family = Map<string, Column>; // qualifier (latin1) -> column
@@ -14,7 +15,7 @@ type ModelRow = Map<string, Family>;
 export class NaiveModel {
   readonly rows = new Map<string, ModelRow>(); // row key (latin1) -> row
 
-  constructor(readonly families: Map<string, GcRule>) {}
+  constructor(readonly families: Map<string, GcRule>, readonly aggregates = new Map<string, Aggregator>()) {}
 
   apply(rm: RowMutation, nowMicros: number): void {
     const k = rm.row.toString('latin1');
@@ -29,6 +30,27 @@ export class NaiveModel {
           let col = fam.get(q);
           if (!col) fam.set(q, (col = new Map()));
           col.set(m.timestamp < 0 ? nowMicros : m.timestamp, Buffer.from(m.value));
+          break;
+        }
+        case 'addToCell': {
+          // The cell's value combined with the input (the input alone if there is no cell).
+          let fam = row.get(m.family);
+          if (!fam) row.set(m.family, (fam = new Map()));
+          const q = m.qualifier.toString('latin1');
+          let col = fam.get(q);
+          if (!col) fam.set(q, (col = new Map()));
+          const at = m.timestamp < 0 ? nowMicros : m.timestamp;
+          const old = col.get(at);
+          const v = m.value.readBigInt64BE(0);
+          let r = v;
+          if (old !== undefined) {
+            const o = old.readBigInt64BE(0);
+            const agg = this.aggregates.get(m.family);
+            r = agg === 'sum' ? BigInt.asIntN(64, o + v) : agg === 'min' ? (v < o ? v : o) : (v > o ? v : o);
+          }
+          const out = Buffer.alloc(8);
+          out.writeBigInt64BE(r);
+          col.set(at, out);
           break;
         }
         case 'deleteFromColumn': {

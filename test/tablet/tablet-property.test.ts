@@ -12,6 +12,7 @@ import { TabletHost } from '../../src/tabletserver/tablet-host.js';
 import type { Tablet } from '../../src/tablet/tablet.js';
 import type { GcRule } from '../../src/model/gc-rule.js';
 import type { Mutation, RowMutation } from '../../src/model/mutation.js';
+import type { Aggregator } from '../../src/model/aggregate.js';
 import type { Row } from '../../src/model/cell.js';
 import { NaiveModel, plain } from './naive-model.js';
 
@@ -21,7 +22,12 @@ const families = new Map<string, GcRule>([
   ['c', { kind: 'maxAge', maxAgeMicros: 5_000_000 }],
   ['d', { kind: 'union', rules: [{ kind: 'maxVersions', maxVersions: 1 }, { kind: 'maxAge', maxAgeMicros: 3_000_000 }] }],
   ['e', { kind: 'intersection', rules: [{ kind: 'maxVersions', maxVersions: 1 }, { kind: 'maxAge', maxAgeMicros: 3_000_000 }] }],
+  ['s', { kind: 'never' }],
+  ['m', { kind: 'maxVersions', maxVersions: 2 }],
+  ['x', { kind: 'maxAge', maxAgeMicros: 5_000_000 }],
 ]);
+/** Aggregate families (model/aggregate.ts): sum, min and max of int64s. */
+const aggregates = new Map<string, Aggregator>([['s', 'sum'], ['m', 'min'], ['x', 'max']]);
 
 const rowKey = fc.constantFrom('r1', 'r2', 'r3', 'r10', 'x', '\u0000', 'r\u0000', 'r\u0000\u0000', '\u00ff').map((s) => Buffer.from(s, 'latin1'));
 const family = fc.constantFrom('a', 'b', 'c', 'd', 'e');
@@ -29,10 +35,24 @@ const qualifier = fc.constantFrom('', 'q', 'q1', 'q\u0000', '\u00ff').map((s) =>
 const ts = fc.constantFrom(-1, 0, 1000, 2000, 3000, 1_700_000_000_000_000, 1_699_999_998_000_000);
 const value = fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u));
 
+const aggFamily = fc.constantFrom('s', 'm', 'x');
+const anyFamily = fc.oneof(family, aggFamily);
+// Few coordinates, so that inputs meet earlier inputs, states and tombstones of the same cell.
+const aggQualifier = fc.constantFrom('', 'q').map((s) => Buffer.from(s, 'latin1'));
+const aggTs = fc.constantFrom(-1, 1000, 2000);
+const int64 = fc.constantFrom(0n, 1n, -1n, 7n, -300n, 2n ** 62n, 2n ** 63n - 1n, -(2n ** 63n)).map((v) => {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(v);
+  return b;
+});
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ type: fc.constant('setCell' as const), family, qualifier, timestamp: ts, value }) },
+  // Aggregate families: inputs combine into the cell at their timestamp; a set_cell (8 bytes) replaces its state.
+  { weight: 5, arbitrary: fc.record({ type: fc.constant('addToCell' as const), family: aggFamily, qualifier: aggQualifier, timestamp: aggTs, value: int64 }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('setCell' as const), family: aggFamily, qualifier: aggQualifier, timestamp: aggTs, value: int64 }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('deleteFromColumn' as const), family: aggFamily, qualifier: aggQualifier, start: fc.constantFrom(0, 1000, 2000), end: fc.constantFrom(undefined, 2000, 3000) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('deleteFromColumn' as const), family, qualifier, start: fc.constantFrom(0, 1000, 2000), end: fc.constantFrom(undefined, 2000, 3000, 1_800_000_000_000_000) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant('deleteFromFamily' as const), family }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('deleteFromFamily' as const), family: anyFamily }) },
   { weight: 1, arbitrary: fc.constant({ type: 'deleteFromRow' as const }) },
 );
 
@@ -58,7 +78,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.constantFrom(1000, 4000) }) },
   { weight: 3, arbitrary: fc.constant({ op: 'check' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('dropRange' as const), start: fc.constantFrom('', 'r', 'r1', 'r2').map((s) => Buffer.from(s)), end: fc.constantFrom(undefined, 'r2', 'r3', 'x').map((s) => s === undefined ? undefined : Buffer.from(s)) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('dropFamily' as const), family }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('dropFamily' as const), family: anyFamily }) },
 );
 
 async function collect(gen: AsyncGenerator<Row[]>): Promise<Row[]> {
@@ -82,7 +102,7 @@ class Harness {
   async open(): Promise<void> {
     this.view = new FaultyStorage(this.storage);
     this.host = await TabletHost.open({ storage: this.view, serverId: `s${this.server}`, clock: this.clock, jobs: 'inline' });
-    this.tablet = await this.host.openTablet({ id: 't1', epoch: this.epoch, families, memtableBytes: 1500, maxSstables: 1000 });
+    this.tablet = await this.host.openTablet({ id: 't1', epoch: this.epoch, families, aggregates, memtableBytes: 1500, maxSstables: 1000 });
   }
 }
 
@@ -108,7 +128,7 @@ describe('tablet against the naive model', () => {
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 80 }), async (ops) => {
         const h = new Harness();
         await h.open();
-        const model = new NaiveModel(families);
+        const model = new NaiveModel(families, aggregates);
         try {
           for (const o of ops) {
             switch (o.op) {
