@@ -3,7 +3,7 @@
  * validation of every documented limit. Errors name the field path given by
  * the caller, e.g. `entries[3].mutations[0].set_cell.family_name`.
  */
-import { InvalidArgumentError, TabulaError, UnimplementedError } from '../base/errors.js';
+import { InvalidArgumentError, TabulaError } from '../base/errors.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import { FAMILY_NAME_RE, MAX_FAMILY_NAME_CHARS, MAX_MUTATIONS, MAX_QUALIFIER_BYTES, MAX_VALUE_BYTES } from './limits.js';
 import { int64Bytes } from '../model/aggregate.js';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { Code, InvalidArgumentError, NotFoundError, TabulaError, UnimplementedError } from '../../src/base/errors.js';
+import { Code, InvalidArgumentError, NotFoundError, TabulaError } from '../../src/base/errors.js';
 import { gcRuleFromProto, gcRuleToProto } from '../../src/api/gc-rule-proto.js';
 import { mutateRowsEntriesFromProto, mutationFromProto, mutationsFromProto } from '../../src/api/mutation-from-proto.js';
 import { dataServiceDefinition, messages, tableAdminServiceDefinition } from '../../src/api/protos.js';
