@@ -264,6 +264,7 @@ export class Tablet {
     const rowLens = rows.length <= this.rowLens.length ? this.rowLens : new Int32Array(rows.length);
     if (rows.length <= 1 << 16) this.rowLens = rowLens; // a huge batch's array is not kept
     // The family bytes of the last family seen: a batch rarely switches (saves a map lookup per cell).
+    const aggs = this.cfg.aggregates;
     let famName: string | undefined;
     let famBytes: Buffer = EMPTY_FAMILY;
     for (let r = 0; r < rows.length; r++) {
@@ -275,7 +276,7 @@ export class Tablet {
       for (let i = 0; i < ms.length; i++) {
         const m = ms[i]!;
         if (m.type !== 'deleteFromRow' && m.family !== famName) famBytes = this.fam((famName = m.family));
-        size += entrySize(rowLen, m, famBytes);
+        size += entrySize(rowLen, m, famBytes, aggs !== undefined && m.type === 'setCell' && aggs.has(m.family));
       }
     }
     if (count === 0) return undefined;
@@ -294,11 +295,15 @@ export class Tablet {
         const m = ms[i]!;
         if (m.type !== 'deleteFromRow' && m.family !== famName) famBytes = this.fam((famName = m.family));
         switch (m.type) {
-          case 'setCell':
-            batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, PUT, m.value);
+          case 'setCell': {
+            const agg = aggs?.get(m.family);
+            // Into an aggregate family a set_cell is combined like an input (as Google's emulator does).
+            if (agg !== undefined) batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, AGGREGATE, aggregateOperand(agg, m.value));
+            else batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, PUT, m.value);
             break;
+          }
           case 'addToCell':
-            batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, AGGREGATE, aggregateOperand(this.cfg.aggregates?.get(m.family), m.value));
+            batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, AGGREGATE, aggregateOperand(aggs?.get(m.family), m.value));
             break;
           case 'deleteFromColumn':
             batch.add(rm.row, rowLen, famBytes, m.qualifier, TOMBSTONE_TS, seq++, DELETE_COLUMN, encodeDeleteColumn(m.start, m.end).subarray(1));
@@ -370,7 +375,7 @@ export class Tablet {
     if (m.type === 'addToCell' && m.value.length !== 8) {
       throw new InvalidArgumentError(`${field}: column family "${m.family}" aggregates int64 values; the input must be 8 bytes, got ${m.value.length}`);
     }
-    // A set_cell replaces an aggregate cell's state, which must then be an int64.
+    // Into an aggregate family a set_cell is combined like an input, so it must be an int64.
     if (m.type === 'setCell' && agg !== undefined && m.value.length !== 8) {
       throw new InvalidArgumentError(`${field}: column family "${m.family}" aggregates int64 values; set_cell needs an 8-byte big-endian value, got ${m.value.length} bytes`);
     }
@@ -936,11 +941,12 @@ const NO_ROWS: RowMutation[] = [];
 /** Bytes of one mutation's entry in an EntryWriter payload (see entry-batch.ts); `family`: its family's bytes. */
 const NO_AGGREGATES: ReadonlyMap<string, Aggregator> = new Map();
 
-function entrySize(rowLen: number, m: Mutation, family: Buffer): number {
+/** Bytes of the entry `m` becomes; `aggregated`: a set_cell into an aggregate family (an AGGREGATE entry). */
+function entrySize(rowLen: number, m: Mutation, family: Buffer, aggregated: boolean): number {
   let kl: number;
   let vl: number;
   switch (m.type) {
-    case 'setCell': kl = cellKeyLength(rowLen, family, m.qualifier); vl = 1 + m.value.length; break;
+    case 'setCell': kl = cellKeyLength(rowLen, family, m.qualifier); vl = aggregated ? 10 : 1 + m.value.length; break;
     case 'addToCell': kl = cellKeyLength(rowLen, family, m.qualifier); vl = 10; break;
     case 'deleteFromColumn': kl = cellKeyLength(rowLen, family, m.qualifier); vl = 17; break;
     case 'deleteFromFamily': kl = cellKeyLength(rowLen, family, undefined); vl = 1; break;

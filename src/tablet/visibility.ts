@@ -6,7 +6,7 @@
  * - The newest write of a (family, qualifier, timestamp) coordinate wins —
  *   unless it is an aggregate input (AGGREGATE entry): then the older writes
  *   of the coordinate are combined into it, newest first, up to and including
- *   the newest plain put (a set_cell sets the aggregate's state) or the first
+ *   the newest plain put (the state a full compaction wrote) or the first
  *   write a tombstone hides. The accepted cell's value is then `aggValue`, a
  *   buffer of its own that the following entries of the coordinate update in
  *   place: read it once the coordinate is passed.
@@ -137,7 +137,7 @@ export class Visibility {
     if (type === AGGREGATE && v.length === 10) {
       combineInto(this.folding, this.aggValue!, v, 2);
     } else if (type === PUT) {
-      // A set_cell gave the cell its state: nothing older counts.
+      // The state a full compaction wrote: nothing older is left to count.
       if (v.length === 9) combineInto(this.folding, this.aggValue!, v, 1);
       this.folding = -1;
     }

@@ -322,6 +322,22 @@ export class MemoryBackend implements DataBackend, AdminBackend {
     return out;
   }
 
+  /** `cells` with the aggregate cell at (family, qualifier, ts) combined with `input` (the input alone if there is no cell). */
+  private combine(t: MemTable, cells: Cell[], family: string, qualifier: Buffer, ts: number, input: Buffer): Cell[] {
+    const old = cells.find((c) => c.family === family && bytesEqual(c.qualifier, qualifier) && c.timestamp === ts);
+    const v = input.readBigInt64BE(0);
+    let r = v;
+    if (old) {
+      const o = old.value.readBigInt64BE(0);
+      const agg = t.aggregates.get(family);
+      r = agg === 'sum' ? BigInt.asIntN(64, o + v) : agg === 'min' ? (v < o ? v : o) : (v > o ? v : o);
+    }
+    const value = Buffer.alloc(8);
+    value.writeBigInt64BE(r);
+    const cell: Cell = { family, qualifier: copyBuf(qualifier), timestamp: ts, value };
+    return [...cells.filter((c) => compareCells(c, cell) !== 0), cell].sort(compareCells);
+  }
+
   /** Applies one row's mutations atomically: all families are checked first. */
   private apply(t: MemTable, row: Buffer, mutations: Mutation[]): void {
     mutations.forEach((m, i) => {
@@ -341,30 +357,20 @@ export class MemoryBackend implements DataBackend, AdminBackend {
       switch (m.type) {
         case 'setCell': {
           const ts = m.timestamp === -1 ? this.clock.nowMicros() : m.timestamp;
+          // Into an aggregate family a set_cell is combined like an input.
+          if (t.aggregates.has(m.family)) {
+            cells = this.combine(t, cells, m.family, m.qualifier, ts, m.value);
+            break;
+          }
           const cell: Cell = { family: m.family, qualifier: copyBuf(m.qualifier), timestamp: ts, value: copyBuf(m.value) };
           cells = cells.filter((c) => compareCells(c, cell) !== 0);
           cells.push(cell);
           cells.sort(compareCells);
           break;
         }
-        case 'addToCell': {
-          const ts = m.timestamp === -1 ? this.clock.nowMicros() : m.timestamp;
-          const old = cells.find((c) => c.family === m.family && bytesEqual(c.qualifier, m.qualifier) && c.timestamp === ts);
-          const v = m.value.readBigInt64BE(0);
-          let r = v;
-          if (old) {
-            const o = old.value.readBigInt64BE(0);
-            const agg = t.aggregates.get(m.family);
-            r = agg === 'sum' ? BigInt.asIntN(64, o + v) : agg === 'min' ? (v < o ? v : o) : (v > o ? v : o);
-          }
-          const value = Buffer.alloc(8);
-          value.writeBigInt64BE(r);
-          const cell: Cell = { family: m.family, qualifier: copyBuf(m.qualifier), timestamp: ts, value };
-          cells = cells.filter((c) => compareCells(c, cell) !== 0);
-          cells.push(cell);
-          cells.sort(compareCells);
+        case 'addToCell':
+          cells = this.combine(t, cells, m.family, m.qualifier, m.timestamp === -1 ? this.clock.nowMicros() : m.timestamp, m.value);
           break;
-        }
         case 'deleteFromColumn':
           cells = cells.filter((c) => !(c.family === m.family && bytesEqual(c.qualifier, m.qualifier)
             && c.timestamp >= m.start && (m.end === undefined || c.timestamp < m.end)));

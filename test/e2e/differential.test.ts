@@ -230,6 +230,39 @@ describe('random data sets and queries (fast-check)', () => {
   });
 });
 
+// (Only sum: the emulator's min and max keep the last input; see "known emulator divergences".)
+describe('aggregate families (fast-check): int64 sums', () => {
+  const int64 = { int64Type: { encoding: { bigEndianBytes: {} } } };
+  const families = { s: { valueType: { aggregateType: { inputType: int64, sum: {} } } }, t: { valueType: { aggregateType: { inputType: int64, sum: {} } } } };
+  const i64 = (v: bigint): Buffer => { const b = Buffer.alloc(8); b.writeBigInt64BE(v); return b; };
+  const coord = fc.record({ f: fc.constantFrom('s', 't'), q: fc.constantFrom('', 'c'), ts: fc.constantFrom('0', '1000', '2000') });
+  const num = fc.constantFrom(0n, 1n, -1n, 5n, -300n, 2n ** 62n, 2n ** 63n - 1n, -(2n ** 63n));
+  const target = ({ f, q, ts }: { f: string; q: string; ts: string }) => ({ familyName: f, columnQualifier: { rawValue: Buffer.from(q) }, timestamp: { rawTimestampMicros: ts } });
+  const mutation = fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(coord, num).map(([c, v]) => ({ addToCell: { ...target(c), input: { intValue: String(v) } } })) },
+    { weight: 2, arbitrary: fc.tuple(coord, num).map(([c, v]) => ({ mergeToCell: { ...target(c), input: { rawValue: i64(v) } } })) },
+    { weight: 1, arbitrary: fc.tuple(coord, num).map(([c, v]) => ({ setCell: { familyName: c.f, columnQualifier: Buffer.from(c.q), timestampMicros: c.ts, value: i64(v) } })) },
+    { weight: 1, arbitrary: coord.map((c) => ({ deleteFromColumn: { familyName: c.f, columnQualifier: Buffer.from(c.q) } })) },
+  );
+  const batch = fc.array(fc.record({ rowKey: fc.constantFrom('a', 'b').map((k) => Buffer.from(k)), mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }) }), { minLength: 1, maxLength: 3 });
+
+  it(`agree on ${NUM_RUNS} random sequences of add_to_cell, merge_to_cell, 8-byte set_cell and column deletes`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(batch, { minLength: 1, maxLength: 5 }), async (batches) => {
+        const T = newTableId('agg');
+        await createOnBoth(T, families);
+        try {
+          for (const entries of batches) await compareMutateRows(T, entries);
+          await compareRead(T, {}, 'aggregate table after the writes');
+        } finally {
+          await dropOnBoth(T);
+        }
+      }),
+      { numRuns: NUM_RUNS, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: false },
+    );
+  });
+});
+
 describe.runIf(SUBJECT === 'tabula')('random data sets across restarts (SSTables under memtables)', () => {
   it('agree after a flush on restart, with deletes layered over flushed data, and after a second restart', async () => {
     const seed = Number(process.env.DIFF_SEED ?? Date.now() % 1_000_000);
@@ -490,6 +523,24 @@ describe.runIf(SUBJECT !== 'emulator')('known emulator divergences', () => {
       expect(codeOnly(e), ts).toEqual({ ok: true });
     }
     await onBoth((t) => t.mutateRow(T, L('far-future'), [{ deleteFromRow: {} }]));
+  });
+
+  it('min and max aggregates: Tabula keeps the smallest / largest input; the emulator keeps the last one (observed: min and max of 5, -7, 9, -1 both -1)', async () => {
+    const T = newTableId('aggmm');
+    const int64 = { int64Type: { encoding: { bigEndianBytes: {} } } };
+    await createOnBoth(T, { mn: { valueType: { aggregateType: { inputType: int64, min: {} } } }, mx: { valueType: { aggregateType: { inputType: int64, max: {} } } } });
+    try {
+      const add = (f: string, v: number) => ({ addToCell: { familyName: f, columnQualifier: { rawValue: Buffer.from('c') }, timestamp: { rawTimestampMicros: '1000' }, input: { intValue: String(v) } } });
+      const [e, s] = await onBoth(async (t) => {
+        for (const v of [5, -7, 9, -1]) await t.mutateRow(T, Buffer.from('r'), [add('mn', v), add('mx', v)]);
+        return t.readRows(T, {});
+      });
+      const values = (o: Outcome<ReadResult>) => (isFailed(o) ? o.message : o.ok.rows[0]!.cells.map((c) => `${c.family}=${c.value.readBigInt64BE(0)}`).sort().join(' '));
+      expect(values(s)).toBe('mn=-7 mx=9');
+      console.log(`emulator min and max of 5, -7, 9, -1: ${values(e)}`);
+    } finally {
+      await dropOnBoth(T);
+    }
   });
 
   it('negative cells_per_row_offset_filter: Tabula refuses it; it crashes the emulator', async () => {

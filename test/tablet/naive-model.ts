@@ -24,6 +24,11 @@ export class NaiveModel {
     for (const m of rm.mutations) {
       switch (m.type) {
         case 'setCell': {
+          // Into an aggregate family a set_cell is combined like an input.
+          if (this.aggregates.has(m.family)) {
+            this.combine(row, m.family, m.qualifier, m.timestamp < 0 ? nowMicros : m.timestamp, m.value);
+            break;
+          }
           let fam = row.get(m.family);
           if (!fam) row.set(m.family, (fam = new Map()));
           const q = m.qualifier.toString('latin1');
@@ -32,27 +37,9 @@ export class NaiveModel {
           col.set(m.timestamp < 0 ? nowMicros : m.timestamp, Buffer.from(m.value));
           break;
         }
-        case 'addToCell': {
-          // The cell's value combined with the input (the input alone if there is no cell).
-          let fam = row.get(m.family);
-          if (!fam) row.set(m.family, (fam = new Map()));
-          const q = m.qualifier.toString('latin1');
-          let col = fam.get(q);
-          if (!col) fam.set(q, (col = new Map()));
-          const at = m.timestamp < 0 ? nowMicros : m.timestamp;
-          const old = col.get(at);
-          const v = m.value.readBigInt64BE(0);
-          let r = v;
-          if (old !== undefined) {
-            const o = old.readBigInt64BE(0);
-            const agg = this.aggregates.get(m.family);
-            r = agg === 'sum' ? BigInt.asIntN(64, o + v) : agg === 'min' ? (v < o ? v : o) : (v > o ? v : o);
-          }
-          const out = Buffer.alloc(8);
-          out.writeBigInt64BE(r);
-          col.set(at, out);
+        case 'addToCell':
+          this.combine(row, m.family, m.qualifier, m.timestamp < 0 ? nowMicros : m.timestamp, m.value);
           break;
-        }
         case 'deleteFromColumn': {
           const col = row.get(m.family)?.get(m.qualifier.toString('latin1'));
           if (col) for (const ts of [...col.keys()]) if (ts >= m.start && (m.end === undefined || ts < m.end)) col.delete(ts);
@@ -66,6 +53,26 @@ export class NaiveModel {
           break;
       }
     }
+  }
+
+  /** Combines an int64 into the aggregate cell at (family, qualifier, ts): the input alone if there is no cell. */
+  private combine(row: ModelRow, family: string, qualifier: Buffer, ts: number, value: Buffer): void {
+    let fam = row.get(family);
+    if (!fam) row.set(family, (fam = new Map()));
+    const q = qualifier.toString('latin1');
+    let col = fam.get(q);
+    if (!col) fam.set(q, (col = new Map()));
+    const old = col.get(ts);
+    const v = value.readBigInt64BE(0);
+    let r = v;
+    if (old !== undefined) {
+      const o = old.readBigInt64BE(0);
+      const agg = this.aggregates.get(family);
+      r = agg === 'sum' ? BigInt.asIntN(64, o + v) : agg === 'min' ? (v < o ? v : o) : (v > o ? v : o);
+    }
+    const out = Buffer.alloc(8);
+    out.writeBigInt64BE(r);
+    col.set(ts, out);
   }
 
   /** Visible row after GC at `now`, or undefined. */
