@@ -41,7 +41,13 @@ export async function checkAndMutate(
  * max(now, latest cell's timestamp). Returns the new cells, one per column.
  */
 export async function readModifyWrite(t: Tablet, row: Buffer, rules: ReadModifyWriteRule[], nowMicros: () => number): Promise<Row> {
-  rules.forEach((r, i) => t.checkFamily({ type: 'deleteFromFamily', family: r.family }, `rules[${i}].family_name`));
+  rules.forEach((r, i) => {
+    t.checkFamily({ type: 'deleteFromFamily', family: r.family }, `rules[${i}].family_name`);
+    // Its cells combine what is written into them: an increment would add the old value again.
+    if (t.aggregates.has(r.family)) {
+      throw new InvalidArgumentError(`rules[${i}].family_name: column family "${r.family}" is an aggregate family; use add_to_cell instead of read-modify-write`);
+    }
+  });
   return t.withRowLock(row, async () => {
     const current = await t.readRow(row);
     const cells = current?.cells ?? [];

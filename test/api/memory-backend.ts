@@ -133,7 +133,10 @@ export class MemoryBackend implements DataBackend, AdminBackend {
 
   async readModifyWriteRow(table: TableName, row: Buffer, rules: ReadModifyWriteRule[]): Promise<Row> {
     const t = this.table(table);
-    rules.forEach((r, i) => this.requireFamily(t, r.family, `rules[${i}].family_name`));
+    rules.forEach((r, i) => {
+      this.requireFamily(t, r.family, `rules[${i}].family_name`);
+      if (t.aggregates.has(r.family)) throw new InvalidArgumentError(`rules[${i}].family_name: column family "${r.family}" is an aggregate family`);
+    });
     const now = this.clock.nowMicros();
     const stored = t.rows.get(keyId(row));
     const cells = stored ? this.visibleCells(t, stored.cells, now) : [];
