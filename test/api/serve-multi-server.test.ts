@@ -174,9 +174,10 @@ describe('tabula serve --tablet-servers 3', () => {
   }, 180_000);
 
   it('changes the number of servers across restarts: 1 → 3 balances the old layout, 3 → 1 replays the WALs of the servers that are gone', async () => {
-    // One server, as `tabula serve` always ran.
+    // One server, as `tabula serve` always ran (the previous test's server goes first: it would outlive the suite).
     await bt?.close();
     bt = undefined;
+    await server?.kill();
     server = await startTabula();
     const dataDir = server.dataDir;
     let b = client(server);
