@@ -1,10 +1,11 @@
 /**
  * cbt's output formats, byte for byte: rows as `cbt read` prints them (Go's
  * %q quoting of values, local-time timestamps with microseconds), GC policies
- * as `cbt ls <table>` shows them, and a minimal Go text/tabwriter with cbt's
- * settings (minwidth 10, tabwidth 8, padding 4, tab padding).
+ * and value types as `cbt ls <table>` shows them, and a minimal Go
+ * text/tabwriter with cbt's settings (minwidth 10, tabwidth 8, padding 4, tab
+ * padding).
  */
-import type { Cell } from '../client/index.js';
+import type { Aggregator, Cell } from '../client/index.js';
 import type { GcRule } from '../model/gc-rule.js';
 
 const SEPARATOR = '-'.repeat(40);
@@ -85,6 +86,17 @@ export function formatGcPolicy(rule: GcRule): string {
     case 'intersection':
       return `(${rule.rules.map(formatGcPolicy).join(rule.kind === 'union' ? ' || ' : ' && ')})`;
   }
+}
+
+/**
+ * cbt's Value Type column: `{}` for a plain family, else the type as Go's
+ * protojson prints the bigtable.Type cbt rebuilds from the schema (the
+ * int64 input, the aggregator; no state type). protojson puts a space after
+ * a comma or not by a hash of the binary; cbt 1.23 does.
+ */
+export function formatValueType(aggregate: Aggregator | undefined): string {
+  if (aggregate === undefined) return '{}';
+  return `{"aggregateType":{"inputType":{"int64Type":{"encoding":{"bigEndianBytes":{}}}}, "${aggregate}":{}}}`;
 }
 
 /** The largest unit that divides the duration exactly (cbt prints 1d, 36h, 90m, 500ms). */

@@ -1,14 +1,17 @@
 /**
  * The cbt-vocabulary commands: name, usage line, one-line summary and the
  * implementation over src/client. Arguments are byte strings (one char per
- * byte, see shell-words.ts) so binary row keys survive; names are decoded as UTF-8.
+ * byte, see byte-args.ts) so binary row keys survive; names are decoded as UTF-8.
  */
 import { readFileSync } from 'node:fs';
-import { filters, never, type Connection, type GcRule, type ScanOptions } from '../client/index.js';
+import { filters, never, RowMutations, type Connection, type ScanOptions } from '../client/index.js';
+import { bytes, text } from './byte-args.js';
 import { boolOption, intOption, parseOptions } from './cbt-args.js';
-import { formatGcPolicy, formatRow, tabwrite } from './cbt-format.js';
+import { formatGcPolicy, formatRow, formatValueType, tabwrite } from './cbt-format.js';
+import { parseAddToCellArg } from './cell-args.js';
 import { CliError } from './cli-error.js';
 import { csvRows, parseCsv } from './csv-import.js';
+import { parseFamilies } from './family-args.js';
 import { parseGcPolicy } from './gc-policy-parse.js';
 import { ProgressBar, type ProgressStream } from './progress-bar.js';
 
@@ -26,13 +29,10 @@ export interface Command {
   name: string;
   usage: string;
   summary: string;
+  /** More lines for `help <command>`. */
+  details?: string;
   run(ctx: CommandContext, args: string[]): Promise<void>;
 }
-
-/** The bytes of a byte-string argument. */
-export const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
-/** A name (table, family) from a byte-string argument. */
-export const text = (s: string): string => bytes(s).toString('utf8');
 
 function need(args: string[], n: number, cmd: Command): void {
   if (args.length < n) throw new CliError(`usage: tabula ${cmd.usage}`);
@@ -62,6 +62,23 @@ function readOptions(opts: Map<string, string>, cmdName: string): Pick<ScanOptio
 
 const commands: Command[] = [
   {
+    name: 'addtocell', usage: 'addtocell <table> <row> [app-profile=<app-profile-id>] <family>:<column>=<val>[@<timestamp>] ...', summary: 'Add a value to an aggregate cell (write)',
+    details: '<val> is an integer as Go reads one (12, -3, 0x1f, 0o17, 1_000); the aggregator of the family combines it\n' +
+      'with the cell (createtable families=<family>:<gcpolicy>:intsum|intmin|intmax makes aggregate families).\n' +
+      '<timestamp> is in microseconds, cut to milliseconds; without it, the current time.',
+    async run(ctx, args) {
+      need(args, 3, this);
+      const { positional } = parseOptions(args, ['app-profile'], this.name, true);
+      need(positional, 3, this);
+      const m = new RowMutations();
+      for (const a of positional.slice(2)) {
+        const c = parseAddToCellArg(a);
+        m.addToCell(c.family, c.qualifier, c.value, c.timestamp);
+      }
+      await ctx.conn.table(text(positional[0]!)).mutate(bytes(positional[1]!), m);
+    },
+  },
+  {
     name: 'count', usage: 'count <table> [prefix=<row-key-prefix>]', summary: 'Count rows in a table',
     async run(ctx, args) {
       need(args, 1, this);
@@ -84,18 +101,13 @@ const commands: Command[] = [
     },
   },
   {
-    name: 'createtable', usage: 'createtable <table> [families=<family>[:<gcpolicy>],...] [splits=<row-key>,...]', summary: 'Create a table',
+    name: 'createtable', usage: 'createtable <table> [families=<family>[:<gcpolicy>[:<type>]],...] [splits=<row-key>,...]', summary: 'Create a table',
+    details: '<type> makes an aggregate family of int64s: intsum, intmin or intmax (inthll is not implemented by Tabula).',
     async run(ctx, args) {
       need(args, 1, this);
       const { positional, opts } = parseOptions(args, ['families', 'splits'], this.name);
       noExtra(positional, 1, this);
-      const families: Record<string, GcRule | undefined> = {};
-      for (const spec of (opts.get('families') ?? '').split(',').filter((s) => s !== '')) {
-        const colon = spec.indexOf(':');
-        const name = text(colon < 0 ? spec : spec.slice(0, colon));
-        if (name === '') throw new CliError(`createtable: empty family name in "${text(spec)}"`);
-        families[name] = colon < 0 ? undefined : parseGcPolicy(spec.slice(colon + 1));
-      }
+      const families = parseFamilies(opts.get('families') ?? '');
       const splits = (opts.get('splits') ?? '').split(',').filter((s) => s !== '').map(bytes);
       await ctx.conn.admin.createTable(text(positional[0]!), { families, splits });
     },
@@ -144,7 +156,7 @@ const commands: Command[] = [
       if (args.length === 0) { ctx.out(helpText()); return; }
       const c = findCommand(text(args[0]!));
       if (!c) throw new CliError(`help: unknown command "${text(args[0]!)}" (try "help")`);
-      ctx.out(`tabula ${c.usage}\n\n  ${c.summary}\n`);
+      ctx.out(`tabula ${c.usage}\n\n  ${c.summary}\n${c.details === undefined ? '' : `\n${c.details.replace(/^/gm, '  ')}\n`}`);
     },
   },
   {
@@ -204,7 +216,7 @@ const commands: Command[] = [
       }
       const info = await ctx.conn.admin.getTable(text(args[0]!));
       const lines = [['Family Name', 'GC Policy', 'Value Type'], ['-----------', '---------', '----------']];
-      for (const f of Object.keys(info.families).sort()) lines.push([f, formatGcPolicy(info.families[f]!), '{}']);
+      for (const f of Object.keys(info.families).sort()) lines.push([f, formatGcPolicy(info.families[f]!), formatValueType(info.aggregates[f])]);
       ctx.out(tabwrite(lines));
     },
   },

@@ -19,7 +19,7 @@ import { splitWords } from './shell-words.js';
 const HISTORY_SIZE = 1000;
 const EXIT_WORDS = ['exit', 'quit'];
 /** Commands whose first argument is a table. */
-const TABLE_COMMANDS = new Set(['count', 'createfamily', 'deleteallrows', 'deletecolumn', 'deletefamily', 'deleterow', 'deletetable', 'import', 'lookup', 'ls', 'read', 'set', 'setgcpolicy']);
+const TABLE_COMMANDS = new Set(['addtocell', 'count', 'createfamily', 'deleteallrows', 'deletecolumn', 'deletefamily', 'deleterow', 'deletetable', 'import', 'lookup', 'ls', 'read', 'set', 'setgcpolicy']);
 
 export function historyPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.TABULA_HISTORY ?? join(homedir(), '.tabula_history');

@@ -1,18 +1,19 @@
 /**
  * Table administration (google.bigtable.admin.v2.BigtableTableAdmin): create,
- * list, describe, delete tables; add, change and drop column families; drop
- * row ranges; deletion protection. Table names are table ids (`users`), not
- * full resource names.
+ * list, describe, delete tables; add, change and drop column families (plain
+ * or aggregate, see families.ts); drop row ranges; deletion protection. Table
+ * names are table ids (`users`), not full resource names.
  */
 import { InvalidArgumentError } from '../base/errors.js';
 import { validateTableId } from '../api/table-name.js';
 import { toBytes, type Bytes } from './bytes-input.js';
-import { gcRuleFromProto, gcRuleToProto, never, type GcRule } from './gc-rules.js';
+import { aggregatorFromProto, familyToProto, type Aggregator, type FamilyInput } from './families.js';
+import { gcRuleFromProto, type GcRule } from './gc-rules.js';
 import { requestMetadata, unary, type ProtoObject, type RpcContext } from './rpc.js';
 
 export interface CreateTableOptions {
-  /** Families and their GC rules (undefined rule = keep everything). */
-  families?: Record<string, GcRule | undefined>;
+  /** Families: a GC rule (undefined = keep everything), or { gcRule, aggregate } for an aggregate family. */
+  families?: Record<string, FamilyInput>;
   /** Initial split keys. */
   splits?: Bytes[];
   deletionProtection?: boolean;
@@ -23,13 +24,16 @@ export interface TableInfo {
   name: string;
   /** Families and their GC rules (never = keep everything). */
   families: Record<string, GcRule>;
+  /** The aggregate families among them and their aggregators (empty when there are none). */
+  aggregates: Record<string, Aggregator>;
   /** Absent when the server does not report it. */
   deletionProtection?: boolean;
 }
 
 /** Changes to a table's families; applied in the order create, update, drop. */
 export interface FamilyChanges {
-  create?: Record<string, GcRule | undefined>;
+  create?: Record<string, FamilyInput>;
+  /** New GC rules (a family's aggregator cannot change). */
   update?: Record<string, GcRule>;
   drop?: string[];
 }
@@ -41,7 +45,7 @@ export interface Admin {
   createTable(name: string, opts?: CreateTableOptions): Promise<TableInfo>;
   /** Table ids of the instance, ascending. */
   listTables(): Promise<string[]>;
-  /** The table's families and GC rules; NotFoundError if it does not exist. */
+  /** The table's families, GC rules and aggregators; NotFoundError if it does not exist. */
   getTable(name: string): Promise<TableInfo>;
   tableExists(name: string): Promise<boolean>;
   /** FailedPreconditionError while deletion protection is on. */
@@ -62,20 +66,23 @@ export function createAdmin(ctx: RpcContext): Admin {
   function info(t: ProtoObject): TableInfo {
     const name = String(t.name ?? '').split('/').pop() ?? '';
     const families: Record<string, GcRule> = {};
+    const aggregates: Record<string, Aggregator> = {};
     const cfs = (t.columnFamilies ?? {}) as Record<string, ProtoObject>;
-    for (const id of Object.keys(cfs).sort()) families[id] = gcRuleFromProto(cfs[id]?.gcRule);
-    const out: TableInfo = { name, families };
+    for (const id of Object.keys(cfs).sort()) {
+      families[id] = gcRuleFromProto(cfs[id]?.gcRule);
+      const agg = aggregatorFromProto(cfs[id]?.valueType);
+      if (agg !== undefined) aggregates[id] = agg;
+    }
+    const out: TableInfo = { name, families, aggregates };
     if (typeof t.deletionProtection === 'boolean') out.deletionProtection = t.deletionProtection;
     return out;
   }
-
-  const familyProto = (rule: GcRule | undefined): ProtoObject => ({ gcRule: gcRuleToProto(rule ?? never()) });
 
   return {
     async createTable(name, opts = {}) {
       validateTableId(name, 'name');
       const columnFamilies: Record<string, ProtoObject> = {};
-      for (const [f, rule] of Object.entries(opts.families ?? {})) columnFamilies[f] = familyProto(rule);
+      for (const [f, fam] of Object.entries(opts.families ?? {})) columnFamilies[f] = familyToProto(fam, `families.${f}`);
       const table: ProtoObject = { columnFamilies };
       if (opts.deletionProtection) table.deletionProtection = true;
       const req = {
@@ -124,8 +131,8 @@ export function createAdmin(ctx: RpcContext): Admin {
     async modifyFamilies(name, changes) {
       const n = tableName(name);
       const modifications: ProtoObject[] = [];
-      for (const [id, rule] of Object.entries(changes.create ?? {})) modifications.push({ id, create: familyProto(rule) });
-      for (const [id, rule] of Object.entries(changes.update ?? {})) modifications.push({ id, update: familyProto(rule) });
+      for (const [id, fam] of Object.entries(changes.create ?? {})) modifications.push({ id, create: familyToProto(fam, `changes.create.${id}`) });
+      for (const [id, rule] of Object.entries(changes.update ?? {})) modifications.push({ id, update: familyToProto(rule, `changes.update.${id}`) });
       for (const id of changes.drop ?? []) modifications.push({ id, drop: true });
       if (modifications.length === 0) throw new InvalidArgumentError('changes: no family to create, update or drop');
       return info(await call('ModifyColumnFamilies', { name: n, modifications }, { name: n }));

@@ -6,7 +6,9 @@
  */
 import { toRowKey, type Bytes } from './bytes-input.js';
 import { mutateRows } from './mutate-rows.js';
-import { deleteMutations, putMutations, type CellsInput, type DeleteOptions, type MutationProto, type RowMutations } from './mutations.js';
+import {
+  addToCellMutation, deleteMutations, putMutations, type CellsInput, type DeleteOptions, type MutationProto, type RowMutations,
+} from './mutations.js';
 import type { RpcContext } from './rpc.js';
 
 /** Outcome of one row's entry. */
@@ -21,6 +23,8 @@ export interface BatchResult {
 export interface Batch {
   put(row: Bytes, cells: CellsInput): Batch;
   delete(row: Bytes, opts?: DeleteOptions): Batch;
+  /** AddToCell of the int64 `value` into an aggregate family (timestamp: microseconds, default now). */
+  addToCell(row: Bytes, family: string, qualifier: Bytes, value: bigint | number, timestamp?: number): Batch;
   mutate(row: Bytes, m: RowMutations): Batch;
   /** Number of entries (distinct rows). */
   readonly size: number;
@@ -40,6 +44,7 @@ export function createBatch(ctx: RpcContext, tableName: string): Batch {
   const b: Batch = {
     put(row, cells) { add(row, putMutations(cells)); return b; },
     delete(row, opts) { add(row, deleteMutations(opts)); return b; },
+    addToCell(row, family, qualifier, value, timestamp) { add(row, [addToCellMutation(family, qualifier, value, timestamp)]); return b; },
     mutate(row, m) { add(row, m.mutations.slice()); return b; },
     get size() { return entries.size; },
     async execute() {

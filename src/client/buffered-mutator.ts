@@ -10,7 +10,8 @@
  * maxRetries times. Anything else is a permanent failure: reported to
  * onError, or, without a handler, thrown by the next flush()/close() as a
  * MutationsFailedError. Retries need idempotent mutations: puts with client
- * or explicit timestamps (the default) are; 'server' timestamps are not.
+ * or explicit timestamps (the default) are; 'server' timestamps are not, nor
+ * is an AddToCell into a sum family (a retry may count it twice).
  *
  * Ordering: entries of one row in different requests may be applied out of
  * order when one is retried; give cells explicit timestamps if that matters.

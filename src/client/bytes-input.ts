@@ -34,8 +34,7 @@ const MAX_I64 = (1n << 63n) - 1n;
 
 /** A 64-bit signed integer as 8 big-endian bytes (the counter format of increments). */
 export function counter(n: bigint | number): Buffer {
-  const v = typeof n === 'bigint' ? n : toBigInt(n, 'counter');
-  if (v < MIN_I64 || v > MAX_I64) throw new InvalidArgumentError(`counter: ${v} does not fit in a signed 64-bit integer`);
+  const v = toInt64(n, 'counter');
   const out = Buffer.alloc(8);
   out.writeBigInt64BE(v);
   return out;
@@ -52,4 +51,11 @@ export function toBigInt(n: bigint | number, field: string): bigint {
   if (typeof n === 'bigint') return n;
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${field}: ${n} is not a safe integer (pass a bigint)`);
   return BigInt(n);
+}
+
+/** An integral number as a bigint within the signed 64-bit range; throws naming `field` otherwise. */
+export function toInt64(n: bigint | number, field: string): bigint {
+  const v = toBigInt(n, field);
+  if (v < MIN_I64 || v > MAX_I64) throw new InvalidArgumentError(`${field}: ${v} does not fit in a signed 64-bit integer`);
+  return v;
 }

@@ -5,14 +5,16 @@
  *
  *   import { connect, maxVersions, filters } from 'tabula/client';
  *   const conn = connect('localhost:8086', { project: 'p', instance: 'i' });
- *   await conn.admin.createTable('users', { families: { cf: maxVersions(1) } });
+ *   await conn.admin.createTable('users', { families: { cf: maxVersions(1), hits: { aggregate: 'sum' } } });
  *   const users = conn.table('users');
  *   await users.put('u1', { cf: { name: 'Ada' } });
  *   (await users.get('u1'))?.string('cf', 'name');   // 'Ada'
+ *   await users.addToCell('u1', 'hits', 'day', 1);     // aggregate family: combined on the server
  *   for await (const row of users.scan({ prefix: 'u' })) console.log(row.keyString);
  */
 export { connect, DEFAULT_ENDPOINT, type Connection, type ConnectOptions } from './connection.js';
 export type { Admin, CreateTableOptions, DropTarget, FamilyChanges, TableInfo } from './admin.js';
+export { aggregatorFromProto, familyToProto, type Aggregator, type FamilyInput, type FamilySpec } from './families.js';
 export { rowFromProto, type ReadModifyWriteRule, type RowKeySample, type Table } from './table.js';
 export type { Scanner, ScanRetryOptions } from './scanner.js';
 export type { ReadOptions, ScanOptions } from './read-options.js';

@@ -6,9 +6,14 @@
  * Timestamps are microseconds. A put without a timestamp uses the client's
  * clock (Date.now() · 1000), which keeps the mutation idempotent so it may be
  * retried; `'server'` asks for the server's time (-1; not idempotent).
+ *
+ * AddToCell / MergeToCell write into an aggregate family (families.ts): the
+ * cell at (family, qualifier, timestamp) combines what is written to it with
+ * the family's aggregator. They need a real timestamp ('server' is refused),
+ * and a sum is not idempotent: a retried AddToCell counts twice.
  */
 import { InvalidArgumentError } from '../base/errors.js';
-import { counter, toBytes, type Bytes } from './bytes-input.js';
+import { counter, toBytes, toInt64, type Bytes } from './bytes-input.js';
 
 /** A cell value: bytes/string, or a bigint stored as an 8-byte counter. */
 export type CellValue = Bytes | bigint;
@@ -113,6 +118,39 @@ export function putMutations(cells: CellsInput, now = nowMicros()): MutationProt
   }));
 }
 
+/** An AddToCell mutation: adds the int64 `value` to the aggregate cell (sum, min or max by the family). */
+export function addToCellMutation(family: string, qualifier: Bytes, value: bigint | number, timestamp?: number, now = nowMicros()): MutationProto {
+  return {
+    addToCell: {
+      familyName: checkFamily(family),
+      columnQualifier: { rawValue: toBytes(qualifier, 'qualifier') },
+      timestamp: { rawTimestampMicros: aggregateTimestamp(timestamp, now) },
+      input: { intValue: String(toInt64(value, 'value')) },
+    },
+  };
+}
+
+/**
+ * A MergeToCell mutation: merges an aggregate state into the cell — raw bytes
+ * as read from an aggregate cell, or an int64 encoded as such (8 bytes, big-endian).
+ */
+export function mergeToCellMutation(family: string, qualifier: Bytes, state: bigint | number | Uint8Array, timestamp?: number, now = nowMicros()): MutationProto {
+  return {
+    mergeToCell: {
+      familyName: checkFamily(family),
+      columnQualifier: { rawValue: toBytes(qualifier, 'qualifier') },
+      timestamp: { rawTimestampMicros: aggregateTimestamp(timestamp, now) },
+      input: { rawValue: state instanceof Uint8Array ? toBytes(state, 'state') : counter(toInt64(state, 'state')) },
+    },
+  };
+}
+
+function aggregateTimestamp(ts: number | undefined, now: number): string {
+  // Typed callers cannot pass 'server'; untyped ones get told (the server would refuse -1).
+  if (ts !== undefined && typeof ts !== 'number') throw new InvalidArgumentError(`timestamp: an aggregate write needs microseconds, got ${JSON.stringify(ts)}`);
+  return encodeTimestamp(ts, now);
+}
+
 /** Delete mutations for `opts` (no options = DeleteFromRow). */
 export function deleteMutations(opts: DeleteOptions = {}): MutationProto[] {
   const cols = opts.columns ?? [];
@@ -144,8 +182,8 @@ export function deleteMutations(opts: DeleteOptions = {}): MutationProto[] {
 
 /**
  * An ordered list of mutations of one row, applied atomically in order.
- * Build with put/delete; used by batches, the buffered mutator and
- * check-and-mutate branches.
+ * Build with put/delete/addToCell/mergeToCell; used by Table.mutate, batches,
+ * the buffered mutator and check-and-mutate branches.
  */
 export class RowMutations {
   readonly mutations: MutationProto[] = [];
@@ -159,6 +197,18 @@ export class RowMutations {
   /** Adds delete mutations (no options = delete the whole row). */
   delete(opts?: DeleteOptions): this {
     this.mutations.push(...deleteMutations(opts));
+    return this;
+  }
+
+  /** Adds an AddToCell of the int64 `value` into an aggregate family (timestamp: microseconds, default now). */
+  addToCell(family: string, qualifier: Bytes, value: bigint | number, timestamp?: number): this {
+    this.mutations.push(addToCellMutation(family, qualifier, value, timestamp));
+    return this;
+  }
+
+  /** Adds a MergeToCell of an aggregate state (bytes as read, or an int64) into an aggregate family. */
+  mergeToCell(family: string, qualifier: Bytes, state: bigint | number | Uint8Array, timestamp?: number): this {
+    this.mutations.push(mergeToCellMutation(family, qualifier, state, timestamp));
     return this;
   }
 
@@ -176,6 +226,8 @@ export function mutationSize(m: MutationProto): number {
   if (s) return s.value.length + s.columnQualifier.length + s.familyName.length + 24;
   const d = m.deleteFromColumn as { columnQualifier: Buffer; familyName: string } | undefined;
   if (d) return d.columnQualifier.length + d.familyName.length + 24;
+  const a = (m.addToCell ?? m.mergeToCell) as { columnQualifier: { rawValue: Buffer }; familyName: string; input: { rawValue?: Buffer } } | undefined;
+  if (a) return a.columnQualifier.rawValue.length + a.familyName.length + (a.input.rawValue?.length ?? 8) + 32;
   return 16;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Data operations on one table (google.bigtable.v2.Bigtable): point reads,
  * resumable scans, puts and deletes, atomic read-modify-write (increment,
- * append), check-and-mutate, batches, a buffered mutator and SampleRowKeys.
+ * append), AddToCell into aggregate families, check-and-mutate, batches, a
+ * buffered mutator and SampleRowKeys.
  * Every single-row operation is atomic on the server.
  */
 import { InvalidArgumentError } from '../base/errors.js';
@@ -11,7 +12,7 @@ import { createBufferedMutator, type BufferedMutator, type BufferedMutatorOption
 import { createCheckAndMutate, type CheckAndMutate } from './check-and-mutate.js';
 import { fromGrpcError } from './client-errors.js';
 import { filters } from './filters.js';
-import { deleteMutations, putMutations, type CellsInput, type DeleteOptions, type RowMutations } from './mutations.js';
+import { addToCellMutation, deleteMutations, putMutations, type CellsInput, type DeleteOptions, type RowMutations } from './mutations.js';
 import type { ReadOptions, ScanOptions } from './read-options.js';
 import { collectStream, requestMetadata, unary, type ProtoObject, type RpcContext } from './rpc.js';
 import { createScanner, type ScanRetryOptions, type Scanner } from './scanner.js';
@@ -51,6 +52,13 @@ export interface Table {
   increment(row: Bytes, family: string, qualifier: Bytes, amount?: bigint | number): Promise<bigint>;
   /** Appends bytes to the latest value (absent = empty); returns the new value. */
   append(row: Bytes, family: string, qualifier: Bytes, value: Bytes): Promise<Buffer>;
+  /**
+   * Adds the int64 `value` to the cell of an aggregate family (sum, min or max
+   * by the family; see families.ts) at `timestamp` (microseconds, default now).
+   * Unlike increment it reads nothing and returns nothing: a read returns the
+   * combined value as an 8-byte counter (Row.counter).
+   */
+  addToCell(row: Bytes, family: string, qualifier: Bytes, value: bigint | number, timestamp?: number): Promise<void>;
   /** Several increment/append rules in one atomic ReadModifyWriteRow; returns the changed cells. */
   readModifyWrite(row: Bytes, rules: ReadModifyWriteRule[]): Promise<Row>;
   checkAndMutate(row: Bytes): CheckAndMutate;
@@ -137,6 +145,9 @@ export function createTable(ctx: RpcContext, name: string): Table {
       const v = r.value(family, qualifier);
       if (v === undefined) throw fromGrpcError(new Error('ReadModifyWriteRow returned no cell'));
       return v;
+    },
+    async addToCell(row, family, qualifier, value, timestamp) {
+      await mutateRow(row, [addToCellMutation(family, qualifier, value, timestamp)]);
     },
     readModifyWrite: rmw,
     checkAndMutate: (row) => createCheckAndMutate(ctx, tableName, row),

@@ -112,6 +112,36 @@ describe.each([
     expect(await sameRead(['count', imp.tab])).toBe('3\n');
   }, 240_000);
 
+  it('creates aggregate families, adds to their cells and lists their value types the same way', async () => {
+    const agg = { tab: 'agg_tab', cbt: 'agg_cbt' };
+    await both(['createtable', 'TABLE', 'families=s:never:intsum,mn:maxversions=2:intmin,mx:never:INTMAX,p'], agg);
+    const ls = await sameRead(['ls', agg.tab]);
+    expect(await sameRead(['ls', agg.cbt])).toBe(ls);
+    expect(ls).toContain('\t{"aggregateType":{"inputType":{"int64Type":{"encoding":{"bigEndianBytes":{}}}}, "sum":{}}}\n');
+    expect(ls).toMatch(/^p\t+\{\}$/m);
+    await both(['addtocell', 'TABLE', 'r1', 's:c=5@1000', 's:c=0x10@1000', 's:c=-1_0@1234', 'mn:c=9@1000', 'mn:c=3@1000', 'mx:c=4@2000', 'mx:c=-4@2000'], agg);
+    await both(['addtocell', 'TABLE', 'r1', 's:c=7@1000', 's:now=1'], agg);
+    await both(['addtocell', 'TABLE', 'r2', 's:=9223372036854775807@3000', 's:=1@3000', 'mn:c=1@5000'], agg);
+    for (const r of [['read', 'T'], ['lookup', 'T', 'r1'], ['read', 'T', 'columns=s:c'], ['count', 'T']]) {
+      const a = await sameRead(r.map((w) => (w === 'T' ? agg.tab : w)));
+      expect(await sameRead(r.map((w) => (w === 'T' ? agg.cbt : w))), `${r.join(' ')}: table written by tabula vs by cbt`).toBe(a);
+    }
+    const r1 = await sameRead(['lookup', agg.tab, 'r1', 'columns=s:c']);
+    expect(r1).toContain('"\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x12"'); // 5 + 16 - 10 + 7 = 18
+    expect(await sameRead(['lookup', agg.tab, 'r2', 'columns=s:'])).toContain('"\\x80\\x00\\x00\\x00\\x00\\x00\\x00\\x00"'); // wraps at 64 bits
+    // Both refuse what is not an int before sending anything, and a family that does not aggregate.
+    const [tab, cbtRun] = await Promise.all([tabula(server.endpoint, [...P, 'addtocell', agg.tab, 'r3', 's:c=1', 's:c=1.5']), cbt(server.endpoint, [...P, 'addtocell', agg.cbt, 'r3', 's:c=1', 's:c=1.5'])]);
+    expect([tab.code, cbtRun.code]).toEqual([1, 1]);
+    expect(tab.stderr).toContain('Only int values are supported by addtocell: "1.5" in "s:c=1.5"');
+    expect(cbtRun.stderr).toContain('Only int values are supported by addtocell.');
+    expect(await sameRead(['lookup', agg.tab, 'r3'])).toBe(await sameRead(['lookup', agg.cbt, 'r3']));
+    expect(await sameRead(['count', agg.tab])).toBe('2\n');
+    const plain = await tabula(server.endpoint, [...P, 'addtocell', agg.tab, 'r3', 'p:c=1']);
+    expect(plain.code).toBe(1);
+    expect((await cbt(server.endpoint, [...P, 'addtocell', agg.cbt, 'r3', 'p:c=1'])).code).toBe(1);
+    await both(['deletetable', 'TABLE'], agg);
+  }, 240_000);
+
   it('deletes rows and tables the same way', async () => {
     await both(['deleteallrows', 'TABLE'], tables);
     expect(await sameRead(['count', tables.tab])).toBe('0\n');

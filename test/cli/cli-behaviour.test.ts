@@ -57,6 +57,9 @@ describe('tabula command line', () => {
       [['frobnicate'], 'unknown command "frobnicate"'],
       [['read', 'nosuchtable'], 'nosuchtable'],
       [['set', 'beh', 'r', 'nofam:q=1'], 'nofam'],
+      [['addtocell', 'beh', 'r', 'cf:q=ten'], 'Only int values are supported by addtocell: "ten" in "cf:q=ten"'],
+      [['addtocell', 'beh', 'r', 'cf:q=1'], 'column family "cf" is not an aggregate family'],
+      [['createtable', 'agg', 'families=a:never:intavg'], 'unknown type "intavg"'],
     ];
     for (const [args, mention] of cases) oneLineError(await tabula(server.endpoint, [...P, ...args]), mention);
     oneLineError(await tabula(server.endpoint, ['-colour', 'red', 'ls']), '-colour');
@@ -65,7 +68,7 @@ describe('tabula command line', () => {
   it('prints help for all commands and for one', async () => {
     const all = await tabula(server.endpoint, ['help']);
     expect(all.code).toBe(0);
-    for (const c of ['createtable', 'read', 'lookup', 'import', 'setgcpolicy', 'serve', 'shell']) expect(all.stdout).toMatch(new RegExp(`^tabula ${c}\\t`, 'm'));
+    for (const c of ['addtocell', 'createtable', 'read', 'lookup', 'import', 'setgcpolicy', 'serve', 'shell']) expect(all.stdout).toMatch(new RegExp(`^tabula ${c}\\t`, 'm'));
     const one = await tabula(server.endpoint, ['help', 'read']);
     expect(one.stdout).toMatch(/^tabula read <table> \[start=<row-key>\]/);
     oneLineError(await tabula(server.endpoint, ['help', 'nope']), 'unknown command "nope"');

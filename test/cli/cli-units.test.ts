@@ -1,7 +1,10 @@
 /** The pure pieces of the CLI: cbt's output formats, GC policy parsing, shell words, CSV, the progress bar. */
 import { describe, expect, it } from 'vitest';
 import { maxAge, maxVersions, never, union } from '../../src/client/index.js';
-import { formatGcPolicy, formatRow, formatTimestamp, goQuote, tabwrite } from '../../src/cli/cbt-format.js';
+import { formatGcPolicy, formatRow, formatTimestamp, formatValueType, goQuote, tabwrite } from '../../src/cli/cbt-format.js';
+import { parseAddToCellArg, parseGoInt } from '../../src/cli/cell-args.js';
+import { allCommands, helpText } from '../../src/cli/commands.js';
+import { parseFamilies } from '../../src/cli/family-args.js';
 import { parseGcPolicy } from '../../src/cli/gc-policy-parse.js';
 import { splitWords } from '../../src/cli/shell-words.js';
 import { csvRows, parseCsv } from '../../src/cli/csv-import.js';
@@ -28,6 +31,84 @@ describe('cbt formats', () => {
     expect(formatGcPolicy(never())).toBe('');
     expect(formatGcPolicy(union(maxAge('36h'), maxVersions(2)))).toBe('(age() > 36h || versions() > 2)');
     expect(formatGcPolicy(maxAge('1d'))).toBe('age() > 1d');
+  });
+  it('renders value types as cbt 1.23.2 does (Go protojson, a space after the comma)', () => {
+    expect(formatValueType(undefined)).toBe('{}');
+    expect(formatValueType('sum')).toBe('{"aggregateType":{"inputType":{"int64Type":{"encoding":{"bigEndianBytes":{}}}}, "sum":{}}}');
+    expect(formatValueType('hllppUniqueCount')).toBe('{"aggregateType":{"inputType":{"int64Type":{"encoding":{"bigEndianBytes":{}}}}, "hllppUniqueCount":{}}}');
+  });
+});
+
+describe('addtocell arguments', () => {
+  it('parse integers as Go\'s strconv.ParseInt(s, 0, 64) (cases checked against cbt 1.23.2)', () => {
+    const ok: [string, bigint][] = [
+      ['12', 12n], ['-3', -3n], ['+5', 5n], ['0', 0n], ['00', 0n], ['010', 8n], ['0x10', 16n], ['0X1F', 31n], ['-0x10', -16n], ['0x_1f', 31n],
+      ['0o_7', 7n], ['0_7', 7n], ['0B11', 3n], ['+0b1', 1n], ['1_0', 10n], ['-1_0', -10n],
+      ['9223372036854775807', (1n << 63n) - 1n], ['-9223372036854775808', -(1n << 63n)],
+    ];
+    for (const [s, n] of ok) expect(parseGoInt(s), s).toBe(n);
+    const bad = ['', '+', '-', ' 1', '1 ', '1e3', '1.5', 'abc', '08', '0x', '0x1g', '1__0', '_1', '1_', '0_', '++1', '9223372036854775808', '-9223372036854775809'];
+    for (const s of bad) expect(parseGoInt(s), s).toBeUndefined();
+  });
+
+  it('split family:column=value[@timestamp] as cbt\'s unanchored regexp does; timestamps cut to milliseconds', () => {
+    expect(parseAddToCellArg('s:c=5')).toEqual({ family: 's', qualifier: Buffer.from('c'), value: 5n });
+    expect(parseAddToCellArg('s:c=-5@1234')).toEqual({ family: 's', qualifier: Buffer.from('c'), value: -5n, timestamp: 1000 });
+    expect(parseAddToCellArg('s:c=0x10@0x10')).toEqual({ family: 's', qualifier: Buffer.from('c'), value: 16n, timestamp: 0 });
+    expect(parseAddToCellArg('s:=1@2000')).toEqual({ family: 's', qualifier: Buffer.alloc(0), value: 1n, timestamp: 2000 });
+    expect(parseAddToCellArg('s:a:b=3')).toEqual({ family: 's', qualifier: Buffer.from('a:b'), value: 3n });
+    expect(parseAddToCellArg('x=y:c=7').family).toBe('x=y');
+    expect(parseAddToCellArg(':s:c=5')).toEqual({ family: 's', qualifier: Buffer.from('c'), value: 5n }); // the match starts after the ':'
+    expect(parseAddToCellArg('s:c=7\nrest').value).toBe(7n); // Go's `.` stops at a newline
+    expect(() => parseAddToCellArg('s:c=7\r')).toThrow(/Only int values .*"7\r"/); // but not at a carriage return
+    expect(parseAddToCellArg('\xc3\xa9:\xff=1')).toEqual({ family: 'é', qualifier: Buffer.from([0xff]), value: 1n });
+    const fails: [string, RegExp][] = [
+      ['s:c=abc', /^Only int values are supported by addtocell: "abc" in "s:c=abc"/],
+      ['s:c=5@x', /Only int values .*"5@x" in "s:c=5@x"/], // an @ that is no timestamp stays in the value
+      ['s:c=5@1@2000', /Only int values .*"5@1" in/],
+      ['s:c=1.5', /Only int values .*"1\.5"/],
+      ['s:c=9223372036854775808', /Only int values/],
+      ['nocolon=1', /addtocell: bad argument "nocolon=1"/],
+      [':c=1', /addtocell: bad argument ":c=1"/],
+      ['s:c=1@-1', /addtocell: bad timestamp -1 in "s:c=1@-1"/],
+      ['s:c=1@-5000', /bad timestamp -5000/],
+      ['s:c=1@9223372036854775807', /bad timestamp 9223372036854775807/],
+    ];
+    for (const [arg, re] of fails) expect(() => parseAddToCellArg(arg), arg).toThrow(re);
+  });
+});
+
+describe('createtable families', () => {
+  it('take cbt\'s <family>[:<gcpolicy>[:<type>]] with types intsum, intmin, intmax, inthll in any case', () => {
+    expect(parseFamilies('a,b:maxversions=2,c:never:intsum,d:maxage=1d:INTMAX,e:maxversions=1:IntMin,h:never:inthll')).toEqual({
+      a: undefined,
+      b: maxVersions(2),
+      c: { gcRule: never(), aggregate: 'sum' },
+      d: { gcRule: maxAge('1d'), aggregate: 'max' },
+      e: { gcRule: maxVersions(1), aggregate: 'min' },
+      h: { gcRule: never(), aggregate: 'hllppUniqueCount' },
+    });
+    expect(parseFamilies('')).toEqual({});
+    expect(() => parseFamilies('x:never:avg')).toThrow(/createtable: unknown type "avg" in "x:never:avg" \(want intsum, intmin, intmax, inthll\)/);
+    expect(() => parseFamilies('x:never:')).toThrow(/unknown type ""/);
+    expect(() => parseFamilies('x:never:intsum:y')).toThrow(/createtable: bad family "x:never:intsum:y"/);
+    expect(() => parseFamilies(':never')).toThrow(/empty family name/);
+    expect(() => parseFamilies('x::intsum')).toThrow(/GC policy/);
+  });
+});
+
+describe('help', () => {
+  it('lists addtocell first, as cbt does, and explains its value and the createtable types', async () => {
+    expect(helpText().split('\n')[2]).toBe('tabula addtocell\tAdd a value to an aggregate cell (write)');
+    const out: string[] = [];
+    const help = allCommands().find((c) => c.name === 'help')!;
+    const ctx = { conn: undefined as never, out: (s: string) => { out.push(s); }, err: () => undefined, progress: { write: () => true } };
+    await help.run(ctx, ['addtocell']);
+    expect(out.join('')).toMatch(/^tabula addtocell <table> <row> \[app-profile=<app-profile-id>\] <family>:<column>=<val>\[@<timestamp>\] \.\.\.\n\n {2}Add a value/);
+    expect(out.join('')).toContain('\n  <val> is an integer as Go reads one');
+    out.length = 0;
+    await help.run(ctx, ['createtable']);
+    expect(out.join('')).toContain('intsum, intmin or intmax');
   });
 });
 
@@ -65,6 +146,8 @@ describe('shell completion', () => {
     expect(await complete('read al', tables)).toEqual([['alpha', 'alps'], 'al']);
     expect(await complete('read be', tables)).toEqual([['beta '], 'be']);
     expect(await complete('read beta x', tables)).toEqual([[], 'x']);
+    expect(await complete('addtocell be', tables)).toEqual([['beta '], 'be']);
+    expect(await complete('addt', tables)).toEqual([['addtocell '], 'addt']);
   });
 });
 

@@ -6,11 +6,11 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
-  counter, decodeCounter, escapeRegex, filters, formatGcRule, gcRuleFromProto, gcRuleToProto, intersection, maxAge, maxVersions,
-  never, parseDuration, Row, RowMutations, union, utf8,
+  aggregatorFromProto, counter, decodeCounter, escapeRegex, familyToProto, filters, formatGcRule, gcRuleFromProto, gcRuleToProto, intersection,
+  maxAge, maxVersions, never, parseDuration, Row, RowMutations, union, utf8, type FamilyInput,
 } from '../../src/client/index.js';
 import { backoffDelay } from '../../src/client/backoff.js';
-import { deleteMutations, putMutations } from '../../src/client/mutations.js';
+import { addToCellMutation, deleteMutations, mergeToCellMutation, mutationSize, putMutations } from '../../src/client/mutations.js';
 import { readFilter, remainingRows, scanRows, type ScanRows } from '../../src/client/read-options.js';
 import { isRetryableReadError } from '../../src/client/client-errors.js';
 import { compareBytes } from '../../src/base/bytes.js';
@@ -44,6 +44,35 @@ describe('GC rules', () => {
     expect(parseDuration('2.5s')).toBe(2500);
     expect(() => parseDuration('1 day')).toThrow(/duration/);
     expect(() => maxVersions(0)).toThrow(/maxVersions/);
+  });
+});
+
+describe('family specs', () => {
+  const int64 = { int64Type: { encoding: { bigEndianBytes: {} } } };
+
+  it('build ColumnFamily messages: a GC rule alone, or { gcRule, aggregate } with the int64 aggregate value type', () => {
+    expect(familyToProto(undefined, 'f')).toEqual({ gcRule: {} });
+    expect(familyToProto(maxVersions(2), 'f')).toEqual({ gcRule: { maxNumVersions: 2 } });
+    expect(familyToProto({ aggregate: 'sum' }, 'f')).toEqual({ gcRule: {}, valueType: { aggregateType: { inputType: int64, sum: {} } } });
+    expect(familyToProto({ aggregate: 'max', gcRule: maxAge('1d') }, 'f'))
+      .toEqual({ gcRule: { maxAge: { seconds: '86400', nanos: 0 } }, valueType: { aggregateType: { inputType: int64, max: {} } } });
+    expect(familyToProto({ gcRule: maxVersions(1) }, 'f')).toEqual({ gcRule: { maxNumVersions: 1 } });
+    expect(familyToProto({ aggregate: 'hllppUniqueCount' }, 'f').valueType).toEqual({ aggregateType: { inputType: int64, hllppUniqueCount: {} } });
+    // Misspelt options and aggregators are refused, naming the family.
+    expect(() => familyToProto({ aggregator: 'sum' } as unknown as FamilyInput, 'families.hits')).toThrow(/families\.hits: unknown option "aggregator"/);
+    expect(() => familyToProto({ aggregate: 'avg' } as unknown as FamilyInput, 'families.hits')).toThrow(/families\.hits\.aggregate: must be one of sum, min, max/);
+    expect(() => familyToProto(null as unknown as FamilyInput, 'families.x')).toThrow(/families\.x: expected a GC rule/);
+  });
+
+  it('read the aggregator of a value type as a server reports it', () => {
+    expect(aggregatorFromProto(undefined)).toBeUndefined();
+    expect(aggregatorFromProto(null)).toBeUndefined();
+    expect(aggregatorFromProto({})).toBeUndefined();
+    expect(aggregatorFromProto({ aggregateType: { inputType: int64, min: {}, aggregator: 'min' }, kind: 'aggregateType' })).toBe('min');
+    expect(aggregatorFromProto({ aggregateType: { inputType: int64, stateType: int64, max: {} } })).toBe('max');
+    expect(aggregatorFromProto({ aggregateType: { hllppUniqueCount: {}, sum: null } })).toBe('hllppUniqueCount');
+    expect(aggregatorFromProto({ aggregateType: { aggregator: 'median' } })).toBeUndefined();
+    expect(aggregatorFromProto({ stringType: {} })).toBeUndefined();
   });
 });
 
@@ -102,6 +131,32 @@ describe('mutations', () => {
     ]);
     expect(() => deleteMutations({ families: ['a'], columns: ['a'], timeRange: {} })).toThrow(/timeRange/);
     expect(new RowMutations().put({ cf: { q: 'v' } }).delete({ columns: ['cf:x'] }).mutations).toHaveLength(2);
+  });
+
+  it('builds AddToCell (int_value input) and MergeToCell (raw 8-byte state) mutations', () => {
+    const at = (ts: string) => ({ familyName: 'agg', columnQualifier: { rawValue: Buffer.from('q') }, timestamp: { rawTimestampMicros: ts } });
+    expect(addToCellMutation('agg', 'q', 5, 7000, 42_000)).toEqual({ addToCell: { ...at('7000'), input: { intValue: '5' } } });
+    expect(addToCellMutation('agg', utf8('q'), -(1n << 63n), undefined, 42_000)).toEqual({ addToCell: { ...at('42000'), input: { intValue: '-9223372036854775808' } } });
+    expect(mergeToCellMutation('agg', 'q', 100n, 1000, 0)).toEqual({ mergeToCell: { ...at('1000'), input: { rawValue: counter(100) } } });
+    expect(mergeToCellMutation('agg', 'q', Buffer.from([1, 2]), undefined, 3000)).toEqual({ mergeToCell: { ...at('3000'), input: { rawValue: Buffer.from([1, 2]) } } });
+    // The default timestamp is the client's now, in whole milliseconds.
+    const before = Date.now() * 1000;
+    const ts = Number(((addToCellMutation('agg', 'q', 1).addToCell as { timestamp: { rawTimestampMicros: string } }).timestamp.rawTimestampMicros));
+    expect(ts).toBeGreaterThanOrEqual(before);
+    expect(ts).toBeLessThanOrEqual(Date.now() * 1000);
+    expect(ts % 1000).toBe(0);
+    // Bad input names the argument.
+    expect(() => addToCellMutation('agg', 'q', 1n << 63n)).toThrow(/value: 9223372036854775808 does not fit in a signed 64-bit integer/);
+    expect(() => addToCellMutation('agg', 'q', 1.5)).toThrow(/value: 1.5 is not a safe integer/);
+    expect(() => addToCellMutation('agg', 'q', 1, -1000)).toThrow(/timestamp: must be a non-negative integer/);
+    expect(() => addToCellMutation('agg', 'q', 1, 'server' as unknown as number)).toThrow(/timestamp: an aggregate write needs microseconds, got "server"/);
+    expect(() => addToCellMutation('', 'q', 1)).toThrow(/family/);
+    expect(() => mergeToCellMutation('agg', 'q', 2 ** 60)).toThrow(/state: .* is not a safe integer/);
+    const m = new RowMutations().addToCell('agg', 'q', 1, 1000).mergeToCell('agg', 'q', 2n, 1000).put({ cf: { q: 'v' } });
+    expect(m.mutations.map((x) => Object.keys(x)[0])).toEqual(['addToCell', 'mergeToCell', 'setCell']);
+    // Buffering limits count an aggregate mutation's qualifier, family and input.
+    expect(mutationSize(addToCellMutation('agg', 'x'.repeat(100), 1, 1000))).toBeGreaterThan(100);
+    expect(mutationSize(mergeToCellMutation('agg', 'q', Buffer.alloc(500), 1000))).toBeGreaterThan(500);
   });
 });
 

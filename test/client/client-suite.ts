@@ -7,7 +7,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import {
-  Code, connect, counter, filters, maxAge, maxVersions, MutationsFailedError, NotFoundError, union, utf8,
+  Code, connect, counter, filters, maxAge, maxVersions, MutationsFailedError, NotFoundError, RowMutations, union, utf8,
   type Connection, type MutationFailure, type Row, type Table,
 } from '../../src/client/index.js';
 import type { RunningServer } from '../support/servers.js';
@@ -21,6 +21,8 @@ export const EMULATOR_DIVERGENCES = {
   valueBitmask: 'the emulator ignores value_bitmask_filter',
   unknownFamilyCode: 'for a family that does not exist the emulator answers INTERNAL/UNKNOWN, Bigtable NOT_FOUND',
   deletionProtectionField: 'the emulator leaves deletion_protection out of GetTable until it was set once',
+  aggregateMinMax: 'the emulator\'s min and max families keep the last input written to a cell instead of combining them (sums are right)',
+  aggregateIntoPlainFamily: 'for an AddToCell into a family that does not aggregate the emulator answers UNKNOWN; Tabula INVALID_ARGUMENT',
 } as const;
 
 /** One cell as text: `row/family:qualifier@ms=value{labels}`. */
@@ -138,6 +140,69 @@ export function defineClientSuite(label: string, kind: ServerKind, start: () => 
         await conn.admin.setDeletionProtection(id, false);
         await conn.admin.deleteTable(id);
         expect(await conn.admin.tableExists(id)).toBe(false);
+      });
+    });
+
+    describe('aggregate families', () => {
+      /** Each cell as `row/family:qualifier@µs=int64`. */
+      const sums = (rows: Row[]): string[] => rows.flatMap((r) => r.cells.map((c) =>
+        `${r.keyString}/${c.family}:${c.qualifier.toString('latin1')}@${c.timestamp}=${c.value.readBigInt64BE(0)}`));
+
+      it('creates and describes aggregate families; addToCell (table, batch, RowMutations) and mergeToCell combine int64s', async () => {
+        const id = tableId('agg');
+        const created = await conn.admin.createTable(id, {
+          families: { s: { aggregate: 'sum' }, mn: { aggregate: 'min', gcRule: maxVersions(2) }, mx: { aggregate: 'max' }, plain: undefined },
+        });
+        expect(created.aggregates).toEqual({ s: 'sum', mn: 'min', mx: 'max' });
+        const info = await conn.admin.getTable(id);
+        expect(info.aggregates).toEqual({ s: 'sum', mn: 'min', mx: 'max' });
+        expect(info.families.mn).toEqual({ kind: 'maxVersions', maxVersions: 2 });
+        expect(info.families.plain).toEqual({ kind: 'never' });
+
+        const t = conn.table(id);
+        await t.addToCell('r', 's', 'c', 5, 1000);
+        await t.addToCell(utf8('r'), 's', utf8('c'), 7n, 1000);
+        const res = await t.batch().addToCell('r', 's', 'c', -2, 1000).addToCell('b', 's', 'c', 1, 2000).addToCell('b', 's', 'c', 1, 2000).execute();
+        expect(res.map((x) => [x.row.toString(), x.ok])).toEqual([['r', true], ['b', true]]);
+        await t.mutate('r', new RowMutations()
+          .mergeToCell('s', 'c', 100, 1000).mergeToCell('s', 'c', counter(1000), 1000).addToCell('s', 'c', 3, 2000)
+          .addToCell('mn', 'c', 9, 1000).addToCell('mn', 'c', 3, 1000).addToCell('mn', 'c', 5, 1000)
+          .addToCell('mx', 'c', 9, 1000).addToCell('mx', 'c', 3, 1000).addToCell('mx', 'c', 5, 1000));
+        const rows = await t.scan().toArray();
+        // aggregateMinMax divergence: the emulator's min and max keep the last input (5).
+        const [min, max] = onTabula ? [3, 9] : [5, 5];
+        expect(sums(rows)).toEqual(['b/s:c@2000=2', `r/mn:c@1000=${min}`, `r/mx:c@1000=${max}`, 'r/s:c@2000=3', 'r/s:c@1000=1110']);
+        expect(rows[1]!.counter('s', 'c')).toBe(3n);
+
+        // Without a timestamp the cell is the one at the client's now (whole milliseconds).
+        const before = Date.now() * 1000;
+        await t.addToCell('n', 's', 'c', 4);
+        await t.addToCell('n', 's', 'c', 4);
+        const n = (await t.get('n'))!.cells;
+        if (n.length === 1) expect(n[0]!.value.readBigInt64BE(0)).toBe(8n); // else the two calls fell in different milliseconds
+        for (const c of n) {
+          expect(c.timestamp).toBeGreaterThanOrEqual(before);
+          expect(c.timestamp % 1000).toBe(0);
+        }
+
+        // A family that does not aggregate refuses AddToCell (aggregateIntoPlainFamily divergence on the emulator).
+        await expect(t.addToCell('r', 'plain', 'c', 1, 1000)).rejects.toMatchObject({ code: onTabula ? Code.INVALID_ARGUMENT : Code.UNKNOWN });
+        await expect(t.addToCell('r', 's', 'c', 1.5)).rejects.toMatchObject({ code: Code.INVALID_ARGUMENT, message: expect.stringContaining('value') });
+      });
+
+      it('modifyFamilies adds an aggregate family; HyperLogLog is Tabula\'s UNIMPLEMENTED', async () => {
+        const id = tableId('aggmod');
+        await conn.admin.createTable(id, { families: { plain: maxVersions(1) } });
+        expect((await conn.admin.getTable(id)).aggregates).toEqual({});
+        const after = await conn.admin.modifyFamilies(id, { create: { hits: { aggregate: 'sum' } } });
+        expect(after.aggregates).toEqual({ hits: 'sum' });
+        expect(Object.keys(after.families).sort()).toEqual(['hits', 'plain']);
+        await conn.table(id).addToCell('r', 'hits', 'day', 2, 1000);
+        await conn.table(id).addToCell('r', 'hits', 'day', 3, 1000);
+        expect((await conn.table(id).get('r'))!.counter('hits', 'day')).toBe(5n);
+        const hll = conn.admin.modifyFamilies(id, { create: { h: { aggregate: 'hllppUniqueCount' } } });
+        if (onTabula) await expect(hll).rejects.toMatchObject({ code: Code.UNIMPLEMENTED, message: expect.stringContaining('hllpp_unique_count') });
+        else expect((await hll).aggregates).toEqual({ h: 'hllppUniqueCount', hits: 'sum' });
       });
     });
 

@@ -102,9 +102,29 @@ export interface CbtRow {
 
 const ROW_SEPARATOR = '-'.repeat(40);
 
-/** Go's %q for the ASCII strings these tests write (JSON agrees on those). */
+const GO_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
+
+/**
+ * Go's %q of a byte string (one char per byte, as unquote returns \xNN):
+ * printable ASCII as is, \" and \\, the C escapes, any other byte \xNN. The
+ * script writes no non-ASCII text, whose UTF-8 Go would print as is.
+ */
 function quote(value: string): string {
-  return JSON.stringify(value);
+  let out = '"';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) out += `\\${value[i]}`;
+    else if (c >= 0x20 && c < 0x7f) out += value[i];
+    else out += GO_ESCAPES[c] ?? `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}"`;
+}
+
+/** An int64 cell value as aggregate families hold it: 8 bytes, big-endian (one char per byte). */
+export function int64Value(n: bigint): string {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(n);
+  return b.toString('latin1');
 }
 
 /** Inverse of Go's %q for the escapes it produces (\", \\, \n, \t, \xNN, \uNNNN). */
@@ -197,13 +217,23 @@ export function formatCbtRows(parsed: readonly CbtRow[]): string {
 }
 
 /**
+ * cbt's Value Type column for an int64 aggregate family: Go's protojson of
+ * the type cbt rebuilds (no state type), which in cbt 1.23.2 puts a space
+ * after a comma.
+ */
+export function aggregateType(aggregator: 'sum' | 'min' | 'max'): string {
+  return `{"aggregateType":{"inputType":{"int64Type":{"encoding":{"bigEndianBytes":{}}}}, "${aggregator}":{}}}`;
+}
+
+/**
  * cbt `ls <table>` output: Go's text/tabwriter (minwidth 10, tabwidth 8,
  * padding 4, padchar '\t') over "Family Name / GC Policy / Value Type".
- * `families` are [name, gc policy text] in the order cbt prints (by name);
- * the value type column shows `{}` for plain (non-aggregate) families.
+ * `families` are [name, gc policy text, value type?] in the order cbt prints
+ * (by name); the value type column shows `{}` for plain (non-aggregate)
+ * families, the default.
  */
-export function familyTable(families: ReadonlyArray<readonly [string, string]>): string {
-  const lines: string[][] = [['Family Name', 'GC Policy', 'Value Type'], ['-----------', '---------', '----------'], ...families.map(([n, p]) => [n, p, '{}'])];
+export function familyTable(families: ReadonlyArray<readonly [string, string, string?]>): string {
+  const lines: string[][] = [['Family Name', 'GC Policy', 'Value Type'], ['-----------', '---------', '----------'], ...families.map(([n, p, t]) => [n, p, t ?? '{}'])];
   const widths = [0, 1].map((col) => {
     const w = Math.max(10, ...lines.map((l) => l[col]!.length + 4));
     return Math.ceil(w / 8) * 8;
