@@ -76,7 +76,9 @@ export function mutationFromProto(p: unknown, field: string): Mutation {
       const t = asObject(a.timestamp, `${f}.timestamp`);
       const tf = `${f}.timestamp.raw_timestamp_micros`;
       const timestamp = validateTimestamp(asSafeInt(valueMember(t, 'rawTimestampMicros', `${f}.timestamp`), tf), tf, false);
-      const value = aggregateInput(asObject(a.input, `${f}.input`), `${f}.input`);
+      const input = asObject(a.input, `${f}.input`);
+      // "Merging NULL is allowed, but has no effect" (data.proto): an empty value.
+      const value = kind === 'mergeToCell' && valueKind(input) === undefined ? EMPTY_INPUT : aggregateInput(input, `${f}.input`);
       return { type: 'addToCell', family, qualifier, timestamp, value };
     }
     default:
@@ -86,7 +88,7 @@ export function mutationFromProto(p: unknown, field: string): Mutation {
 
 /** The member `want` of a google.bigtable.v2.Value; any other kind set is refused, naming it. */
 function valueMember(v: ProtoObject, want: string, field: string): unknown {
-  const kind = (v.kind as string | undefined) ?? VALUE_KINDS.find((k) => v[k] !== undefined && v[k] !== null);
+  const kind = valueKind(v);
   if (kind !== undefined && kind !== want) {
     throw new InvalidArgumentError(`${field}: must be a ${snake(want)}, got ${snake(kind)}`);
   }
@@ -96,9 +98,16 @@ function valueMember(v: ProtoObject, want: string, field: string): unknown {
 const VALUE_KINDS = ['rawValue', 'rawTimestampMicros', 'bytesValue', 'stringValue', 'intValue', 'boolValue', 'floatValue', 'timestampValue', 'dateValue', 'arrayValue', 'structValue', 'mapValue'];
 const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+const EMPTY_INPUT = Buffer.alloc(0);
+
+/** Which member of a google.bigtable.v2.Value is set, if any. */
+function valueKind(v: ProtoObject): string | undefined {
+  return (v.kind as string | undefined) ?? VALUE_KINDS.find((k) => v[k] !== undefined && v[k] !== null);
+}
+
 /** An int64 aggregate input or state: an int_value, or a raw_value of its 8-byte big-endian encoding. */
 function aggregateInput(v: ProtoObject, field: string): Buffer {
-  const kind = (v.kind as string | undefined) ?? VALUE_KINDS.find((k) => v[k] !== undefined && v[k] !== null);
+  const kind = valueKind(v);
   if (kind === 'intValue') return int64Bytes(asInt64(v.intValue, `${field}.int_value`));
   if (kind === 'rawValue') {
     const raw = asBytes(v.rawValue, `${field}.raw_value`);

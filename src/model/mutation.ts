@@ -24,6 +24,8 @@ export type Mutation =
        * AddToCell or MergeToCell into an aggregate family (model/aggregate.ts):
        * combines `value`, an 8-byte big-endian int64, into the cell at
        * `timestamp` (microseconds, multiple of 1000; -1 = the server's time).
+       * An empty value is a MergeToCell of NULL, which has no effect (the
+       * family is still checked).
        */
       type: 'addToCell';
       family: string;

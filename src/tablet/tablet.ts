@@ -276,7 +276,8 @@ export class Tablet {
       for (let i = 0; i < ms.length; i++) {
         const m = ms[i]!;
         if (m.type !== 'deleteFromRow' && m.family !== famName) famBytes = this.fam((famName = m.family));
-        size += entrySize(rowLen, m, famBytes, aggs !== undefined && m.type === 'setCell' && aggs.has(m.family));
+        if (m.type === 'addToCell' && m.value.length === 0) count--; // a merge of NULL: no entry
+        else size += entrySize(rowLen, m, famBytes, aggs !== undefined && m.type === 'setCell' && aggs.has(m.family));
       }
     }
     if (count === 0) return undefined;
@@ -303,6 +304,7 @@ export class Tablet {
             break;
           }
           case 'addToCell':
+            if (m.value.length === 0) break; // a merge of NULL has no effect
             batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, AGGREGATE, aggregateOperand(aggs?.get(m.family), m.value));
             break;
           case 'deleteFromColumn':
@@ -372,7 +374,7 @@ export class Tablet {
     if (m.type === 'addToCell' && agg === undefined) {
       throw new InvalidArgumentError(`${field}: column family "${m.family}" is not an aggregate family (add_to_cell and merge_to_cell need one)`);
     }
-    if (m.type === 'addToCell' && m.value.length !== 8) {
+    if (m.type === 'addToCell' && m.value.length !== 8 && m.value.length !== 0) {
       throw new InvalidArgumentError(`${field}: column family "${m.family}" aggregates int64 values; the input must be 8 bytes, got ${m.value.length}`);
     }
     // Into an aggregate family a set_cell is combined like an input, so it must be an int64.

@@ -391,6 +391,12 @@ describe('raw gRPC', () => {
     await callUnary(raw.data, 'MutateRow', { tableName: T('agg'), rowKey: Buffer.from('r'), mutations: [{ setCell: { familyName: 's', columnQualifier: Buffer.from('c'), timestampMicros: '1000', value: i64(10n) } }, add('s', 1n)] });
     const after = await readRaw({ tableName: T('agg'), rows: { rowKeys: [Buffer.from('r')] }, filter: { familyNameRegexFilter: 's' } });
     expect(after[0]!.cells.map((c) => c.value.readBigInt64BE(0))).toEqual([1n, 120n]);
+    // A merge of NULL is allowed and has no effect; into a plain family it is still refused.
+    await callUnary(raw.data, 'MutateRow', { tableName: T('agg'), rowKey: Buffer.from('r'), mutations: [{ mergeToCell: { familyName: 's', columnQualifier: { rawValue: Buffer.from('c') }, timestamp: { rawTimestampMicros: '1000' }, input: {} } }] });
+    const unchanged = await readRaw({ tableName: T('agg'), rows: { rowKeys: [Buffer.from('r')] }, filter: { familyNameRegexFilter: 's' } });
+    expect(unchanged[0]!.cells.map((c) => c.value.readBigInt64BE(0))).toEqual([1n, 120n]);
+    const nullIntoPlain = await failure(callUnary(raw.data, 'MutateRow', { tableName: T('agg'), rowKey: Buffer.from('r'), mutations: [{ mergeToCell: { familyName: 'plain', columnQualifier: { rawValue: Buffer.from('c') }, timestamp: { rawTimestampMicros: '1000' }, input: {} } }] }));
+    expect(nullIntoPlain.code).toBe(3);
     const rmw = await failure(callUnary(raw.data, 'ReadModifyWriteRow', { tableName: T('agg'), rowKey: Buffer.from('r'), rules: [{ familyName: 's', columnQualifier: Buffer.from('c'), incrementAmount: '1' }] }));
     expect(rmw.code).toBe(3);
     expect(rmw.details).toContain('rules[0].family_name');

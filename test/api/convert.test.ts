@@ -43,6 +43,10 @@ describe('mutationFromProto', () => {
     expect(mutationFromProto(a({ input: { intValue: '9223372036854775807' } }), 'm')).toMatchObject({ value: i64(2n ** 63n - 1n) });
     expect(mutationFromProto({ mutation: 'mergeToCell', mergeToCell: { familyName: 's', columnQualifier: { rawValue: b('c') }, timestamp: { rawTimestampMicros: '0' }, input: { rawValue: i64(3n) } } }, 'm'))
       .toEqual({ type: 'addToCell', family: 's', qualifier: b('c'), timestamp: 0, value: i64(3n) });
+    // "Merging NULL is allowed, but has no effect": an empty value; adding NULL is refused.
+    expect(mutationFromProto({ mutation: 'mergeToCell', mergeToCell: { familyName: 's', columnQualifier: { rawValue: b('c') }, timestamp: { rawTimestampMicros: '0' }, input: {} } }, 'm'))
+      .toEqual({ type: 'addToCell', family: 's', qualifier: b('c'), timestamp: 0, value: Buffer.alloc(0) });
+    expect(() => mutationFromProto(a({ input: {} }), 'm')).toThrow('m.add_to_cell.input: an int64 aggregate takes an int_value');
     expect(() => mutationFromProto(a({ input: { rawValue: b('abc') } }), 'm')).toThrow('m.add_to_cell.input.raw_value: an int64 aggregate takes 8 bytes');
     expect(() => mutationFromProto(a({ input: { kind: 'floatValue', floatValue: 1.5 } }), 'm')).toThrow('m.add_to_cell.input: an int64 aggregate takes an int_value, got float_value');
     expect(() => mutationFromProto(a({ input: { intValue: '9223372036854775808' } }), 'm')).toThrow('m.add_to_cell.input.int_value');

@@ -347,7 +347,7 @@ export class MemoryBackend implements DataBackend, AdminBackend {
       if (m.type === 'deleteFromRow') return;
       this.requireFamily(t, m.family, `mutations[${i}]`);
       const agg = t.aggregates.get(m.family);
-      if (m.type === 'addToCell' && (agg === undefined || m.value.length !== 8)) {
+      if (m.type === 'addToCell' && (agg === undefined || (m.value.length !== 8 && m.value.length !== 0))) {
         throw new InvalidArgumentError(`mutations[${i}]: column family "${m.family}" is not an aggregate family, or the input is not 8 bytes`);
       }
       if (m.type === 'setCell' && agg !== undefined && m.value.length !== 8) {
@@ -372,6 +372,7 @@ export class MemoryBackend implements DataBackend, AdminBackend {
           break;
         }
         case 'addToCell':
+          if (m.value.length === 0) break; // a merge of NULL
           cells = this.combine(t, cells, m.family, m.qualifier, m.timestamp === -1 ? this.clock.nowMicros() : m.timestamp, m.value);
           break;
         case 'deleteFromColumn':

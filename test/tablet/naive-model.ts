@@ -38,6 +38,7 @@ export class NaiveModel {
           break;
         }
         case 'addToCell':
+          if (m.value.length === 0) break; // a merge of NULL
           this.combine(row, m.family, m.qualifier, m.timestamp < 0 ? nowMicros : m.timestamp, m.value);
           break;
         case 'deleteFromColumn': {

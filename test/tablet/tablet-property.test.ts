@@ -50,6 +50,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   // Aggregate families: inputs combine into the cell at their timestamp; a set_cell (8 bytes) replaces its state.
   { weight: 5, arbitrary: fc.record({ type: fc.constant('addToCell' as const), family: aggFamily, qualifier: aggQualifier, timestamp: aggTs, value: int64 }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('setCell' as const), family: aggFamily, qualifier: aggQualifier, timestamp: aggTs, value: int64 }) },
+  // A MergeToCell of NULL: no effect.
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('addToCell' as const), family: aggFamily, qualifier: aggQualifier, timestamp: aggTs, value: fc.constant(Buffer.alloc(0)) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('deleteFromColumn' as const), family: aggFamily, qualifier: aggQualifier, start: fc.constantFrom(0, 1000, 2000), end: fc.constantFrom(undefined, 2000, 3000) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('deleteFromColumn' as const), family, qualifier, start: fc.constantFrom(0, 1000, 2000), end: fc.constantFrom(undefined, 2000, 3000, 1_800_000_000_000_000) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('deleteFromFamily' as const), family: anyFamily }) },
