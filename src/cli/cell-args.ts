@@ -21,32 +21,48 @@ export interface AddToCellArg {
 const CELL_ARG = /([^:]+):([^=]*)=([^\n]*)/;
 const MAX_I64 = (1n << 63n) - 1n;
 
-/** Parses one addtocell cell argument; a CliError names the argument. */
-export function parseAddToCellArg(arg: string): AddToCellArg {
+/** A `<family>:<column>=<val>[@<timestamp>]` argument as cbt splits it; `value` still a byte string. */
+export interface CellArg {
+  family: string;
+  qualifier: Buffer;
+  value: string;
+  /** Microseconds, already truncated to milliseconds, or -1 (cbt's "server time"); undefined = now. */
+  timestamp?: number;
+}
+
+/** Splits one set / addtocell cell argument as cbt does; a CliError names the command and the argument. */
+export function parseCellArg(arg: string, command: string): CellArg {
   const show = text(arg);
   const m = CELL_ARG.exec(arg);
-  if (!m) throw new CliError(`addtocell: bad argument "${show}" (want family:column=value[@timestamp])`);
-  let val = m[3]!;
+  if (!m) throw new CliError(`${command}: bad argument "${show}" (want family:column=value[@timestamp])`);
+  let value = m[3]!;
   let ts: bigint | undefined;
-  const at = val.lastIndexOf('@');
+  const at = value.lastIndexOf('@');
   if (at >= 0) {
-    ts = parseGoInt(val.slice(at + 1));
-    if (ts !== undefined) val = val.slice(0, at);
+    ts = parseGoInt(value.slice(at + 1));
+    if (ts !== undefined) value = value.slice(0, at);
   }
-  const value = parseGoInt(val);
-  if (value === undefined) {
-    throw new CliError(`Only int values are supported by addtocell: "${text(val)}" in "${show}" is not a 64-bit integer`);
-  }
-  const out: AddToCellArg = { family: text(m[1]!), qualifier: bytes(m[2]!), value };
+  const out: CellArg = { family: text(m[1]!), qualifier: bytes(m[2]!), value };
   if (ts !== undefined) {
     // cbt's Go client truncates to milliseconds (Bigtable's granularity), keeping -1 (its "server time").
     const ms = ts === -1n ? ts : ts - (ts % 1000n);
-    if (ms < 0n || ms > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new CliError(`addtocell: bad timestamp ${ts} in "${show}" (want microseconds since 1970, not negative)`);
+    if ((ms < 0n && ms !== -1n) || ms > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new CliError(`${command}: bad timestamp ${ts} in "${show}" (want microseconds since 1970, not negative)`);
     }
     out.timestamp = Number(ms);
   }
   return out;
+}
+
+/** Parses one addtocell cell argument; a CliError names the argument. */
+export function parseAddToCellArg(arg: string): AddToCellArg {
+  const { value: raw, timestamp, ...cell } = parseCellArg(arg, 'addtocell');
+  if (timestamp === -1) throw new CliError(`addtocell: bad timestamp -1 in "${text(arg)}" (want microseconds since 1970, not negative)`);
+  const value = parseGoInt(raw);
+  if (value === undefined) {
+    throw new CliError(`Only int values are supported by addtocell: "${text(raw)}" in "${text(arg)}" is not a 64-bit integer`);
+  }
+  return { ...cell, value, ...(timestamp === undefined ? {} : { timestamp }) };
 }
 
 /**

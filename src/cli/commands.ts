@@ -8,7 +8,7 @@ import { filters, never, RowMutations, type Connection, type ScanOptions } from 
 import { bytes, text } from './byte-args.js';
 import { boolOption, intOption, parseOptions } from './cbt-args.js';
 import { formatGcPolicy, formatRow, formatValueType, tabwrite } from './cbt-format.js';
-import { parseAddToCellArg } from './cell-args.js';
+import { parseAddToCellArg, parseCellArg } from './cell-args.js';
 import { CliError } from './cli-error.js';
 import { csvRows, parseCsv } from './csv-import.js';
 import { parseFamilies } from './family-args.js';
@@ -247,16 +247,8 @@ const commands: Command[] = [
       const { positional, opts: _opts } = parseOptions(args, ['app-profile'], this.name, true);
       need(positional, 3, this);
       const cells = positional.slice(2).map((a) => {
-        const eq = a.indexOf('=');
-        const colon = a.indexOf(':');
-        if (eq < 0 || colon < 0 || colon > eq) throw new CliError(`set: bad argument "${text(a)}" (want family:column=value[@timestamp])`);
-        let value = a.slice(eq + 1);
-        let timestamp: number | undefined;
-        const at = value.lastIndexOf('@');
-        if (at >= 0 && /^\d+$/.test(value.slice(at + 1))) { timestamp = Number(value.slice(at + 1)); value = value.slice(0, at); }
-        const family = text(a.slice(0, colon));
-        if (family === '') throw new CliError(`set: empty family in "${text(a)}"`);
-        return { family, qualifier: bytes(a.slice(colon + 1, eq)), value: bytes(value), ...(timestamp === undefined ? {} : { timestamp }) };
+        const { value, timestamp, ...cell } = parseCellArg(a, 'set');
+        return { ...cell, value: bytes(value), ...(timestamp === undefined ? {} : { timestamp: timestamp === -1 ? ('server' as const) : timestamp }) };
       });
       await ctx.conn.table(text(positional[0]!)).put(bytes(positional[1]!), cells);
     },

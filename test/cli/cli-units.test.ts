@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxAge, maxVersions, never, union } from '../../src/client/index.js';
 import { formatGcPolicy, formatRow, formatTimestamp, formatValueType, goQuote, tabwrite } from '../../src/cli/cbt-format.js';
-import { parseAddToCellArg, parseGoInt } from '../../src/cli/cell-args.js';
+import { parseAddToCellArg, parseCellArg, parseGoInt } from '../../src/cli/cell-args.js';
 import { allCommands, helpText } from '../../src/cli/commands.js';
 import { parseFamilies } from '../../src/cli/family-args.js';
 import { parseGcPolicy } from '../../src/cli/gc-policy-parse.js';
@@ -49,6 +49,16 @@ describe('addtocell arguments', () => {
     for (const [s, n] of ok) expect(parseGoInt(s), s).toBe(n);
     const bad = ['', '+', '-', ' 1', '1 ', '1e3', '1.5', 'abc', '08', '0x', '0x1g', '1__0', '_1', '1_', '0_', '++1', '9223372036854775808', '-9223372036854775809'];
     for (const s of bad) expect(parseGoInt(s), s).toBeUndefined();
+  });
+
+  it('set\'s cells split as addtocell\'s: Go integer timestamps cut to milliseconds, -1 the server\'s time, any other @ kept in the value', () => {
+    expect(parseCellArg('cf:h=hex@0x7d0', 'set')).toEqual({ family: 'cf', qualifier: Buffer.from('h'), value: 'hex', timestamp: 2000 });
+    expect(parseCellArg('cf:m=v@4321', 'set')).toEqual({ family: 'cf', qualifier: Buffer.from('m'), value: 'v', timestamp: 4000 });
+    expect(parseCellArg('cf:s=v@-1', 'set')).toEqual({ family: 'cf', qualifier: Buffer.from('s'), value: 'v', timestamp: -1 });
+    expect(parseCellArg('cf:n=mail@example.com', 'set')).toEqual({ family: 'cf', qualifier: Buffer.from('n'), value: 'mail@example.com' });
+    expect(parseCellArg('cf2:k=a=b:c@1_000', 'set')).toEqual({ family: 'cf2', qualifier: Buffer.from('k'), value: 'a=b:c', timestamp: 1000 });
+    expect(() => parseCellArg('novalue', 'set')).toThrow('set: bad argument "novalue" (want family:column=value[@timestamp])');
+    expect(() => parseCellArg('cf:c=v@-2000', 'set')).toThrow('set: bad timestamp -2000');
   });
 
   it('split family:column=value[@timestamp] as cbt\'s unanchored regexp does; timestamps cut to milliseconds', () => {
