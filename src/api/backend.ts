@@ -111,7 +111,8 @@ export interface TableInfo {
 /** google.bigtable.admin.v2.ModifyColumnFamiliesRequest.Modification. */
 export type ColumnFamilyModification =
   | { type: 'create'; family: string; gcRule: GcRule; aggregate?: Aggregator }
-  | { type: 'update'; family: string; gcRule: GcRule; aggregate?: Aggregator | 'unchanged' }
+  /** `aggregate`: the value type the update names, if any (it must be the family's). */
+  | { type: 'update'; family: string; gcRule: GcRule; aggregate?: Aggregator }
   | { type: 'drop'; family: string };
 
 export interface AdminBackend {

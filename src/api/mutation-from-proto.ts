@@ -8,7 +8,7 @@ import type { Mutation, RowMutation } from '../model/mutation.js';
 import { FAMILY_NAME_RE, MAX_FAMILY_NAME_CHARS, MAX_MUTATIONS, MAX_QUALIFIER_BYTES, MAX_VALUE_BYTES } from './limits.js';
 import { int64Bytes } from '../model/aggregate.js';
 import {
-  asArray, asBytes, asInt64, asObject, asSafeInt, asString, validateFamilyName, validateQualifier, validateRowKey, type ProtoObject,
+  asArray, asBytes, asInt64, asObject, asSafeInt, asString, oneofMember, protoName, validateFamilyName, validateQualifier, validateRowKey, type ProtoObject,
 } from './proto-fields.js';
 
 function validateTimestamp(ts: number, field: string, allowServerTime: boolean): number {
@@ -26,7 +26,7 @@ const MUTATION_KINDS = ['setCell', 'deleteFromColumn', 'deleteFromFamily', 'dele
 export function mutationFromProto(p: unknown, field: string): Mutation {
   const m = asObject(p, field);
   // proto-loader names the set oneof member; objects built by hand may only carry the member.
-  const kind = (m.mutation as string | undefined) ?? MUTATION_KINDS.find((k) => m[k] !== undefined && m[k] !== null);
+  const kind = oneofMember(m, 'mutation', MUTATION_KINDS);
   switch (kind) {
     case 'setCell': {
       const f = `${field}.set_cell`;
@@ -90,19 +90,18 @@ export function mutationFromProto(p: unknown, field: string): Mutation {
 function valueMember(v: ProtoObject, want: string, field: string): unknown {
   const kind = valueKind(v);
   if (kind !== undefined && kind !== want) {
-    throw new InvalidArgumentError(`${field}: must be a ${snake(want)}, got ${snake(kind)}`);
+    throw new InvalidArgumentError(`${field}: must be a ${protoName(want)}, got ${protoName(kind)}`);
   }
   return v[want];
 }
 
 const VALUE_KINDS = ['rawValue', 'rawTimestampMicros', 'bytesValue', 'stringValue', 'intValue', 'boolValue', 'floatValue', 'timestampValue', 'dateValue', 'arrayValue', 'structValue', 'mapValue'];
-const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 const EMPTY_INPUT = Buffer.alloc(0);
 
 /** Which member of a google.bigtable.v2.Value is set, if any. */
 function valueKind(v: ProtoObject): string | undefined {
-  return (v.kind as string | undefined) ?? VALUE_KINDS.find((k) => v[k] !== undefined && v[k] !== null);
+  return oneofMember(v, 'kind', VALUE_KINDS);
 }
 
 /** An int64 aggregate input or state: an int_value, or a raw_value of its 8-byte big-endian encoding. */
@@ -114,7 +113,7 @@ function aggregateInput(v: ProtoObject, field: string): Buffer {
     if (raw.length !== 8) throw new InvalidArgumentError(`${field}.raw_value: an int64 aggregate takes 8 bytes (big-endian), got ${raw.length}`);
     return Buffer.from(raw);
   }
-  throw new InvalidArgumentError(`${field}: an int64 aggregate takes an int_value${kind === undefined ? '' : `, got ${snake(kind)}`}`);
+  throw new InvalidArgumentError(`${field}: an int64 aggregate takes an int_value${kind === undefined ? '' : `, got ${protoName(kind)}`}`);
 }
 
 /** The last family name that passed validateFamilyName (a request names the same family over and over). */

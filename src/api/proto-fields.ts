@@ -10,6 +10,20 @@ import { FAMILY_NAME_RE, MAX_FAMILY_NAME_CHARS, MAX_QUALIFIER_BYTES, MAX_ROW_KEY
 /** A proto message in proto-loader object form (fields may be absent). */
 export type ProtoObject = Record<string, unknown>;
 
+/**
+ * The member of oneof `oneof` that is set in `o`: proto-loader names it in
+ * `o[oneof]`; objects built by hand may only carry the member itself, one of
+ * `members` (default: every other key of `o`, for messages that are only the oneof).
+ */
+export function oneofMember(o: ProtoObject, oneof: string, members?: readonly string[]): string | undefined {
+  return (o[oneof] as string | undefined) ?? (members ?? Object.keys(o).filter((k) => k !== oneof)).find((k) => o[k] !== undefined && o[k] !== null);
+}
+
+/** A proto-loader (camelCase) field name as the .proto spells it, for messages: intValue → int_value. */
+export function protoName(camel: string): string {
+  return camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
 export function asObject(v: unknown, field: string): ProtoObject {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError(`${field}: expected a message`);

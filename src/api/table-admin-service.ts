@@ -12,7 +12,7 @@ import type { AdminBackend, ColumnFamilyModification, TableInfo } from './backen
 import { gcRuleFromProto, gcRuleToProto } from './gc-rule-proto.js';
 import { unary, unimplementedHandlers } from './handler-helpers.js';
 import { MAX_ROW_KEY_BYTES } from './limits.js';
-import { asArray, asBytes, asObject, asSafeInt, asString, validateFamilyName, type ProtoObject } from './proto-fields.js';
+import { asArray, asBytes, asObject, asSafeInt, asString, oneofMember, protoName, validateFamilyName, type ProtoObject } from './proto-fields.js';
 import { messages, tableAdminServiceDefinition, TABLE_ADMIN_SERVICE_NAME, TYPE_URL_PREFIX } from './protos.js';
 import { formatTableName, parseInstanceName, parseTableName, validateTableId } from './table-name.js';
 
@@ -77,10 +77,8 @@ function modificationsFromProto(p: unknown): ColumnFamilyModification[] {
         const cf = asObject(m[kind], `${f}.${kind}`);
         const gcRule = gcRuleFromProto(cf.gcRule, `${f}.${kind}.gc_rule`);
         const aggregate = aggregateFromValueType(cf.valueType, `${f}.${kind}.value_type`);
-        if (kind === 'create') return { type: kind, family, gcRule, ...(aggregate ? { aggregate } : {}) };
-        // An update without a value type leaves it as it is.
-        const absent = cf.valueType === undefined || cf.valueType === null;
-        return { type: kind, family, gcRule, aggregate: absent ? 'unchanged' : aggregate };
+        // (An update without a value type leaves the family's as it is.)
+        return { type: kind, family, gcRule, ...(aggregate ? { aggregate } : {}) };
       }
       case 'drop':
         if (m.drop !== true) throw new InvalidArgumentError(`${f}.drop: must be true`);
@@ -112,29 +110,27 @@ function timestampNow(): ProtoObject {
 function aggregateFromValueType(p: unknown, field: string): Aggregator | undefined {
   if (p === undefined || p === null) return undefined;
   const t = asObject(p, field);
-  const kind = (t.kind as string | undefined) ?? Object.keys(t).find((k) => k !== 'kind' && t[k] !== undefined && t[k] !== null);
+  const kind = oneofMember(t, 'kind');
   if (kind === undefined) return undefined; // an empty Type: none
-  if (kind !== 'aggregateType') throw new UnimplementedError(`${field}: only aggregate value types are supported, got ${snake(kind)}`);
+  if (kind !== 'aggregateType') throw new UnimplementedError(`${field}: only aggregate value types are supported, got ${protoName(kind)}`);
   const a = asObject(t.aggregateType, `${field}.aggregate_type`);
   const input = asObject(a.inputType, `${field}.aggregate_type.input_type`);
-  const inKind = (input.kind as string | undefined) ?? Object.keys(input).find((k) => k !== 'kind' && input[k] !== undefined && input[k] !== null);
+  const inKind = oneofMember(input, 'kind');
   if (inKind !== 'int64Type') {
-    throw new InvalidArgumentError(`${field}.aggregate_type.input_type: an int64_type is required${inKind ? `, got ${snake(inKind)}` : ''}`);
+    throw new InvalidArgumentError(`${field}.aggregate_type.input_type: an int64_type is required${inKind ? `, got ${protoName(inKind)}` : ''}`);
   }
   const enc = asObject(asObject(input.int64Type, `${field}.aggregate_type.input_type.int64_type`).encoding, `${field}.aggregate_type.input_type.int64_type.encoding`);
-  const encKind = (enc.encoding as string | undefined) ?? Object.keys(enc).find((k) => k !== 'encoding' && enc[k] !== undefined && enc[k] !== null);
+  const encKind = oneofMember(enc, 'encoding');
   if (encKind !== undefined && encKind !== 'bigEndianBytes') {
-    throw new UnimplementedError(`${field}.aggregate_type.input_type.int64_type.encoding: only big_endian_bytes is supported, got ${snake(encKind)}`);
+    throw new UnimplementedError(`${field}.aggregate_type.input_type.int64_type.encoding: only big_endian_bytes is supported, got ${protoName(encKind)}`);
   }
-  const agg = (a.aggregator as string | undefined) ?? ['sum', 'min', 'max', 'hllppUniqueCount'].find((k) => a[k] !== undefined && a[k] !== null);
+  const agg = oneofMember(a, 'aggregator', ['sum', 'min', 'max', 'hllppUniqueCount']);
   switch (agg) {
     case 'sum': case 'min': case 'max': return agg;
     case undefined: throw new InvalidArgumentError(`${field}.aggregate_type: an aggregator (sum, min or max) is required`);
-    default: throw new UnimplementedError(`${field}.aggregate_type.${snake(agg)}: not supported (sum, min and max are)`);
+    default: throw new UnimplementedError(`${field}.aggregate_type.${protoName(agg)}: not supported (sum, min and max are)`);
   }
 }
-
-const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** An aggregate family's value type as Bigtable reports it (input and state: int64, big-endian). */
 function aggregateTypeToProto(agg: Aggregator): ProtoObject {

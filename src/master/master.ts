@@ -476,7 +476,7 @@ export class Master implements AdminBackend {
       } else if (m.type === 'update') {
         if (!families.has(m.family)) throw new NotFoundError(`${field}.update: column family "${m.family}" not found`);
         // Existing cells were written for the family's type: it cannot change (as in Bigtable).
-        if (m.aggregate !== undefined && m.aggregate !== 'unchanged' && m.aggregate !== aggregates.get(m.family)) {
+        if (m.aggregate !== undefined && m.aggregate !== aggregates.get(m.family)) {
           throw new FailedPreconditionError(`${field}.update.value_type: the value type of column family "${m.family}" cannot be changed (drop and re-create the family)`);
         }
         families.set(m.family, m.gcRule);

@@ -237,7 +237,7 @@ export class MemoryBackend implements DataBackend, AdminBackend {
           break;
         case 'update':
           if (!families.has(m.family)) throw new NotFoundError(`${field}.update: family "${m.family}" not found`);
-          if (m.aggregate !== undefined && m.aggregate !== 'unchanged' && m.aggregate !== aggregates.get(m.family)) {
+          if (m.aggregate !== undefined && m.aggregate !== aggregates.get(m.family)) {
             throw new FailedPreconditionError(`${field}.update.value_type: the value type of family "${m.family}" cannot be changed`);
           }
           families.set(m.family, m.gcRule);
