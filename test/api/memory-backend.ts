@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../../src/base/clock.js';
 import { compareCells, type Cell, type Row } from '../../src/model/cell.js';
 import { isGarbage, type GcRule } from '../../src/model/gc-rule.js';
 import type { Aggregator } from '../../src/model/aggregate.js';
+import { naiveAggregate } from '../support/naive-aggregate.js';
 import type { Mutation, RowMutation } from '../../src/model/mutation.js';
 import type { RowFilter } from '../../src/model/row-filter.js';
 import type { RowRange, RowSet } from '../../src/model/row-set.js';
@@ -328,15 +329,7 @@ export class MemoryBackend implements DataBackend, AdminBackend {
   /** `cells` with the aggregate cell at (family, qualifier, ts) combined with `input` (the input alone if there is no cell). */
   private combine(t: MemTable, cells: Cell[], family: string, qualifier: Buffer, ts: number, input: Buffer): Cell[] {
     const old = cells.find((c) => c.family === family && bytesEqual(c.qualifier, qualifier) && c.timestamp === ts);
-    const v = input.readBigInt64BE(0);
-    let r = v;
-    if (old) {
-      const o = old.value.readBigInt64BE(0);
-      const agg = t.aggregates.get(family);
-      r = agg === 'sum' ? BigInt.asIntN(64, o + v) : agg === 'min' ? (v < o ? v : o) : (v > o ? v : o);
-    }
-    const value = Buffer.alloc(8);
-    value.writeBigInt64BE(r);
+    const value = naiveAggregate(t.aggregates.get(family), old?.value, input);
     const cell: Cell = { family, qualifier: copyBuf(qualifier), timestamp: ts, value };
     return [...cells.filter((c) => compareCells(c, cell) !== 0), cell].sort(compareCells);
   }

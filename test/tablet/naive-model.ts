@@ -7,6 +7,7 @@ import { isGarbage, type GcRule } from '../../src/model/gc-rule.js';
 import type { Cell, Row } from '../../src/model/cell.js';
 import type { RowMutation } from '../../src/model/mutation.js';
 import type { Aggregator } from '../../src/model/aggregate.js';
+import { naiveAggregate } from '../support/naive-aggregate.js';
 
 type Column = Map<number, Buffer>; // ts -> value
 type Family = Map<string, Column>; // qualifier (latin1) -> column
@@ -63,17 +64,7 @@ export class NaiveModel {
     const q = qualifier.toString('latin1');
     let col = fam.get(q);
     if (!col) fam.set(q, (col = new Map()));
-    const old = col.get(ts);
-    const v = value.readBigInt64BE(0);
-    let r = v;
-    if (old !== undefined) {
-      const o = old.readBigInt64BE(0);
-      const agg = this.aggregates.get(family);
-      r = agg === 'sum' ? BigInt.asIntN(64, o + v) : agg === 'min' ? (v < o ? v : o) : (v > o ? v : o);
-    }
-    const out = Buffer.alloc(8);
-    out.writeBigInt64BE(r);
-    col.set(ts, out);
+    col.set(ts, naiveAggregate(this.aggregates.get(family), col.get(ts), value));
   }
 
   /** Visible row after GC at `now`, or undefined. */
