@@ -21,8 +21,8 @@ const ALLOWED: Record<string, string[]> = {
   tabletserver: ['base', 'storage', 'lsm', 'model', 'tablet', 'rpc'],
   api: ['base', 'model', 'rpc'],
   master: ['base', 'model', 'rpc', 'api', 'storage', 'lsm/manifest'],
-  client: ['base', 'model', 'api/protos', 'api/table-name'],
-  cli: ['base', 'model', 'client', 'api/protos', 'api/table-name'],
+  client: ['base', 'model', 'api/protos', 'api/table-name', 'api/backup-name'],
+  cli: ['base', 'model', 'client', 'api/protos', 'api/table-name', 'api/backup-name'],
   bin: ['*'],
   ops: ['*'],
 };

@@ -20,8 +20,10 @@ import type { RowFilter } from '../model/row-filter.js';
 import type { RowSet } from '../model/row-set.js';
 import type { TabulaError } from '../base/errors.js';
 import type { InstanceName, TableName } from './table-name.js';
+import type { BackupName } from './backup-name.js';
 
 export type { InstanceName, TableName } from './table-name.js';
+export type { BackupName } from './backup-name.js';
 
 /** google.bigtable.v2.ReadModifyWriteRule. */
 export type ReadModifyWriteRule =
@@ -106,6 +108,21 @@ export interface TableInfo {
   /** The aggregate families among them (model/aggregate.ts); absent when none. */
   aggregates?: Map<string, Aggregator>;
   deletionProtection: boolean;
+  /** Set on a table made by RestoreTable (Table.restore_info). */
+  restoredFrom?: { backup: BackupName; sourceTable: TableName; startMs: number; endMs: number };
+}
+
+/** A backup as the admin API sees it (google.bigtable.admin.v2.Backup); times in ms since the epoch. */
+export interface BackupInfo {
+  name: BackupName;
+  sourceTable: TableName;
+  state: 'CREATING' | 'READY';
+  /** No data written before this is missing from the backup. */
+  startMs: number;
+  /** When it became READY. */
+  endMs?: number;
+  expireMs: number;
+  sizeBytes: number;
 }
 
 /** google.bigtable.admin.v2.ModifyColumnFamiliesRequest.Modification. */
@@ -149,4 +166,31 @@ export interface AdminBackend {
 
   /** InvalidArgumentError for a token this table never issued. */
   checkConsistency(name: TableName, token: string): Promise<boolean>;
+
+  /**
+   * CreateBackup: a consistent-as-of-now copy of the table's data and
+   * schema, kept until `expireMs` (checkBackupExpiry's bounds, else
+   * InvalidArgumentError naming backup.expire_time). Resolves once READY.
+   * AlreadyExistsError for a taken name; NotFoundError for a missing table.
+   */
+  createBackup(name: BackupName, source: TableName, expireMs: number): Promise<BackupInfo>;
+
+  /** NotFoundError when absent. */
+  getBackup(name: BackupName): Promise<BackupInfo>;
+
+  /** Every backup of the instance, in any order (the API filters, sorts and pages). */
+  listBackups(instance: InstanceName): Promise<BackupInfo[]>;
+
+  /** UpdateBackup: a new expire time (checkBackupExpiry's bounds from the backup's start). */
+  updateBackup(name: BackupName, changes: { expireMs: number }): Promise<BackupInfo>;
+
+  /** FailedPreconditionError while it is being created or a table is being restored from it. */
+  deleteBackup(name: BackupName): Promise<void>;
+
+  /**
+   * RestoreTable: a new table `name` with the backup's schema and data.
+   * AlreadyExistsError when the table exists; NotFoundError for a missing
+   * backup; FailedPreconditionError when it is not READY.
+   */
+  restoreTable(name: TableName, backup: BackupName): Promise<TableInfo>;
 }

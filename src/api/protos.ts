@@ -75,6 +75,9 @@ export const messages = {
   ReadRowsResponse: message('google.bigtable.v2.ReadRowsResponse'),
   Table: message('google.bigtable.admin.v2.Table'),
   UpdateTableMetadata: message('google.bigtable.admin.v2.UpdateTableMetadata'),
+  Backup: message('google.bigtable.admin.v2.Backup'),
+  CreateBackupMetadata: message('google.bigtable.admin.v2.CreateBackupMetadata'),
+  RestoreTableMetadata: message('google.bigtable.admin.v2.RestoreTableMetadata'),
   Status: message('google.rpc.Status'),
   FeatureFlags: message('google.bigtable.v2.FeatureFlags'),
 };

@@ -1,8 +1,9 @@
 /**
  * google.bigtable.admin.v2.BigtableTableAdmin handlers over an AdminBackend.
- * Long-running operations (UpdateTable) complete before the call returns and
- * answer a done Operation. Backups, snapshots, authorized views, schema
- * bundles and IAM answer UNIMPLEMENTED.
+ * Long-running operations (UpdateTable, and the backup ones in
+ * backup-admin.ts) complete before the call returns and answer a done
+ * Operation. CopyBackup, snapshots, authorized views, schema bundles and IAM
+ * answer UNIMPLEMENTED.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';
@@ -15,38 +16,9 @@ import { MAX_ROW_KEY_BYTES } from './limits.js';
 import { asArray, asBytes, asObject, asSafeInt, asString, oneofMember, protoName, validateFamilyName, type ProtoObject } from './proto-fields.js';
 import { messages, tableAdminServiceDefinition, TABLE_ADMIN_SERVICE_NAME, TYPE_URL_PREFIX } from './protos.js';
 import { formatTableName, parseInstanceName, parseTableName, validateTableId } from './table-name.js';
-
-export type TableView = 'NAME_ONLY' | 'SCHEMA_VIEW' | 'REPLICATION_VIEW' | 'ENCRYPTION_VIEW' | 'STATS_VIEW' | 'FULL';
-
-function parseView(v: unknown, dflt: TableView): TableView {
-  if (v === undefined || v === null || v === 'VIEW_UNSPECIFIED') return dflt;
-  switch (v as string) {
-    case 'NAME_ONLY': case 'SCHEMA_VIEW': case 'REPLICATION_VIEW': case 'ENCRYPTION_VIEW': case 'STATS_VIEW': case 'FULL':
-      return v as TableView;
-    default:
-      throw new InvalidArgumentError(`view: unknown table view ${String(v)}`);
-  }
-}
-
-/** TableInfo → google.bigtable.admin.v2.Table for a view. */
-export function tableToProto(t: TableInfo, view: TableView): ProtoObject {
-  const out: ProtoObject = { name: formatTableName(t.name) };
-  if (view === 'NAME_ONLY') return out;
-  if (view === 'SCHEMA_VIEW' || view === 'FULL') {
-    const families: Record<string, ProtoObject> = {};
-    for (const [name, rule] of t.families) {
-      const agg = t.aggregates?.get(name);
-      families[name] = agg ? { gcRule: gcRuleToProto(rule), valueType: aggregateTypeToProto(agg) } : { gcRule: gcRuleToProto(rule) };
-    }
-    out.columnFamilies = families;
-    out.granularity = 'MILLIS';
-  }
-  if (view === 'REPLICATION_VIEW' || view === 'FULL') {
-    out.clusterStates = { [`${t.name.instance}-c1`]: { replicationState: 'READY' } };
-  }
-  out.deletionProtection = t.deletionProtection;
-  return out;
-}
+import { parseView, tableToProto } from './table-proto.js';
+import { packAny, timestampNow } from './operation-proto.js';
+import { backupHandlers } from './backup-admin.js';
 
 /** Table.column_families (map) → family name → GC rule, and the aggregate families; `field` is its path. */
 function familiesFromProto(p: unknown, field: string): { families: Map<string, GcRule>; aggregates: Map<string, Aggregator> } {
@@ -90,19 +62,6 @@ function modificationsFromProto(p: unknown): ColumnFamilyModification[] {
 }
 
 /**
- * google.protobuf.Any comes from protobufjs's built-in well-known types, whose
- * field names stay snake_case (`type_url`) whatever keepCase says.
- */
-function packAny(typeName: string, message: { serialize(v: object): Buffer }, value: object): ProtoObject {
-  return { type_url: TYPE_URL_PREFIX + typeName, value: message.serialize(value) };
-}
-
-function timestampNow(): ProtoObject {
-  const ms = Date.now();
-  return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
-}
-
-/**
  * google.bigtable.admin.v2.Type → the family's aggregator, undefined for no
  * value type. Tabula implements int64 sum, min and max with big-endian
  * encoding (model/aggregate.ts); other types are refused by name.
@@ -130,12 +89,6 @@ function aggregateFromValueType(p: unknown, field: string): Aggregator | undefin
     case undefined: throw new InvalidArgumentError(`${field}.aggregate_type: an aggregator (sum, min or max) is required`);
     default: throw new UnimplementedError(`${field}.aggregate_type.${protoName(agg)}: not supported (sum, min and max are)`);
   }
-}
-
-/** An aggregate family's value type as Bigtable reports it (input and state: int64, big-endian). */
-function aggregateTypeToProto(agg: Aggregator): ProtoObject {
-  const int64 = { int64Type: { encoding: { bigEndianBytes: {} } } };
-  return { aggregateType: { inputType: int64, stateType: int64, [agg]: {} } };
 }
 
 let operationSeq = 0;
@@ -252,5 +205,6 @@ export function tableAdminServiceHandlers(backend: AdminBackend): grpc.UntypedSe
     return { consistent: await backend.checkConsistency(name, token) };
   });
 
+  Object.assign(handlers, backupHandlers(backend));
   return handlers;
 }

@@ -32,6 +32,8 @@ export interface EmbeddedClusterOptions {
   serverId?: (i: number) => string;
   /** Options of every tablet server (cacheBytes is per server). */
   server?: Omit<TabletHostOptions, 'storage' | 'serverId'>;
+  /** The master's clock in ms (backup times and expiry; default Date.now). */
+  now?: () => number;
 }
 
 export interface EmbeddedCluster {
@@ -56,7 +58,7 @@ export async function openEmbeddedCluster(opts: EmbeddedClusterOptions): Promise
     const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const byId = new Map(servers.map((s) => [s.serverId, s]));
-    master = await Master.open({ dir: opts.masterDir, servers: new Map(byId) });
+    master = await Master.open({ dir: opts.masterDir, servers: new Map(byId), ...(opts.now ? { now: opts.now } : {}) });
     const router = new Router(master, {
       server: (id) => {
         const s = byId.get(id);

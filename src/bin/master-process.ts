@@ -12,7 +12,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Master } from '../master/master.js';
+import { BACKUP_SWEEP_MS, Master } from '../master/master.js';
 import { ClusterMaster } from '../master/cluster-master.js';
 import { Router } from '../api/router.js';
 import { createApiGrpcServer } from '../api/api-server.js';
@@ -96,6 +96,8 @@ export async function startMasterProcess(opts: MasterProcessOptions): Promise<Ru
     const balancer = opts.balanceMs > 0 ? setInterval(() => void cluster.balance().catch(() => {}), opts.balanceMs) : undefined;
     balancer?.unref();
     const stopSplits = opts.splitBytes > 0 ? master.startAutoSplit({ splitBytes: opts.splitBytes, intervalMs: Math.max(opts.tickMs, 1000) }) : () => {};
+    // Expired backups go, and deletions or creations a crash interrupted are finished.
+    const stopBackupSweep = master.startBackupSweep(BACKUP_SWEEP_MS);
     ops.health()?.setServing(true);
     state = 'serving';
     log.info({ port, metricsPort, tls: !!o.tlsCert, auth: !!ops.auth, ms: Date.now() - started }, 'open');
@@ -111,6 +113,7 @@ export async function startMasterProcess(opts: MasterProcessOptions): Promise<Ru
         stopSplits();
         clearInterval(balancer);
         await shutdownInternalServer(server, o.drainTimeout); // stop accepting, drain running calls
+        await stopBackupSweep();
         const t1 = Date.now();
         pool.close();
         cluster.close();

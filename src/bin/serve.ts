@@ -18,6 +18,7 @@ import { defaultOpsOptions, type OpsOptions } from '../ops/ops-options.js';
 import { prepareServerOps } from '../ops/server-ops.js';
 import type { Readiness } from '../ops/ops-http-server.js';
 import { watchMaster, watchTabletServer } from '../ops/tabula-metrics.js';
+import { BACKUP_SWEEP_MS } from '../master/master.js';
 import { openEmbeddedCluster, type EmbeddedCluster } from './embedded-cluster.js';
 
 const log = logger('serve');
@@ -105,6 +106,9 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
     const tablets = (await embedded.tabletStats()).length;
     log.info({ port: api.port, metricsPort, tablets, tabletServers: n, tls: !!o.tlsCert, auth: !!ops.auth, ms: Date.now() - started }, 'open');
 
+    // Expired backups go, and deletions or creations a crash interrupted are finished.
+    const stopBackupSweep = master.startBackupSweep(BACKUP_SWEEP_MS);
+
     // SSTables no manifest references any more (compacted, dropped tables) are deleted in the background.
     const gc = setInterval(() => {
       collectUnreferencedFiles(storage, { sstPrefix: 'sst/', manifestDirsPrefix: 'tablets/', minAgeMs: 10 * 60_000 })
@@ -126,6 +130,7 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
         clearInterval(gc);
         clearInterval(balancer);
         await api.close(); // stop accepting, drain running calls (bounded by drainTimeout)
+        await stopBackupSweep();
         await balancing; // a move in progress finishes before the servers close
         const t1 = Date.now();
         await embedded.close({ flush: true }); // flush memtables, close the WALs, then the master

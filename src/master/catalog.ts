@@ -1,10 +1,12 @@
 /**
  * The master's catalog, stored in LevelDB (`level`) in the master's
- * directory: tables (schema and settings) and tablets (row range, owner,
- * epoch). The whole catalog is small, so it is also kept in memory and every
- * change is written through as one atomic batch.
+ * directory: tables (schema and settings), tablets (row range, owner,
+ * epoch) and backups (which snapshot directories hold them). The whole
+ * catalog is small, so it is also kept in memory and every change is
+ * written through as one atomic batch.
  *
- * Keys: "table:<canonical table name>" and "tablet:<tablet id>"; values JSON.
+ * Keys: "table:<canonical table name>", "tablet:<tablet id>" and
+ * "backup:<canonical backup name>"; values JSON.
  */
 import { Level } from 'level';
 import { compareBytes } from '../base/bytes.js';
@@ -19,6 +21,8 @@ export interface TableRecord {
   aggregates?: Array<[string, Aggregator]>;
   deletionProtection: boolean;
   createdMs: number;
+  /** Set on a table created by RestoreTable: where its data came from (Table.restore_info). */
+  restoredFrom?: { backup: string; sourceTable: string; startMs: number; endMs: number };
 }
 
 export interface TabletRecord {
@@ -32,26 +36,71 @@ export interface TabletRecord {
   epoch: number;
   /** WAL directories of dead servers whose records the next owner must replay. */
   recoverFrom?: string[];
+  /**
+   * A restored tablet not yet opened: the backup tablet directory its first
+   * manifest is copied from (Tablet seedFrom). Cleared once it was opened.
+   */
+  seedFrom?: string;
 }
 
-type Put = { type: 'put'; key: string; value: TableRecord | TabletRecord };
+/** One tablet of a backup: a snapshot directory tablets/<id> and the row range it covers. */
+export interface BackupTablet {
+  id: string;
+  /** Row range [startRow, endRow), base64; "" = unbounded. */
+  startRow: string;
+  endRow: string;
+}
+
+export interface BackupRecord {
+  /** Canonical name projects/p/instances/i/clusters/c/backups/b. */
+  name: string;
+  /** Canonical name of the table it was taken from. */
+  sourceTable: string;
+  /** The table's schema at the backup (a restored table gets it). */
+  families: Array<[string, GcRule]>;
+  aggregates?: Array<[string, Aggregator]>;
+  /**
+   * creating: snapshots being taken (tablets lists every directory already
+   * asked for, so a failed creation can be removed); ready; deleting: its
+   * directories are being removed (finished by the next sweep after a crash).
+   */
+  state: 'creating' | 'ready' | 'deleting';
+  tablets: BackupTablet[];
+  startMs: number;
+  endMs?: number;
+  expireMs: number;
+  sizeBytes: number;
+}
+
+type CatalogValue = TableRecord | TabletRecord | BackupRecord;
+type Put = { type: 'put'; key: string; value: CatalogValue };
 type Del = { type: 'del'; key: string };
 
 export class Catalog {
   private readonly tables = new Map<string, TableRecord>();
   private readonly tablets = new Map<string, TabletRecord>();
+  private readonly backups = new Map<string, BackupRecord>();
 
-  private constructor(private readonly db: Level<string, TableRecord | TabletRecord>) {}
+  private constructor(private readonly db: Level<string, CatalogValue>) {}
 
   static async open(dir: string): Promise<Catalog> {
-    const db = new Level<string, TableRecord | TabletRecord>(dir, { valueEncoding: 'json' });
+    const db = new Level<string, CatalogValue>(dir, { valueEncoding: 'json' });
     await db.open();
     const c = new Catalog(db);
     for await (const [key, value] of db.iterator()) {
       if (key.startsWith('table:')) c.tables.set(key.slice(6), value as TableRecord);
       else if (key.startsWith('tablet:')) c.tablets.set(key.slice(7), value as TabletRecord);
+      else if (key.startsWith('backup:')) c.backups.set(key.slice(7), value as BackupRecord);
     }
     return c;
+  }
+
+  backup(name: string): BackupRecord | undefined {
+    return this.backups.get(name);
+  }
+
+  allBackups(): BackupRecord[] {
+    return [...this.backups.values()];
   }
 
   table(name: string): TableRecord | undefined {
@@ -78,8 +127,13 @@ export class Catalog {
   }
 
   /** Applies puts and deletes atomically (durably in LevelDB, then in memory). */
-  async write(change: { tables?: TableRecord[]; tablets?: TabletRecord[]; deleteTables?: string[]; deleteTablets?: string[] }): Promise<void> {
+  async write(change: {
+    tables?: TableRecord[]; tablets?: TabletRecord[]; backups?: BackupRecord[];
+    deleteTables?: string[]; deleteTablets?: string[]; deleteBackups?: string[];
+  }): Promise<void> {
     const ops: Array<Put | Del> = [];
+    for (const b of change.backups ?? []) ops.push({ type: 'put', key: `backup:${b.name}`, value: b });
+    for (const n of change.deleteBackups ?? []) ops.push({ type: 'del', key: `backup:${n}` });
     for (const t of change.tables ?? []) ops.push({ type: 'put', key: `table:${t.name}`, value: t });
     for (const t of change.tablets ?? []) ops.push({ type: 'put', key: `tablet:${t.id}`, value: t });
     for (const n of change.deleteTables ?? []) ops.push({ type: 'del', key: `table:${n}` });
@@ -89,6 +143,8 @@ export class Catalog {
     for (const t of change.tablets ?? []) this.tablets.set(t.id, t);
     for (const n of change.deleteTables ?? []) this.tables.delete(n);
     for (const id of change.deleteTablets ?? []) this.tablets.delete(id);
+    for (const b of change.backups ?? []) this.backups.set(b.name, b);
+    for (const n of change.deleteBackups ?? []) this.backups.delete(n);
   }
 
   async close(): Promise<void> {

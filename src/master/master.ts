@@ -14,12 +14,17 @@ import type { GcRule } from '../model/gc-rule.js';
 import type { Aggregator } from '../model/aggregate.js';
 import { intersectRange, type KeyRange } from '../model/key-range.js';
 import type { TabletControlService, TabletDescriptor } from '../rpc/tablet-service.js';
-import type { AdminBackend, ColumnFamilyModification, InstanceName, TableInfo, TableName } from '../api/backend.js';
+import type { AdminBackend, BackupInfo, BackupName, ColumnFamilyModification, InstanceName, TableInfo, TableName } from '../api/backend.js';
 import { formatInstanceName, formatTableName, parseTableName } from '../api/table-name.js';
-import { Catalog, type TableRecord, type TabletRecord } from './catalog.js';
+import { formatBackupName, parseBackupName } from '../api/backup-name.js';
+import { checkBackupExpiry } from '../api/backup-expiry.js';
+import { Catalog, type BackupRecord, type BackupTablet, type TableRecord, type TabletRecord } from './catalog.js';
 import { planBalance } from './balance-plan.js';
 
 const log = logger('master');
+
+/** How often the processes owning a master sweep backups (expiry; see Master.sweepBackups). */
+export const BACKUP_SWEEP_MS = 60_000;
 
 /** Where a tablet is served, for request routing. */
 export interface TabletLocation {
@@ -43,14 +48,20 @@ export interface MasterOptions {
    * master (cluster-master.ts) reassigns what nobody claims.
    */
   assignOnOpen?: boolean;
+  /** Current time in ms (backup times and expiry; default Date.now). */
+  now?: () => number;
 }
 
 export class Master implements AdminBackend {
-  private constructor(private readonly catalog: Catalog, private readonly servers: Map<string, TabletControlService>) {}
+  private constructor(
+    private readonly catalog: Catalog,
+    private readonly servers: Map<string, TabletControlService>,
+    private readonly now: () => number,
+  ) {}
 
   /** Opens the catalog and (re)assigns every tablet to a server with a new epoch. */
   static async open(opts: MasterOptions): Promise<Master> {
-    const m = new Master(await Catalog.open(opts.dir), opts.servers);
+    const m = new Master(await Catalog.open(opts.dir), opts.servers, opts.now ?? Date.now);
     if (opts.assignOnOpen !== false) await m.assignAll();
     return m;
   }
@@ -80,6 +91,7 @@ export class Master implements AdminBackend {
       families: table.families,
       ...(table.aggregates?.length ? { aggregates: table.aggregates } : {}),
       ...(recoverFrom?.length ? { recoverFrom } : {}),
+      ...(t.seedFrom ? { seedFrom: t.seedFrom } : {}),
     };
   }
 
@@ -105,10 +117,11 @@ export class Master implements AdminBackend {
       await this.catalog.write({ tablets: updated });
       const start = Date.now();
       await Promise.all(updated.map((t) => this.servers.get(t.server!)!.openTablet(this.descriptor(t, t.recoverFrom))));
-      const recovered = updated.filter((t) => t.recoverFrom).map(({ recoverFrom: _r, ...t }) => t);
-      if (recovered.length) await this.catalog.write({ tablets: recovered });
-      this.counters.recoveries += recovered.length;
-      log.info({ tablets: updated.length, recovered: recovered.length, ms: Date.now() - start }, 'assigned tablets');
+      const recovered = updated.filter((t) => t.recoverFrom).length;
+      const settled = updated.filter((t) => t.recoverFrom || t.seedFrom).map(({ recoverFrom: _r, seedFrom: _s, ...t }) => t);
+      if (settled.length) await this.catalog.write({ tablets: settled });
+      this.counters.recoveries += recovered;
+      log.info({ tablets: updated.length, recovered, ms: Date.now() - start }, 'assigned tablets');
     });
   }
 
@@ -138,10 +151,10 @@ export class Master implements AdminBackend {
         await this.catalog.write({ tablets: [rest] });
         throw e;
       }
-      if (t.recoverFrom?.length) {
-        const { recoverFrom: _r, ...done } = assigned;
+      if (t.recoverFrom?.length || t.seedFrom) {
+        const { recoverFrom: _r, seedFrom: _s, ...done } = assigned;
         await this.catalog.write({ tablets: [done] });
-        this.counters.recoveries++;
+        if (t.recoverFrom?.length) this.counters.recoveries++;
       }
       log.info({ tablet: t.id, server: target, epoch: assigned.epoch, recoverFrom: t.recoverFrom, ms: Date.now() - start }, 'assign');
     });
@@ -412,9 +425,11 @@ export class Master implements AdminBackend {
   }
 
   private info(r: TableRecord): TableInfo {
+    const from = r.restoredFrom;
     return {
       name: parseTableName(r.name), families: new Map(r.families),
       ...(r.aggregates?.length ? { aggregates: new Map(r.aggregates) } : {}), deletionProtection: r.deletionProtection,
+      ...(from ? { restoredFrom: { backup: parseBackupName(from.backup, 'backup'), sourceTable: parseTableName(from.sourceTable), startMs: from.startMs, endMs: from.endMs } } : {}),
     };
   }
 
@@ -541,5 +556,217 @@ export class Master implements AdminBackend {
     }
     if (!parsed || parsed.t !== r.name) throw new InvalidArgumentError(`consistency_token: not a token of table "${r.name}"`);
     return true;
+  }
+
+  // ---- backups -------------------------------------------------------------------------
+  //
+  // A backup is a set of snapshot directories, one per tablet of the source
+  // table: tablets/<id> holding one manifest that names the tablet's SSTables
+  // at the backup (Tablet.snapshot). File GC scans every directory under
+  // tablets/, so those SSTables outlive compactions and the source table for
+  // as long as the backup exists. A restored table's tablets start from these
+  // manifests (seedFrom) and share the files: no data is copied either way.
+
+  /** Backups this master is creating now (a creating record not listed here was left by a crash). */
+  private readonly creatingBackups = new Set<string>();
+  /** Backups tables are being restored from now, with the number of restores. */
+  private readonly restoringFrom = new Map<string, number>();
+
+  private backupRecord(name: BackupName): BackupRecord {
+    const r = this.catalog.backup(formatBackupName(name));
+    if (!r || r.state === 'deleting') throw new NotFoundError(`backup "${formatBackupName(name)}" not found`);
+    return r;
+  }
+
+  private backupInfo(r: BackupRecord): BackupInfo {
+    return {
+      name: parseBackupName(r.name, 'name'), sourceTable: parseTableName(r.sourceTable),
+      state: r.state === 'ready' ? 'READY' : 'CREATING',
+      startMs: r.startMs, ...(r.endMs !== undefined ? { endMs: r.endMs } : {}), expireMs: r.expireMs, sizeBytes: r.sizeBytes,
+    };
+  }
+
+  async createBackup(name: BackupName, source: TableName, expireMs: number): Promise<BackupInfo> {
+    const canonical = formatBackupName(name);
+    const table = this.record(source);
+    if (this.catalog.backup(canonical) || this.creatingBackups.has(canonical)) throw new AlreadyExistsError(`backup "${canonical}" already exists`);
+    const startMs = this.now();
+    checkBackupExpiry(expireMs, startMs, 'backup.expire_time');
+    const record: BackupRecord = {
+      name: canonical, sourceTable: table.name, families: table.families, ...(table.aggregates?.length ? { aggregates: table.aggregates } : {}),
+      state: 'creating', tablets: [], startMs, expireMs, sizeBytes: 0,
+    };
+    this.creatingBackups.add(canonical);
+    try {
+      await this.catalog.write({ backups: [record] });
+      try {
+        record.sizeBytes = await this.snapshotRange(table.name, '', '', record);
+        // A table deleted (and maybe re-created) meanwhile leaves a backup of nothing, or of two tables.
+        if (this.catalog.table(table.name)?.createdMs !== table.createdMs) throw new NotFoundError(`table "${table.name}" was deleted during the backup`);
+      } catch (e) {
+        await this.removeBackup(record).catch((err) => log.warn({ backup: canonical, err: String(err) }, 'removing a failed backup failed; the sweep retries'));
+        throw e;
+      }
+      const ready: BackupRecord = { ...record, tablets: [...record.tablets], state: 'ready', endMs: this.now() };
+      await this.catalog.write({ backups: [ready] });
+      log.info({ backup: canonical, table: table.name, tablets: ready.tablets.length, bytes: ready.sizeBytes, ms: ready.endMs! - startMs }, 'backup created');
+      return this.backupInfo(ready);
+    } finally {
+      this.creatingBackups.delete(canonical);
+    }
+  }
+
+  /**
+   * Snapshots every tablet of `table` in [start, end) (base64, "" =
+   * unbounded) into new directories recorded in `record` before each is
+   * asked for. A tablet split meanwhile is covered by its children. Resolves
+   * the bytes snapshotted.
+   */
+  private async snapshotRange(table: string, start: string, end: string, record: BackupRecord): Promise<number> {
+    const lo = Buffer.from(start, 'base64');
+    const hi = Buffer.from(end, 'base64');
+    const within = this.catalog.tabletsOf(table).filter((t) => compareBytes(Buffer.from(t.startRow, 'base64'), lo) >= 0
+      && (hi.length === 0 || (t.endRow !== '' && compareBytes(Buffer.from(t.endRow, 'base64'), hi) <= 0)));
+    if (within.length === 0) throw new NotFoundError(`table "${table}" was deleted during the backup`);
+    let bytes = 0;
+    for (const t of within) {
+      bytes += await this.exclusive(t.id, async () => {
+        const cur = this.catalog.tablet(t.id);
+        if (!cur) return undefined; // split (or deleted) before its turn: cover its range again below
+        const snap: BackupTablet = { id: this.newTabletId(), startRow: cur.startRow, endRow: cur.endRow };
+        record.tablets.push(snap);
+        await this.catalog.write({ backups: [record] });
+        return (await this.control(cur).snapshotTablet(cur.id, snap.id, record.name)).bytes;
+      }, { mark: false }) ?? await this.snapshotRange(table, t.startRow, t.endRow, record);
+    }
+    return bytes;
+  }
+
+  async getBackup(name: BackupName): Promise<BackupInfo> {
+    return this.backupInfo(this.backupRecord(name));
+  }
+
+  async listBackups(instance: InstanceName): Promise<BackupInfo[]> {
+    const prefix = `${formatInstanceName(instance)}/clusters/`;
+    return this.catalog.allBackups().filter((b) => b.name.startsWith(prefix) && b.state !== 'deleting').map((b) => this.backupInfo(b));
+  }
+
+  async updateBackup(name: BackupName, changes: { expireMs: number }): Promise<BackupInfo> {
+    const r = this.backupRecord(name);
+    checkBackupExpiry(changes.expireMs, r.startMs, 'backup.expire_time');
+    const next = { ...r, expireMs: changes.expireMs };
+    await this.catalog.write({ backups: [next] });
+    return this.backupInfo(next);
+  }
+
+  async deleteBackup(name: BackupName): Promise<void> {
+    const r = this.backupRecord(name);
+    this.checkRemovable(r);
+    await this.removeBackup(r);
+    log.info({ backup: r.name }, 'delete backup');
+  }
+
+  /** FailedPreconditionError while the backup is being created or a table is being restored from it. */
+  private checkRemovable(r: BackupRecord): void {
+    if (this.creatingBackups.has(r.name)) throw new FailedPreconditionError(`backup "${r.name}" is being created`);
+    const dirs = new Set(r.tablets.map((t) => t.id));
+    if (this.restoringFrom.has(r.name) || this.catalog.allTablets().some((t) => t.seedFrom && dirs.has(t.seedFrom))) {
+      throw new FailedPreconditionError(`backup "${r.name}" is in use: a table is being restored from it`);
+    }
+  }
+
+  /**
+   * Forgets a backup and deletes its snapshot directories (the SSTables go
+   * with file GC once nothing else references them). Marked deleting first,
+   * so a crash in between leaves it to the next sweep, never a backup
+   * whose directories are partly gone.
+   */
+  private async removeBackup(r: BackupRecord): Promise<void> {
+    await this.catalog.write({ backups: [{ ...r, state: 'deleting' }] });
+    const servers = [...this.servers.values()];
+    if (servers.length === 0) throw new FailedPreconditionError('no tablet server is available to delete the backup');
+    for (const t of r.tablets) {
+      let err: unknown;
+      for (const s of servers) {
+        err = undefined;
+        try { await s.destroyTablet(t.id); break; } catch (e) { err = e; }
+      }
+      if (err) throw err;
+    }
+    await this.catalog.write({ deleteBackups: [r.name] });
+  }
+
+  /**
+   * Deletes backups past their expire time, finishes deletions a crash
+   * interrupted and removes creations a previous master left unfinished.
+   * Resolves the names removed. Run periodically by the process owning the master.
+   */
+  async sweepBackups(): Promise<string[]> {
+    const now = this.now();
+    const removed: string[] = [];
+    for (const r of this.catalog.allBackups()) {
+      const stale = r.state === 'deleting' || (r.state === 'creating' && !this.creatingBackups.has(r.name)) || (r.state === 'ready' && r.expireMs <= now);
+      if (!stale) continue;
+      if (r.state === 'ready') {
+        try { this.checkRemovable(r); } catch { continue; } // in use: the next sweep
+      }
+      try {
+        await this.removeBackup(r);
+        removed.push(r.name);
+        log.info({ backup: r.name, state: r.state, expired: r.state === 'ready' }, 'backup removed by sweep');
+      } catch (e) {
+        log.warn({ backup: r.name, err: String(e) }, 'removing backup failed; the next sweep retries');
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Runs sweepBackups now and every `intervalMs` (one at a time). Returns a
+   * stop function that waits for a running sweep.
+   */
+  startBackupSweep(intervalMs: number): () => Promise<void> {
+    let running: Promise<unknown> = Promise.resolve();
+    const tick = () => { running = running.then(() => this.sweepBackups()).catch((e) => log.warn({ err: String(e) }, 'backup sweep failed')); };
+    tick();
+    const timer = setInterval(tick, intervalMs);
+    timer.unref();
+    return async () => { clearInterval(timer); await running; };
+  }
+
+  /**
+   * Creates table `name` from a backup: the backup's schema, and one tablet
+   * per backup tablet whose first manifest is copied from it (seedFrom) when
+   * it is opened, sharing the SSTables. The catalog keeps seedFrom until the
+   * tablet was opened, so a crash in between restores it on the next
+   * assignment, and the backup cannot be deleted meanwhile.
+   */
+  async restoreTable(name: TableName, backup: BackupName): Promise<TableInfo> {
+    const canonical = formatTableName(name);
+    if (this.catalog.table(canonical)) throw new AlreadyExistsError(`table "${canonical}" already exists`);
+    const b = this.backupRecord(backup);
+    if (b.state !== 'ready') throw new FailedPreconditionError(`backup "${b.name}" is not ready yet`);
+    this.restoringFrom.set(b.name, (this.restoringFrom.get(b.name) ?? 0) + 1);
+    try {
+      const record: TableRecord = {
+        name: canonical, families: b.families, ...(b.aggregates?.length ? { aggregates: b.aggregates } : {}), deletionProtection: false,
+        createdMs: this.now(), restoredFrom: { backup: b.name, sourceTable: b.sourceTable, startMs: b.startMs, endMs: b.endMs ?? b.startMs },
+      };
+      const placed = new Map<string, number>();
+      const tablets: TabletRecord[] = [...b.tablets]
+        .sort((x, y) => compareBytes(Buffer.from(x.startRow, 'base64'), Buffer.from(y.startRow, 'base64')))
+        .map((bt) => ({ id: this.newTabletId(), table: canonical, startRow: bt.startRow, endRow: bt.endRow, server: this.pickServer(placed), epoch: 1, seedFrom: bt.id }));
+      await this.changing(tablets.map((t) => t.id), async () => {
+        await this.catalog.write({ tables: [record], tablets });
+        await Promise.all(tablets.map((t) => this.control(t).openTablet(this.descriptor(t))));
+        await this.catalog.write({ tablets: tablets.map(({ seedFrom: _s, ...t }) => t) });
+      });
+      log.info({ table: canonical, backup: b.name, tablets: tablets.length }, 'restore table');
+      return this.info(record);
+    } finally {
+      const n = this.restoringFrom.get(b.name)! - 1;
+      if (n > 0) this.restoringFrom.set(b.name, n);
+      else this.restoringFrom.delete(b.name);
+    }
   }
 }

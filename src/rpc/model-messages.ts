@@ -95,12 +95,13 @@ export interface TabletDescriptorMessage {
   epoch?: Long;
   families?: ColumnFamilyMessage[];
   recoverFrom?: string[];
+  seedFrom?: string;
 }
 
 export function descriptorToMessage(d: TabletDescriptor): TabletDescriptorMessage {
   return {
     id: d.id, table: d.table, startRow: d.startRow, endRow: d.endRow, epoch: d.epoch,
-    families: familiesToMessage(d.families, d.aggregates), recoverFrom: d.recoverFrom ?? [],
+    families: familiesToMessage(d.families, d.aggregates), recoverFrom: d.recoverFrom ?? [], seedFrom: d.seedFrom ?? '',
   };
 }
 
@@ -111,6 +112,7 @@ export function descriptorFromMessage(m: TabletDescriptorMessage | undefined): T
     epoch: num(m.epoch), families: familiesFromMessage(m.families),
   };
   if (m.recoverFrom?.length) d.recoverFrom = m.recoverFrom;
+  if (m.seedFrom) d.seedFrom = m.seedFrom;
   const aggregates = aggregatesFromMessage(m.families);
   if (aggregates.length) d.aggregates = aggregates;
   return d;

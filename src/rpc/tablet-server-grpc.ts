@@ -182,6 +182,10 @@ export function serveTabletServer(server: grpc.Server, impl: TabletServerService
       await impl.compactTablet(id(req));
       return {};
     }),
+    SnapshotTablet: unaryHandler(async (req: TabletRequest & { snapshotId?: string; label?: string }): Promise<{ bytes: number }> => {
+      if (!req.snapshotId) throw new InvalidArgumentError('snapshot_id: required');
+      return impl.snapshotTablet(id(req), req.snapshotId, req.label ?? '');
+    }),
 
     Ping: unaryHandler(async () => ({ serverId: impl.serverId })),
     TabletStats: unaryHandler(async (): Promise<ServerStatsMessage> => {
@@ -340,5 +344,10 @@ export class RemoteTabletServer implements TabletServerService {
 
   async compactTablet(tabletId: string): Promise<void> {
     await this.call('CompactTablet', { tabletId });
+  }
+
+  async snapshotTablet(tabletId: string, snapshotId: string, label: string): Promise<{ bytes: number }> {
+    const res = await this.call<{ tabletId: string; snapshotId: string; label: string }, { bytes?: Long }>('SnapshotTablet', { tabletId, snapshotId, label });
+    return { bytes: num(res.bytes) };
   }
 }

@@ -29,6 +29,8 @@ export interface TabletDescriptor {
   aggregates?: Array<[string, Aggregator]>;
   /** WAL directories of dead servers whose records for this tablet must be replayed. */
   recoverFrom?: string[];
+  /** A backup's tablet directory whose manifest starts this tablet if it has none yet (RestoreTable). */
+  seedFrom?: string;
 }
 
 export type ReadModifyWriteRule =
@@ -85,6 +87,13 @@ export interface TabletControlService {
   tabletStats(): Promise<TabletStatsEntry[]>;
   /** Runs a full (major) compaction of a tablet. */
   compactTablet(tabletId: string): Promise<void>;
+  /**
+   * A backup of a tablet: flushes it (it keeps serving) and writes its
+   * current manifest (SSTable references, drops) as the first manifest of
+   * tablets/<snapshotId>, sharing the SSTables (no data copied). `label`
+   * goes into that manifest's meta. Resolves the tablet's approximate bytes.
+   */
+  snapshotTablet(tabletId: string, snapshotId: string, label: string): Promise<{ bytes: number }>;
 }
 
 export interface TabletStatsEntry {

@@ -74,6 +74,12 @@ export interface TabletConfig {
   background?: boolean;
   /** Extra manifest meta the owner wants kept (table name, etc.). */
   meta?: Record<string, unknown>;
+  /**
+   * A tablet directory (id) whose newest manifest becomes this tablet's first
+   * one when it has none yet: a table restored from a backup starts from the
+   * backup's manifests and shares their SSTables (no data copied).
+   */
+  seedFrom?: string;
 }
 
 interface Frozen {
@@ -148,7 +154,9 @@ export class Tablet {
     const t = new Tablet(cfg);
     const m = await t.manifests.load();
     let current: Manifest;
-    if (!m) {
+    if (!m && cfg.seedFrom !== undefined) {
+      current = await t.manifests.write(await seedManifest(cfg.storage, cfg.seedFrom, cfg.epoch, cfg.meta ?? {}));
+    } else if (!m) {
       current = await t.manifests.write({ epoch: cfg.epoch, flushedSeq: 0, sstables: [], meta: cfg.meta ?? {} });
     } else {
       current = m.epoch === cfg.epoch ? m : await t.manifests.claim(cfg.epoch);
@@ -638,6 +646,32 @@ export class Tablet {
     return this.writeFailure === undefined && this.frozen.length === 0 && this.active.approximateBytes <= HAND_OFF_MAX_BYTES;
   }
 
+  /**
+   * Writes the tablet's current state as the first manifest of the directory
+   * tablets/<snapshotId> (a backup): everything written before this call is
+   * flushed, then the manifest names the same SSTables (with their row-range
+   * restrictions), drops and flushed sequence number. No data is copied. The
+   * snapshot is written between two installs, while the tablet's own newest
+   * manifest still references every file it names (file-gc.ts's contract).
+   * A tablet opened with seedFrom = snapshotId starts from it.
+   */
+  async snapshot(snapshotId: string, meta: Record<string, unknown>): Promise<void> {
+    this.checkOpen();
+    await this.flush();
+    const p = this.installChain.then(async () => {
+      await newManifestStore(this.cfg.storage, `tablets/${snapshotId}`).write({
+        epoch: this.cfg.epoch,
+        flushedSeq: this.flushedSeq,
+        sstables: this.tables.map((t) => t.ref),
+        meta: { ...meta, drops: this.drops.toJSON() },
+        // A handed-over tail not yet covered by a flush holds acknowledged writes too.
+        ...(this.tail ? { tail: this.tail } : {}),
+      });
+    });
+    this.installChain = p.catch(() => {});
+    await p;
+  }
+
   /** The SSTable references of the current version (for splits and introspection). */
   sstableRefs(): SstableRef[] { return this.tables.map((t) => t.ref); }
 
@@ -903,6 +937,23 @@ export class Tablet {
     log.info({ tablet: this.id, inputs: chosen.length, outputs: out.files.length, full: isFull, entriesIn: out.entriesIn, bytesOut: out.files.reduce((n, f) => n + f.size, 0), ms: Date.now() - start }, 'compaction');
     return isFull;
   }
+}
+
+/**
+ * The first manifest of a tablet seeded from tablets/<seedFrom> (Tablet.open):
+ * the seed's files, drops, tail and flushed sequence number, the tablet's own
+ * epoch and meta. NotFoundError when the seed directory holds no manifest.
+ */
+async function seedManifest(storage: Storage, seedFrom: string, epoch: number, meta: Record<string, unknown>): Promise<Omit<Manifest, 'version'>> {
+  const seed = await newManifestStore(storage, `tablets/${seedFrom}`).load();
+  if (!seed) throw new NotFoundError(`seed tablet ${seedFrom} has no manifest`);
+  return {
+    epoch,
+    flushedSeq: seed.flushedSeq,
+    sstables: seed.sstables,
+    meta: { ...meta, ...(seed.meta.drops !== undefined ? { drops: seed.meta.drops } : {}) },
+    ...(seed.tail ? { tail: seed.tail } : {}),
+  };
 }
 
 /** Largest memtable a moving tablet hands over in its manifest rather than flushing (see close). */

@@ -113,6 +113,7 @@ export class TabletServer implements TabletServerService {
       startRow: desc.startRow,
       endRow: desc.endRow,
       meta: { table: desc.table, startRow: desc.startRow.toString('base64'), endRow: desc.endRow.toString('base64') },
+      ...(desc.seedFrom ? { seedFrom: desc.seedFrom } : {}),
     }, desc.recoverFrom ?? []);
     // Recovered records live only in a dead server's WAL: make them durable here before serving.
     if (desc.recoverFrom?.length) await t.flush();
@@ -169,6 +170,14 @@ export class TabletServer implements TabletServerService {
 
   async compactTablet(tabletId: string): Promise<void> {
     await this.tablet(tabletId).compact({ full: true });
+  }
+
+  async snapshotTablet(tabletId: string, snapshotId: string, label: string): Promise<{ bytes: number }> {
+    const t = this.tablet(tabletId);
+    const start = Date.now();
+    await t.snapshot(snapshotId, { ...t.meta, snapshotOf: tabletId, label });
+    log.info({ tablet: tabletId, snapshot: snapshotId, label, ms: Date.now() - start }, 'snapshot tablet');
+    return { bytes: t.approximateBytes() };
   }
 
   // ---- data plane ----------------------------------------------------------------------

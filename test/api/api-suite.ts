@@ -230,6 +230,143 @@ describe('official Node client', () => {
   });
 });
 
+describe('backups', () => {
+  const CLUSTER = `${INSTANCE}/clusters/i-c1`;
+  const B = (b: string): string => `${CLUSTER}/backups/${b}`;
+  const hours = (h: number): { seconds: string } => ({ seconds: String(Math.floor((Date.now() + h * 3600_000) / 1000)) });
+  const backupRaw = (table: string, id: string, expire = hours(7)) => callUnary(raw.tableAdmin, 'CreateBackup', {
+    parent: CLUSTER, backupId: id, backup: { sourceTable: T(table), expireTime: expire },
+  });
+
+  beforeAll(async () => {
+    await callUnary(raw.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: 'bk-raw', table: { columnFamilies: { f: {} } } });
+  });
+
+  it('backs up a table, restores it into a new table and deletes it, through the official client', async () => {
+    const instance = bt.instance('i');
+    const [src] = await instance.createTable('bk-src', { families: ['cf'] });
+    await src.insert([{ key: 'r1', data: { cf: { q: 'one' } } }, { key: 'r2', data: { cf: { q: 'two' } } }]);
+    const expireTime = new Date(Date.now() + 7 * 3600_000);
+    // The client picks a READY cluster from the table's replication view, then runs the long-running operation.
+    const [backup, op] = await src.createBackup('b1', { expireTime });
+    await op.promise();
+    const [meta] = await backup.getMetadata();
+    expect(meta).toMatchObject({ name: B('b1'), sourceTable: T('bk-src'), state: 'READY', backupType: 'STANDARD' });
+    expect(Number(meta.expireTime!.seconds)).toBe(Math.floor(expireTime.getTime() / 1000));
+    expect(Number(meta.startTime!.seconds)).toBeLessThanOrEqual(Number(meta.endTime!.seconds));
+
+    // Written after the backup: not in it.
+    await src.insert([{ key: 'r3', data: { cf: { q: 'three' } } }]);
+    await src.row('r1').delete();
+
+    const [listed] = await instance.getBackups();
+    expect(listed.map((b) => b.id)).toContain('b1');
+    const later = new Date(Date.now() + 30 * 3600_000);
+    await backup.setMetadata({ expireTime: later });
+    expect(Number((await backup.getMetadata())[0].expireTime!.seconds)).toBe(Math.floor(later.getTime() / 1000));
+
+    const [restored, rop] = await backup.restore('bk-restored');
+    await rop.promise();
+    const [rows] = await restored.getRows();
+    expect(rows.map((r) => [r.id, r.data.cf.q[0].value])).toEqual([['r1', 'one'], ['r2', 'two']]);
+    const [tmeta] = await restored.getMetadata();
+    expect(tmeta.restoreInfo).toMatchObject({ sourceType: 'BACKUP', backupInfo: { backup: B('b1'), sourceTable: T('bk-src') } });
+    expect(Object.keys(tmeta.columnFamilies ?? {})).toEqual(['cf']);
+
+    // The two tables are independent from now on, and the restored one outlives its source and the backup.
+    await restored.insert([{ key: 'r9', data: { cf: { q: 'nine' } } }]);
+    expect((await src.getRows())[0].map((r) => r.id)).toEqual(['r2', 'r3']);
+    await src.delete();
+    await backup.delete();
+    expect((await failure(backup.getMetadata())).code).toBe(5);
+    expect((await restored.getRows())[0].map((r) => r.id)).toEqual(['r1', 'r2', 'r9']);
+    await restored.delete();
+  });
+
+  it('answers done operations with Bigtable\'s metadata and response types', async () => {
+    const op = await backupRaw('bk-raw', 'ops');
+    expect(op.done).toBe(true);
+    expect(op.name).toMatch(new RegExp(`^${B('ops')}/operations/`));
+    const response = op.response as { type_url: string; value: Buffer };
+    expect(response.type_url).toBe('type.googleapis.com/google.bigtable.admin.v2.Backup');
+    expect(messages.Backup.deserialize(response.value)).toMatchObject({ name: B('ops'), sourceTable: T('bk-raw'), state: 'READY' });
+    const metadata = op.metadata as { type_url: string; value: Buffer };
+    expect(metadata.type_url).toBe('type.googleapis.com/google.bigtable.admin.v2.CreateBackupMetadata');
+    expect(messages.CreateBackupMetadata.deserialize(metadata.value)).toMatchObject({ name: B('ops'), sourceTable: T('bk-raw') });
+    const rop = await callUnary(raw.tableAdmin, 'RestoreTable', { parent: INSTANCE, tableId: 'bk-ops-restored', backup: B('ops') });
+    expect(rop.done).toBe(true);
+    const rmeta = rop.metadata as { type_url: string; value: Buffer };
+    expect(rmeta.type_url).toBe('type.googleapis.com/google.bigtable.admin.v2.RestoreTableMetadata');
+    expect(messages.RestoreTableMetadata.deserialize(rmeta.value)).toMatchObject({
+      name: T('bk-ops-restored'), sourceType: 'BACKUP', backupInfo: { backup: B('ops'), sourceTable: T('bk-raw') }, progress: { progressPercent: 100 },
+    });
+    expect((rop.response as { type_url: string }).type_url).toBe('type.googleapis.com/google.bigtable.admin.v2.Table');
+    await callUnary(raw.tableAdmin, 'DeleteTable', { name: T('bk-ops-restored') });
+    await callUnary(raw.tableAdmin, 'DeleteBackup', { name: B('ops') });
+  });
+
+  it('lists backups with filters, order and pages', async () => {
+    for (const [id, h] of [['lb-a', 9], ['lb-b', 7], ['lb-c', 8]] as const) await backupRaw('bk-raw', id, hours(h));
+    const list = async (req: object): Promise<{ ids: string[]; next: string }> => {
+      const res = await callUnary(raw.tableAdmin, 'ListBackups', { parent: CLUSTER, ...req });
+      return { ids: ((res.backups ?? []) as Array<{ name: string }>).map((b) => b.name.split('/').pop()!), next: (res.nextPageToken as string | undefined) ?? '' };
+    };
+    expect((await list({ filter: 'name:lb-', orderBy: 'expire_time' })).ids).toEqual(['lb-b', 'lb-c', 'lb-a']);
+    expect((await list({ filter: 'name:lb-', orderBy: 'expire_time desc' })).ids).toEqual(['lb-a', 'lb-c', 'lb-b']);
+    expect((await list({ filter: 'name:lb-', orderBy: 'name' })).ids).toEqual(['lb-a', 'lb-b', 'lb-c']);
+    const cut = new Date(Date.now() + 7.5 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    expect((await list({ filter: `(name:lb-) AND (expire_time > "${cut}")`, orderBy: 'name' })).ids).toEqual(['lb-a', 'lb-c']);
+    expect((await list({ filter: `name:lb- AND expire_time < ${cut}`, orderBy: 'name' })).ids).toEqual(['lb-b']);
+    expect((await list({ filter: 'name:lb-a OR name:lb-c', orderBy: 'name desc' })).ids).toEqual(['lb-c', 'lb-a']);
+    expect((await list({ filter: 'name:lb- AND NOT name:lb-b AND state:READY', orderBy: 'name' })).ids).toEqual(['lb-a', 'lb-c']);
+    expect((await list({ filter: `source_table:"${T('bk-raw')}" AND size_bytes >= 0 AND name:lb-`, orderBy: 'name' })).ids).toEqual(['lb-a', 'lb-b', 'lb-c']);
+    const first = await list({ filter: 'name:lb-', orderBy: 'name', pageSize: 2 });
+    expect(first.ids).toEqual(['lb-a', 'lb-b']);
+    const second = await list({ filter: 'name:lb-', orderBy: 'name', pageSize: 2, pageToken: first.next });
+    expect(second).toEqual({ ids: ['lb-c'], next: '' });
+    // Every cluster of the instance: the wildcard.
+    const all = await callUnary(raw.tableAdmin, 'ListBackups', { parent: `${INSTANCE}/clusters/-`, filter: 'name:lb-' });
+    expect((all.backups as unknown[]).length).toBe(3);
+    for (const id of ['lb-a', 'lb-b', 'lb-c']) await callUnary(raw.tableAdmin, 'DeleteBackup', { name: B(id) });
+    expect((await list({ filter: 'name:lb-' })).ids).toEqual([]);
+  });
+
+  const cases: Array<[string, () => Promise<unknown>, number, string]> = [
+    ['a backup in a cluster the instance does not have', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: `${INSTANCE}/clusters/other`, backupId: 'x', backup: { sourceTable: T('bk-raw'), expireTime: hours(7) } }), 5, 'cluster "other"'],
+    ['a malformed cluster name', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: INSTANCE, backupId: 'x', backup: { sourceTable: T('bk-raw'), expireTime: hours(7) } }), 3, 'parent'],
+    ['a bad backup id', () => backupRaw('bk-raw', 'bad$id'), 3, 'backup_id'],
+    ['a backup without expire_time', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: CLUSTER, backupId: 'x', backup: { sourceTable: T('bk-raw') } }), 3, 'backup.expire_time'],
+    ['an expire time under 6 hours away', () => backupRaw('bk-raw', 'x', hours(5)), 3, 'backup.expire_time'],
+    ['an expire time over 90 days away', () => backupRaw('bk-raw', 'x', hours(91 * 24)), 3, 'backup.expire_time'],
+    ['an expire time outside Timestamp\'s range', () => backupRaw('bk-raw', 'x', { seconds: '999999999999999' }), 3, 'backup.expire_time.seconds'],
+    ['a backup of an unknown table', () => backupRaw('nosuch', 'x'), 5, 'nosuch'],
+    ['a backup of another instance\'s table', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: CLUSTER, backupId: 'x', backup: { sourceTable: 'projects/p/instances/j/tables/bk-raw', expireTime: hours(7) } }), 3, 'backup.source_table'],
+    ['a hot backup', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: CLUSTER, backupId: 'x', backup: { sourceTable: T('bk-raw'), expireTime: hours(7), backupType: 'HOT' } }), 12, 'backup.backup_type'],
+    ['an existing backup id', async () => { await backupRaw('bk-raw', 'dup'); try { return await backupRaw('bk-raw', 'dup'); } finally { await callUnary(raw.tableAdmin, 'DeleteBackup', { name: B('dup') }); } }, 6, 'dup'],
+    ['getting an unknown backup', () => callUnary(raw.tableAdmin, 'GetBackup', { name: B('nosuch') }), 5, 'nosuch'],
+    ['deleting an unknown backup', () => callUnary(raw.tableAdmin, 'DeleteBackup', { name: B('nosuch') }), 5, 'nosuch'],
+    ['a malformed backup name', () => callUnary(raw.tableAdmin, 'GetBackup', { name: `${CLUSTER}/nosuch` }), 3, 'name'],
+    ['updating a field other than expire_time', () => callUnary(raw.tableAdmin, 'UpdateBackup', { backup: { name: B('nosuch') }, updateMask: { paths: ['source_table'] } }), 3, 'update_mask'],
+    ['updating with an empty mask', () => callUnary(raw.tableAdmin, 'UpdateBackup', { backup: { name: B('nosuch'), expireTime: hours(7) }, updateMask: { paths: [] } }), 3, 'update_mask'],
+    ['a list filter on an unknown field', () => callUnary(raw.tableAdmin, 'ListBackups', { parent: CLUSTER, filter: 'colour = red' }), 3, 'filter'],
+    ['a list filter that does not parse', () => callUnary(raw.tableAdmin, 'ListBackups', { parent: CLUSTER, filter: '(name:x' }), 3, 'filter'],
+    ['a list order on an unknown field', () => callUnary(raw.tableAdmin, 'ListBackups', { parent: CLUSTER, orderBy: 'colour desc' }), 3, 'order_by'],
+    ['a page token ListBackups never returned', () => callUnary(raw.tableAdmin, 'ListBackups', { parent: CLUSTER, pageToken: 'abc' }), 3, 'page_token'],
+    ['restoring from an unknown backup', () => callUnary(raw.tableAdmin, 'RestoreTable', { parent: INSTANCE, tableId: 'r', backup: B('nosuch') }), 5, 'nosuch'],
+    ['restoring without a backup', () => callUnary(raw.tableAdmin, 'RestoreTable', { parent: INSTANCE, tableId: 'r' }), 3, 'backup'],
+    ['restoring onto an existing table', async () => { await backupRaw('bk-raw', 'onto'); try { return await callUnary(raw.tableAdmin, 'RestoreTable', { parent: INSTANCE, tableId: 'bk-raw', backup: B('onto') }); } finally { await callUnary(raw.tableAdmin, 'DeleteBackup', { name: B('onto') }); } }, 6, 'bk-raw'],
+    ['restoring into a bad table id', () => callUnary(raw.tableAdmin, 'RestoreTable', { parent: INSTANCE, tableId: '-r', backup: B('x') }), 3, 'table_id'],
+    ['copying a backup', () => callUnary(raw.tableAdmin, 'CopyBackup', { parent: CLUSTER, backupId: 'c', sourceBackup: B('x'), expireTime: hours(7) }), 12, 'CopyBackup'],
+  ];
+  for (const [name, call, code, field] of cases) {
+    it(`rejects ${name} with code ${code} naming ${field}`, async () => {
+      const err = await failure(call());
+      expect(err.code).toBe(code);
+      expect(err.details).toContain(field);
+    });
+  }
+});
+
 describe('raw gRPC', () => {
   beforeAll(async () => {
     await callUnary(raw.tableAdmin, 'CreateTable', {
@@ -357,7 +494,7 @@ describe('raw gRPC', () => {
     ['drop row range without target', () => callUnary(raw.tableAdmin, 'DropRowRange', { name: T('raw') }), 3, 'row_key_prefix'],
     ['unsupported update mask', () => callUnary(raw.tableAdmin, 'UpdateTable', { table: { name: T('raw') }, updateMask: { paths: ['change_stream_config'] } }), 12, 'change_stream_config'],
     ['unimplemented data RPC', () => callStream(raw.data, 'ExecuteQuery', { instanceName: INSTANCE }), 12, 'ExecuteQuery'],
-    ['unimplemented admin RPC', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: 'x' }), 12, 'CreateBackup'],
+    ['unimplemented admin RPC', () => callUnary(raw.tableAdmin, 'CreateAuthorizedView', { parent: T('raw') }), 12, 'CreateAuthorizedView'],
     ['unimplemented instance RPC', () => callUnary(raw.instanceAdmin, 'ListInstances', { parent: 'projects/p' }), 12, 'ListInstances'],
   ];
 

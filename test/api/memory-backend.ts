@@ -16,9 +16,11 @@ import type { RowFilter } from '../../src/model/row-filter.js';
 import type { RowRange, RowSet } from '../../src/model/row-set.js';
 import { compileFilter } from '../../src/tablet/filter/compile-filter.js';
 import type {
-  AdminBackend, ColumnFamilyModification, DataBackend, ReadModifyWriteRule, ReadRowsOptions, TableInfo,
+  AdminBackend, BackupInfo, ColumnFamilyModification, DataBackend, ReadModifyWriteRule, ReadRowsOptions, TableInfo,
 } from '../../src/api/backend.js';
 import { formatInstanceName, formatTableName, type InstanceName, type TableName } from '../../src/api/table-name.js';
+import { formatBackupName, type BackupName } from '../../src/api/backup-name.js';
+import { checkBackupExpiry } from '../../src/api/backup-expiry.js';
 
 interface MemTable {
   name: TableName;
@@ -30,6 +32,20 @@ interface MemTable {
   /** Row key (latin1) → all written cells in canonical order. */
   rows: Map<string, { key: Buffer; cells: Cell[] }>;
   tokens: Set<string>;
+  restoredFrom?: TableInfo['restoredFrom'];
+}
+
+/** A backup: a deep copy of the table's schema and rows when it was taken. */
+interface MemBackup {
+  info: BackupInfo;
+  families: Map<string, GcRule>;
+  aggregates: Map<string, Aggregator>;
+  splits: Buffer[];
+  rows: Map<string, { key: Buffer; cells: Cell[] }>;
+}
+
+function copyRows(rows: Map<string, { key: Buffer; cells: Cell[] }>): Map<string, { key: Buffer; cells: Cell[] }> {
+  return new Map([...rows].map(([id, r]) => [id, { key: copyBuf(r.key), cells: r.cells.map((c) => ({ ...c, qualifier: copyBuf(c.qualifier), value: copyBuf(c.value) })) }]));
 }
 
 export interface MemoryBackendOptions {
@@ -64,6 +80,7 @@ function copyBuf(b: Buffer): Buffer {
 
 export class MemoryBackend implements DataBackend, AdminBackend {
   private readonly tables = new Map<string, MemTable>();
+  private readonly backups = new Map<string, MemBackup>();
   private readonly clock: Clock;
   private readonly random: () => number;
   private tokenSeq = 0;
@@ -289,7 +306,59 @@ export class MemoryBackend implements DataBackend, AdminBackend {
     return true;
   }
 
+  async createBackup(name: BackupName, source: TableName, expireMs: number): Promise<BackupInfo> {
+    const id = formatBackupName(name);
+    const t = this.table(source);
+    if (this.backups.has(id)) throw new AlreadyExistsError(`backup "${id}" already exists`);
+    const startMs = Math.floor(this.clock.nowMicros() / 1000);
+    checkBackupExpiry(expireMs, startMs, 'backup.expire_time');
+    const rows = copyRows(t.rows);
+    const info: BackupInfo = { name: { ...name }, sourceTable: { ...source }, state: 'READY', startMs, endMs: startMs, expireMs, sizeBytes: 0 };
+    this.backups.set(id, { info, families: new Map(t.families), aggregates: new Map(t.aggregates), splits: [...t.splits], rows });
+    return { ...info };
+  }
+
+  async getBackup(name: BackupName): Promise<BackupInfo> {
+    return { ...this.backup(name).info };
+  }
+
+  async listBackups(instance: InstanceName): Promise<BackupInfo[]> {
+    const prefix = formatInstanceName(instance) + '/clusters/';
+    return [...this.backups.entries()].filter(([id]) => id.startsWith(prefix)).map(([, b]) => ({ ...b.info }));
+  }
+
+  async updateBackup(name: BackupName, changes: { expireMs: number }): Promise<BackupInfo> {
+    const b = this.backup(name);
+    checkBackupExpiry(changes.expireMs, b.info.startMs, 'backup.expire_time');
+    b.info = { ...b.info, expireMs: changes.expireMs };
+    return { ...b.info };
+  }
+
+  async deleteBackup(name: BackupName): Promise<void> {
+    this.backup(name);
+    this.backups.delete(formatBackupName(name));
+  }
+
+  async restoreTable(name: TableName, backup: BackupName): Promise<TableInfo> {
+    const id = formatTableName(name);
+    if (this.tables.has(id)) throw new AlreadyExistsError(`table "${id}" already exists`);
+    const b = this.backup(backup);
+    const t: MemTable = {
+      name: { ...name }, families: new Map(b.families), aggregates: new Map(b.aggregates), deletionProtection: false, splits: [...b.splits],
+      rows: copyRows(b.rows), tokens: new Set(),
+      restoredFrom: { backup: { ...b.info.name }, sourceTable: { ...b.info.sourceTable }, startMs: b.info.startMs, endMs: b.info.endMs! },
+    };
+    this.tables.set(id, t);
+    return this.info(t);
+  }
+
   // ---------------------------------------------------------------- helpers
+
+  private backup(name: BackupName): MemBackup {
+    const b = this.backups.get(formatBackupName(name));
+    if (b === undefined) throw new NotFoundError(`backup "${formatBackupName(name)}" not found`);
+    return b;
+  }
 
   private table(name: TableName): MemTable {
     const t = this.tables.get(formatTableName(name));
@@ -300,6 +369,7 @@ export class MemoryBackend implements DataBackend, AdminBackend {
   private info(t: MemTable): TableInfo {
     return {
       name: { ...t.name }, families: new Map(t.families), ...(t.aggregates.size ? { aggregates: new Map(t.aggregates) } : {}), deletionProtection: t.deletionProtection,
+      ...(t.restoredFrom ? { restoredFrom: t.restoredFrom } : {}),
     };
   }
 

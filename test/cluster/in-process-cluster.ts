@@ -19,11 +19,11 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(opts: { servers?: number; storage?: Storage } = {}): Promise<TestCluster> {
+export async function startCluster(opts: { servers?: number; storage?: Storage; masterDir?: string; now?: () => number } = {}): Promise<TestCluster> {
   const storage = opts.storage ?? new MemoryStorage();
   const c = await openEmbeddedCluster({
-    storage, masterDir: mkdtempSync(join(tmpdir(), 'tabula-master-')), tabletServers: opts.servers ?? 1,
-    serverId: (i) => `s${i}`, server: { jobs: 'inline' },
+    storage, masterDir: opts.masterDir ?? mkdtempSync(join(tmpdir(), 'tabula-master-')), tabletServers: opts.servers ?? 1,
+    serverId: (i) => `s${i}`, server: { jobs: 'inline' }, ...(opts.now ? { now: opts.now } : {}),
   });
   return { storage, servers: c.servers, master: c.master, router: c.router, close: () => c.close() };
 }

@@ -35,6 +35,7 @@ class ScriptedServer implements TabletServerService {
   splitTablet = unimplemented;
   tabletStats = unimplemented;
   compactTablet = unimplemented;
+  snapshotTablet = unimplemented;
 }
 
 const impl = new ScriptedServer();

@@ -188,6 +188,15 @@ describe('control plane over gRPC', () => {
     await both((s) => s.updateSchema('c1', [['a', { kind: 'union', rules: [{ kind: 'maxAge', maxAgeMicros: 5e9 }, { kind: 'maxVersions', maxVersions: 1 }] }], ['z', { kind: 'never' }]]));
     await both((s) => s.mutate('c1', [{ row: b('n999'), mutations: [{ type: 'setCell', family: 'z', qualifier: b(''), timestamp: -1, value: b('zz') }] }]));
     await both((s) => s.compactTablet('c1'));
+    // A snapshot (backup) and a tablet seeded from it: same rows, written after it are not in it.
+    await both((s) => s.mutate('c1', [{ row: b('n997'), mutations: [{ type: 'setCell', family: 'a', qualifier: b('q'), timestamp: -1, value: b('early') }] }]));
+    await both((s) => s.snapshotTablet('c1', 'c1-snap', 'bk'));
+    await both((s) => s.mutate('c1', [{ row: b('n998'), mutations: [{ type: 'setCell', family: 'a', qualifier: b('q'), timestamp: -1, value: b('late') }] }]));
+    await both((s) => s.openTablet({ ...d, id: 'c1r', seedFrom: 'c1-snap' }));
+    const seeded = await both((s) => readAll(s, 'c1r', [{ start: b('n990'), end: b('o') }], { reversed: false }));
+    expect((seeded as { ok: Row[] }).ok.map((r) => r.key.toString())).toEqual(['n997']);
+    // A seed directory with no manifest: NOT_FOUND on both.
+    expect(await both((s) => s.openTablet({ ...d, id: 'c1q', seedFrom: 'no-such-snap' }))).toMatchObject({ err: ['NotFoundError', Code.NOT_FOUND, expect.any(String)] });
     await both((s) => s.sampleRowKeys('c1'));
     await both(async (s) => (await s.tabletStats()).filter((t) => t.id === 'c1'));
     await both((s) => s.splitTablet('c1', b('n100'), ['c1a', 'c1b']));
