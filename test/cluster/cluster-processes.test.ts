@@ -111,6 +111,36 @@ describe('cluster of real processes', () => {
     }
   }, 60_000);
 
+  it('backups cross the internal protocol: snapshots on both servers, a restore served by both, through either server\'s API', async () => {
+    const [a, b] = servers.map((p) => rawClients(Number(p.endpoint.split(':').pop())));
+    try {
+      const instance = 'projects/p/instances/i';
+      await callUnary(a!.tableAdmin, 'CreateTable', { parent: instance, tableId: 'bsrc', table: { columnFamilies: { f: {} } }, initialSplits: [{ key: Buffer.from('m') }] });
+      await waitFor('the table is served', allServed);
+      const keys = ['a', 'h', 'm', 'q', 'z'];
+      const set = (k: string, v: string): object => ({ rowKey: Buffer.from(k), mutations: [{ setCell: { familyName: 'f', columnQualifier: Buffer.from('q'), timestampMicros: '1000', value: Buffer.from(v) } }] });
+      await callStream(a!.data, 'MutateRows', { tableName: `${instance}/tables/bsrc`, entries: keys.map((k) => set(k, `v-${k}`)) });
+      const tablets = (await status()).tablets.filter((t) => t.table === `${instance}/tables/bsrc`);
+      expect(new Set(tablets.map((t) => t.server)).size).toBe(2);
+      const expire = { seconds: String(Math.floor(Date.now() / 1000) + 7 * 3600) };
+      const op = await callUnary(b!.tableAdmin, 'CreateBackup', { parent: `${instance}/clusters/i-c1`, backupId: 'pbk', backup: { sourceTable: `${instance}/tables/bsrc`, expireTime: expire } });
+      expect(op.done).toBe(true);
+      // After the backup: not in it.
+      await callStream(b!.data, 'MutateRows', { tableName: `${instance}/tables/bsrc`, entries: [set('a', 'changed'), set('b', 'new')] });
+      await callUnary(a!.tableAdmin, 'RestoreTable', { parent: instance, tableId: 'brestored', backup: `${instance}/clusters/i-c1/backups/pbk` });
+      await waitFor('the restored table is served', allServed);
+      await callUnary(a!.tableAdmin, 'DeleteBackup', { name: `${instance}/clusters/i-c1/backups/pbk` });
+      for (const client of [a!, b!]) {
+        const responses = await callStream(client.data, 'ReadRows', { tableName: `${instance}/tables/brestored` });
+        const chunks = responses.flatMap((r) => (r.chunks ?? []) as Array<{ rowKey?: Buffer; value: Buffer }>);
+        expect(chunks.map((c) => Buffer.from(c.value).toString())).toEqual(keys.map((k) => `v-${k}`));
+      }
+    } finally {
+      a!.close();
+      b!.close();
+    }
+  }, 60_000);
+
   it('kill -9 of a tablet server under write load: every acknowledged write is readable after reassignment', async () => {
     const victim = servers[0]!;
     const t = client(cluster.master.endpoint).table('t');
