@@ -704,6 +704,7 @@ export class Master implements AdminBackend {
   async sweepBackups(): Promise<string[]> {
     const now = this.now();
     const removed: string[] = [];
+    this.sweepFailed = false;
     for (const r of this.catalog.allBackups()) {
       const stale = r.state === 'deleting' || (r.state === 'creating' && !this.creatingBackups.has(r.name)) || (r.state === 'ready' && r.expireMs <= now);
       if (!stale) continue;
@@ -715,23 +716,34 @@ export class Master implements AdminBackend {
         removed.push(r.name);
         log.info({ backup: r.name, state: r.state, expired: r.state === 'ready' }, 'backup removed by sweep');
       } catch (e) {
+        this.sweepFailed = true;
         log.warn({ backup: r.name, err: String(e) }, 'removing backup failed; the next sweep retries');
       }
     }
     return removed;
   }
+  /** The last sweep could not remove a backup it should have (e.g. no tablet server had registered yet). */
+  private sweepFailed = false;
 
   /**
-   * Runs sweepBackups now and every `intervalMs` (one at a time). Returns a
-   * stop function that waits for a running sweep.
+   * Runs sweepBackups now and then every `intervalMs`, or after `retryMs`
+   * when a removal failed (a master starting up sweeps before any tablet
+   * server has registered). Returns a stop function that waits for a
+   * running sweep.
    */
-  startBackupSweep(intervalMs: number): () => Promise<void> {
-    let running: Promise<unknown> = Promise.resolve();
-    const tick = () => { running = running.then(() => this.sweepBackups()).catch((e) => log.warn({ err: String(e) }, 'backup sweep failed')); };
+  startBackupSweep(intervalMs: number, retryMs = Math.min(intervalMs, 1000)): () => Promise<void> {
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<void> = Promise.resolve();
+    const tick = (): void => {
+      running = this.sweepBackups().then(() => {}, (e) => { this.sweepFailed = true; log.warn({ err: String(e) }, 'backup sweep failed'); }).then(() => {
+        if (stopped) return;
+        timer = setTimeout(tick, this.sweepFailed ? retryMs : intervalMs);
+        timer.unref();
+      });
+    };
     tick();
-    const timer = setInterval(tick, intervalMs);
-    timer.unref();
-    return async () => { clearInterval(timer); await running; };
+    return async () => { stopped = true; clearTimeout(timer); await running; };
   }
 
   /**

@@ -224,6 +224,51 @@ describe('cluster of real processes', () => {
     expect(rows.every((r) => r.value('cf', 'q')?.toString() !== 'stale')).toBe(true);
   }, 180_000);
 
+  it('kill -9 of the master in the middle of a backup: the restarted master removes the half-made backup and its snapshots', async () => {
+    const instance = 'projects/p/instances/i';
+    const tableName = `${instance}/tables/bkill`;
+    const api = rawClients(Number(cluster.master.endpoint.split(':').pop()));
+    const splits = Array.from({ length: 59 }, (_, i) => ({ key: Buffer.from(`k${String(i + 1).padStart(2, '0')}`) }));
+    await callUnary(api.tableAdmin, 'CreateTable', { parent: instance, tableId: 'bkill', table: { columnFamilies: { f: {} } }, initialSplits: splits });
+    await waitFor('the table is served', allServed, 30_000);
+    // A row in every tablet, so every snapshot flushes first (a backup of 60 tablets takes a while).
+    const entries = ['k00', ...splits.map((s) => s.key.toString())].map((k) => ({ rowKey: Buffer.from(`${k}-row`), mutations: [{ setCell: { familyName: 'f', columnQualifier: Buffer.from('q'), timestampMicros: '1000', value: Buffer.from(k) } }] }));
+    await callStream(api.data, 'MutateRows', { tableName, entries });
+    const tabletIds = new Set((await status()).tablets.map((t) => t.id));
+    const storage = new LocalStorage(cluster.dataDir);
+    const snapshotDirs = async () => [...new Set((await storage.list('tablets/')).map((f) => f.split('/')[1]!))].filter((d) => !tabletIds.has(d));
+    const expire = { seconds: String(Math.floor(Date.now() / 1000) + 7 * 3600) };
+    const backup = callUnary(api.tableAdmin, 'CreateBackup', { parent: `${instance}/clusters/i-c1`, backupId: 'killed', backup: { sourceTable: tableName, expireTime: expire } }).then(() => 'done', () => 'failed');
+    await waitFor('a first snapshot', async () => (await snapshotDirs()).length > 0, 30_000);
+    await cluster.master.kill();
+    expect(await backup).toBe('failed');
+    const left = (await snapshotDirs()).length;
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThan(60);
+    api.close();
+    await cluster.startMaster();
+    master.close();
+    master = new RemoteMaster(cluster.master.endpoint, { deadlineMs: 5000 });
+    await waitFor('servers re-registered', async () => (await status()).servers.filter((s) => s.live).length >= 2, 30_000);
+    // The sweep retries until a tablet server can delete the snapshots.
+    await waitFor('the snapshots are gone', async () => (await snapshotDirs()).length === 0, 30_000);
+    const api2 = rawClients(Number(cluster.master.endpoint.split(':').pop()));
+    try {
+      const listed = await callUnary(api2.tableAdmin, 'ListBackups', { parent: `${instance}/clusters/-` });
+      expect((listed.backups ?? []) as unknown[]).toEqual([]);
+      // The name is free, and a backup made now is whole.
+      await waitFor('all served', () => allServed(), 30_000);
+      await callUnary(api2.tableAdmin, 'CreateBackup', { parent: `${instance}/clusters/i-c1`, backupId: 'killed', backup: { sourceTable: tableName, expireTime: expire } });
+      await callUnary(api2.tableAdmin, 'RestoreTable', { parent: instance, tableId: 'bkill-restored', backup: `${instance}/clusters/i-c1/backups/killed` });
+      await waitFor('all served', () => allServed(), 30_000);
+      const responses = await callStream(api2.data, 'ReadRows', { tableName: `${instance}/tables/bkill-restored` });
+      expect(responses.flatMap((r) => (r.chunks ?? []) as unknown[]).length).toBe(60);
+      await callUnary(api2.tableAdmin, 'DeleteBackup', { name: `${instance}/clusters/i-c1/backups/killed` });
+    } finally {
+      api2.close();
+    }
+  }, 180_000);
+
   it('master restart while servers run: nothing lost, assignment resumes undisturbed', async () => {
     await waitFor('all served', () => allServed(), 30_000);
     const before = await status();
