@@ -1,6 +1,7 @@
 /**
  * Fault sweeps: for flush, compaction (partial and full) and manifest writes
- * (claiming a tablet on reopen, handing a memtable over on a move), fail the n-th storage operation for
+ * (claiming a tablet on reopen, handing a memtable over on a move, a backup's
+ * snapshot and a restored tablet's seeded open), fail the n-th storage operation for
  * n = 0, 1, 2, ... until the scenario completes without hitting the fault.
  * Every run must end in a clean error or in a state equal to the model —
  * both on the live tablet and after a crash and reopen. Never silent corruption.
@@ -38,7 +39,7 @@ async function rowsOf(t: Tablet): Promise<Row[]> {
   return out;
 }
 
-type Scenario = (t: Tablet, host: () => Promise<Tablet>) => Promise<unknown>;
+type Scenario = (t: Tablet, host: () => Promise<Tablet>, env: { storage: FaultyStorage; clock: ManualClock }) => Promise<unknown>;
 
 /** Prepares a tablet with several SSTables and a non-empty memtable. */
 async function prepare(storage: FaultyStorage, clock: ManualClock, model: NaiveModel): Promise<{ host: TabletHost; tablet: Tablet }> {
@@ -72,7 +73,7 @@ async function sweep(name: string, scenario: Scenario, gcApplies: boolean): Prom
     storage.failNth('any', n);
     let error: unknown;
     try {
-      await scenario(tablet, reopen);
+      await scenario(tablet, reopen, { storage, clock });
     } catch (e) {
       error = e;
     }
@@ -158,6 +159,22 @@ describe('fault sweeps over storage operations', () => {
     const n = await sweep('hand-off', async (t, reopen) => {
       await t.close({ flush: true, handOff: true, handOffEpoch: 2 }); // the epoch reopen() opens next
       return reopen();
+    }, false);
+    expect(n).toBeGreaterThan(2);
+  });
+
+  it('backup snapshot, and a tablet restored from it', async () => {
+    const n = await sweep('snapshot', async (t, _reopen, { storage, clock }) => {
+      const want = plain(await rowsOf(t));
+      await t.snapshot('snap', { label: 'bk' });
+      // The restore runs elsewhere: a seeded open copies the snapshot's manifest and shares its files.
+      const h = await TabletHost.open({ storage, serverId: 'restorer', clock, jobs: 'inline' });
+      const restored = await h.openTablet({ id: 'restored', epoch: 1, families, seedFrom: 'snap', background: false });
+      expect(plain(await rowsOf(restored))).toEqual(want);
+      // Independent from the source from now on.
+      await restored.mutate(batch(20));
+      await restored.compact({ full: true });
+      expect(plain(await rowsOf(t))).toEqual(want);
     }, false);
     expect(n).toBeGreaterThan(2);
   });
