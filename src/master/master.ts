@@ -414,7 +414,7 @@ export class Master implements AdminBackend {
     return () => clearInterval(timer);
   }
 
-  readonly counters = { splits: 0, moves: 0, recoveries: 0 };
+  readonly counters = { splits: 0, moves: 0, recoveries: 0, backups: 0, restores: 0 };
 
   // ---- table admin ---------------------------------------------------------------------
 
@@ -609,6 +609,7 @@ export class Master implements AdminBackend {
       }
       const ready: BackupRecord = { ...record, tablets: [...record.tablets], state: 'ready', endMs: this.now() };
       await this.catalog.write({ backups: [ready] });
+      this.counters.backups++;
       log.info({ backup: canonical, table: table.name, tablets: ready.tablets.length, bytes: ready.sizeBytes, ms: ready.endMs! - startMs }, 'backup created');
       return this.backupInfo(ready);
     } finally {
@@ -773,6 +774,7 @@ export class Master implements AdminBackend {
         await Promise.all(tablets.map((t) => this.control(t).openTablet(this.descriptor(t))));
         await this.catalog.write({ tablets: tablets.map(({ seedFrom: _s, ...t }) => t) });
       });
+      this.counters.restores++;
       log.info({ table: canonical, backup: b.name, tablets: tablets.length }, 'restore table');
       return this.info(record);
     } finally {

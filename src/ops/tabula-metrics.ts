@@ -120,9 +120,11 @@ export function watchTabletServer(m: TabulaMetrics, server: TabletStatsSource): 
 }
 
 /** Master counters (splits, moves, recoveries), read at scrape time. */
-export function watchMaster(m: TabulaMetrics, master: { counters: { splits: number; moves: number; recoveries: number } }): void {
+export function watchMaster(m: TabulaMetrics, master: { counters: { splits: number; moves: number; recoveries: number; backups: number; restores: number } }): void {
   const registers = [m.registry];
   for (const k of ['splits', 'moves', 'recoveries'] as const) {
     new Counter({ name: `tabula_master_${k}_total`, help: `Tablet ${k} done by the master`, registers, collect() { this.reset(); this.inc(master.counters[k]); } });
   }
+  new Counter({ name: 'tabula_master_backups_total', help: 'Backups created by the master', registers, collect() { this.reset(); this.inc(master.counters.backups); } });
+  new Counter({ name: 'tabula_master_restores_total', help: 'Tables restored from backups by the master', registers, collect() { this.reset(); this.inc(master.counters.restores); } });
 }

@@ -68,6 +68,7 @@ describe('backups', () => {
 
       await c.master.restoreTable(DST, BK);
       expect(await scan(c, DST)).toEqual(expected(2000));
+      expect(c.master.counters).toMatchObject({ backups: 1, restores: 1 });
       expect(c.master.locate('projects/p/instances/i/tables/dst').map((t) => t.startRow.toString())).toEqual(['', key(1000).toString()]);
       // The restored table is a table like any other, and no longer needs the backup once open.
       await write(c, DST, [row(5000)]);

@@ -118,6 +118,8 @@ describe('metrics after a workload', () => {
     // The point read of a flushed row went through the block cache.
     expect(sample(after, 'tabula_block_cache_misses_total') + sample(after, 'tabula_block_cache_hits_total')).toBeGreaterThan(0);
     expect(sample(after, 'tabula_master_splits_total')).toBeGreaterThanOrEqual(0);
+    expect(sample(after, 'tabula_master_backups_total')).toBe(0);
+    expect(sample(after, 'tabula_master_restores_total')).toBe(0);
   }, 120_000);
 
   it('a cancelled large ReadRows stops the server sending (visible in metrics)', async () => {
