@@ -3,9 +3,9 @@
  * %q quoting of values, local-time timestamps with microseconds), GC policies
  * and value types as `cbt ls <table>` shows them, and a minimal Go
  * text/tabwriter with cbt's settings (minwidth 10, tabwidth 8, padding 4, tab
- * padding).
+ * padding). Backups (which cbt has no commands for) in the style of `cbt ls`.
  */
-import type { Aggregator, Cell } from '../client/index.js';
+import type { Aggregator, BackupInfo, Cell } from '../client/index.js';
 import type { GcRule } from '../model/gc-rule.js';
 
 const SEPARATOR = '-'.repeat(40);
@@ -125,4 +125,29 @@ export function tabwrite(lines: string[][]): string {
     out += `${line[line.length - 1] ?? ''}\n`;
   }
   return out;
+}
+
+/** A backup time as RFC 3339 in UTC, to the second (what createbackup's expire= takes). */
+export function formatBackupTime(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `listbackups`: one line per backup under a header, aligned as `ls <table>` is. */
+export function formatBackupList(backups: readonly BackupInfo[]): string {
+  const lines = [['Backup', 'Source table', 'State', 'Size', 'Expires'], ['------', '------------', '-----', '----', '-------']];
+  for (const b of backups) lines.push([b.id, b.table, b.state, String(b.sizeBytes), formatBackupTime(b.expireTime)]);
+  return tabwrite(lines);
+}
+
+/** `getbackup`: one field per line. */
+export function formatBackup(b: BackupInfo): string {
+  return tabwrite([
+    ['Backup', b.id],
+    ['Source table', b.table],
+    ['State', b.state],
+    ['Size', String(b.sizeBytes)],
+    ['Started', formatBackupTime(b.startTime)],
+    ['Finished', b.endTime === undefined ? '' : formatBackupTime(b.endTime)],
+    ['Expires', formatBackupTime(b.expireTime)],
+  ]);
 }

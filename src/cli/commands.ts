@@ -2,12 +2,15 @@
  * The cbt-vocabulary commands: name, usage line, one-line summary and the
  * implementation over src/client. Arguments are byte strings (one char per
  * byte, see byte-args.ts) so binary row keys survive; names are decoded as UTF-8.
+ * cbt 1.23 has no backup commands: createbackup, getbackup, listbackups,
+ * updatebackup, deletebackup and restoretable are Tabula's, in cbt's style.
  */
 import { readFileSync } from 'node:fs';
-import { filters, never, RowMutations, type Connection, type ScanOptions } from '../client/index.js';
+import { DEFAULT_SNAPSHOT_TTL_MS, filters, never, RowMutations, type Connection, type ScanOptions } from '../client/index.js';
+import { backupExpiry } from './backup-args.js';
 import { bytes, text } from './byte-args.js';
 import { boolOption, intOption, parseOptions } from './cbt-args.js';
-import { formatGcPolicy, formatRow, formatValueType, tabwrite } from './cbt-format.js';
+import { formatBackup, formatBackupList, formatGcPolicy, formatRow, formatValueType, tabwrite } from './cbt-format.js';
 import { parseAddToCellArg, parseCellArg } from './cell-args.js';
 import { CliError } from './cli-error.js';
 import { csvRows, parseCsv } from './csv-import.js';
@@ -60,6 +63,10 @@ function readOptions(opts: Map<string, string>, cmdName: string): Pick<ScanOptio
   return out;
 }
 
+/** createbackup's and updatebackup's ttl= and expire= (backup-args.ts). */
+const EXPIRY_DETAILS = '<duration> counts from now, as maxage= does (6h, 7d, 1d12h); <time> is RFC 3339 (2030-01-02T15:04:05Z).\n' +
+  'The server wants the expiry 6 hours to 90 days after the backup was made; createbackup ttl=6h falls a moment short.';
+
 const commands: Command[] = [
   {
     name: 'addtocell', usage: 'addtocell <table> <row> [app-profile=<app-profile-id>] <family>:<column>=<val>[@<timestamp>] ...', summary: 'Add a value to an aggregate cell (write)',
@@ -94,6 +101,16 @@ const commands: Command[] = [
     },
   },
   {
+    name: 'createbackup', usage: 'createbackup <table> <backup-id> [ttl=<duration> | expire=<time>]', summary: 'Create a backup of a table',
+    details: `Without ttl= or expire=, the backup is kept ${DEFAULT_SNAPSHOT_TTL_MS / 86_400_000} days.\n${EXPIRY_DETAILS}`,
+    async run(ctx, args) {
+      need(args, 2, this);
+      const { positional, opts } = parseOptions(args, ['ttl', 'expire'], this.name);
+      need(positional, 2, this); noExtra(positional, 2, this);
+      await ctx.conn.admin.createBackup(text(positional[0]!), text(positional[1]!), backupExpiry(opts, this.name, { ttlMs: DEFAULT_SNAPSHOT_TTL_MS }));
+    },
+  },
+  {
     name: 'createfamily', usage: 'createfamily <table> <family>', summary: 'Create a column family',
     async run(ctx, args) {
       need(args, 2, this); noExtra(args, 2, this);
@@ -123,6 +140,13 @@ const commands: Command[] = [
     },
   },
   {
+    name: 'deletebackup', usage: 'deletebackup <backup-id>', summary: 'Delete a backup',
+    async run(ctx, args) {
+      need(args, 1, this); noExtra(args, 1, this);
+      await ctx.conn.admin.deleteBackup(text(args[0]!));
+    },
+  },
+  {
     name: 'deletecolumn', usage: 'deletecolumn <table> <row> <family> <column>', summary: 'Delete all cells in a column',
     async run(ctx, args) {
       need(args, 4, this); noExtra(args, 4, this);
@@ -148,6 +172,13 @@ const commands: Command[] = [
     async run(ctx, args) {
       need(args, 1, this); noExtra(args, 1, this);
       await ctx.conn.admin.deleteTable(text(args[0]!));
+    },
+  },
+  {
+    name: 'getbackup', usage: 'getbackup <backup-id>', summary: 'Describe a backup',
+    async run(ctx, args) {
+      need(args, 1, this); noExtra(args, 1, this);
+      ctx.out(formatBackup(await ctx.conn.admin.getBackup(text(args[0]!))));
     },
   },
   {
@@ -196,6 +227,19 @@ const commands: Command[] = [
     },
   },
   {
+    name: 'listbackups', usage: 'listbackups [filter=<filter>] [order-by=<field> [asc|desc],...]', summary: 'List backups',
+    details: 'Newest first unless order-by= says otherwise. <filter> is ListBackups\' filter, e.g. "source_table:users AND state:READY"\n' +
+      '(fields name, source_table, state, start_time, end_time, expire_time, size_bytes). Sizes are in bytes, times in UTC.',
+    async run(ctx, args) {
+      const { positional, opts } = parseOptions(args, ['filter', 'order-by'], this.name);
+      noExtra(positional, 0, this);
+      const filter = opts.get('filter');
+      const orderBy = opts.get('order-by');
+      const backups = await ctx.conn.admin.listBackups({ ...(filter === undefined ? {} : { filter: text(filter) }), ...(orderBy === undefined ? {} : { orderBy: text(orderBy) }) });
+      ctx.out(formatBackupList(backups));
+    },
+  },
+  {
     name: 'lookup', usage: 'lookup <table> <row> [columns=<family>:<qualifier>,...] [cells-per-column=<n>] [keys-only=<true|false>]', summary: 'Read from a single row',
     async run(ctx, args) {
       need(args, 2, this);
@@ -241,6 +285,14 @@ const commands: Command[] = [
     },
   },
   {
+    name: 'restoretable', usage: 'restoretable <backup-id> <new-table>', summary: 'Create a table from a backup',
+    details: 'The new table gets the families and the data of the backup\'s source table as it was backed up.',
+    async run(ctx, args) {
+      need(args, 2, this); noExtra(args, 2, this);
+      await ctx.conn.admin.restoreTable(text(args[0]!), text(args[1]!));
+    },
+  },
+  {
     name: 'set', usage: 'set <table> <row> <family>:<column>=<val>[@<timestamp>] ...', summary: 'Set value of a cell (write)',
     async run(ctx, args) {
       need(args, 3, this);
@@ -259,6 +311,16 @@ const commands: Command[] = [
       need(args, 3, this);
       const words = args.slice(2).filter((w) => w !== 'force');
       await ctx.conn.admin.modifyFamilies(text(args[0]!), { update: { [text(args[1]!)]: parseGcPolicy(words.join(' ')) } });
+    },
+  },
+  {
+    name: 'updatebackup', usage: 'updatebackup <backup-id> (ttl=<duration> | expire=<time>)', summary: 'Change when a backup expires',
+    details: EXPIRY_DETAILS,
+    async run(ctx, args) {
+      need(args, 2, this);
+      const { positional, opts } = parseOptions(args, ['ttl', 'expire'], this.name);
+      need(positional, 1, this); noExtra(positional, 1, this);
+      await ctx.conn.admin.updateBackup(text(positional[0]!), backupExpiry(opts, this.name));
     },
   },
 ];

@@ -2,8 +2,8 @@
  * `tabula shell`: the cbt commands at a prompt (node:readline) with
  * - history across sessions in $TABULA_HISTORY (default ~/.tabula_history),
  *   one command per line, oldest first, at most HISTORY_SIZE kept;
- * - tab completion of command names, and of table names for a command's
- *   first argument (listed from the server at each completion);
+ * - tab completion of command names, and of table (or backup) names for a
+ *   command's first argument (listed from the server at each completion);
  * - shell-like words with \xNN escapes for binary keys (shell-words.ts);
  * - errors printed as one line; only `exit`, `quit` or Ctrl-D end the shell.
  */
@@ -19,7 +19,9 @@ import { splitWords } from './shell-words.js';
 const HISTORY_SIZE = 1000;
 const EXIT_WORDS = ['exit', 'quit'];
 /** Commands whose first argument is a table. */
-const TABLE_COMMANDS = new Set(['addtocell', 'count', 'createfamily', 'deleteallrows', 'deletecolumn', 'deletefamily', 'deleterow', 'deletetable', 'import', 'lookup', 'ls', 'read', 'set', 'setgcpolicy']);
+const TABLE_COMMANDS = new Set(['addtocell', 'count', 'createbackup', 'createfamily', 'deleteallrows', 'deletecolumn', 'deletefamily', 'deleterow', 'deletetable', 'import', 'lookup', 'ls', 'read', 'set', 'setgcpolicy']);
+/** Commands whose first argument is a backup id. */
+const BACKUP_COMMANDS = new Set(['deletebackup', 'getbackup', 'restoretable', 'updatebackup']);
 
 export function historyPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.TABULA_HISTORY ?? join(homedir(), '.tabula_history');
@@ -42,8 +44,8 @@ function saveHistoryLine(path: string, line: string, all: string[]): void {
   }
 }
 
-/** Completions of the last word of `line`: command names, or table names after a table command. */
-export async function complete(line: string, listTables: () => Promise<string[]>): Promise<[string[], string]> {
+/** Completions of the last word of `line`: command names, or table (backup) names after a table (backup) command. */
+export async function complete(line: string, listTables: () => Promise<string[]>, listBackups: () => Promise<string[]> = async () => []): Promise<[string[], string]> {
   const words = line.split(/\s+/);
   const last = words[words.length - 1] ?? '';
   const before = words.slice(0, -1).filter((w) => w !== '');
@@ -51,6 +53,8 @@ export async function complete(line: string, listTables: () => Promise<string[]>
   if (before.length === 0) candidates = [...allCommands().map((c) => c.name), ...EXIT_WORDS];
   else if (before.length === 1 && (TABLE_COMMANDS.has(before[0]!) || before[0] === 'help')) {
     candidates = before[0] === 'help' ? allCommands().map((c) => c.name) : await listTables().catch(() => []);
+  } else if (before.length === 1 && BACKUP_COMMANDS.has(before[0]!)) {
+    candidates = await listBackups().catch(() => []);
   }
   const hits = candidates.filter((c) => c.startsWith(last)).sort();
   return [hits.map((h) => (hits.length === 1 ? `${h} ` : h)), last];
@@ -61,7 +65,7 @@ export async function runShell(conn: Connection, input: NodeJS.ReadableStream = 
   const path = historyPath();
   const history = loadHistory(path);
   const completer: Completer = ((line: string, cb: (err: Error | null, result: [string[], string]) => void) => {
-    complete(line, () => conn.admin.listTables()).then((r) => cb(null, r), () => cb(null, [[], line]));
+    complete(line, () => conn.admin.listTables(), async () => (await conn.admin.listBackups()).map((b) => b.id)).then((r) => cb(null, r), () => cb(null, [[], line]));
   }) as unknown as Completer;
   const rl = createInterface({ input, output, terminal: output.isTTY === true, history: history.slice().reverse(), historySize: HISTORY_SIZE, removeHistoryDuplicates: false, completer, prompt: 'tabula> ' });
   const ctx: CommandContext = {

@@ -2,31 +2,25 @@
  * Table administration (google.bigtable.admin.v2.BigtableTableAdmin): create,
  * list, describe, delete tables; add, change and drop column families (plain
  * or aggregate, see families.ts); drop row ranges; deletion protection. Table
- * names are table ids (`users`), not full resource names.
+ * names are table ids (`users`), not full resource names. Backups and
+ * restores come from backups.ts.
  */
 import { InvalidArgumentError } from '../base/errors.js';
 import { validateTableId } from '../api/table-name.js';
+import { createBackupAdmin, type BackupAdmin } from './backups.js';
 import { toBytes, type Bytes } from './bytes-input.js';
-import { aggregatorFromProto, familyToProto, type Aggregator, type FamilyInput } from './families.js';
-import { gcRuleFromProto, type GcRule } from './gc-rules.js';
+import { familyToProto, type FamilyInput } from './families.js';
+import type { GcRule } from './gc-rules.js';
 import { requestMetadata, unary, type ProtoObject, type RpcContext } from './rpc.js';
+import { lastSegment, tableInfoFromProto as info, type TableInfo } from './table-info.js';
+
+export type { TableInfo } from './table-info.js';
 
 export interface CreateTableOptions {
   /** Families: a GC rule (undefined = keep everything), or { gcRule, aggregate } for an aggregate family. */
   families?: Record<string, FamilyInput>;
   /** Initial split keys. */
   splits?: Bytes[];
-  deletionProtection?: boolean;
-}
-
-export interface TableInfo {
-  /** Table id. */
-  name: string;
-  /** Families and their GC rules (never = keep everything). */
-  families: Record<string, GcRule>;
-  /** The aggregate families among them and their aggregators (empty when there are none). */
-  aggregates: Record<string, Aggregator>;
-  /** Absent when the server does not report it. */
   deletionProtection?: boolean;
 }
 
@@ -41,7 +35,8 @@ export interface FamilyChanges {
 /** Which rows DropRowRange removes. */
 export type DropTarget = { prefix: Bytes } | { all: true };
 
-export interface Admin {
+/** Tables and families; backups (and their HBase names, snapshots) from backups.ts. */
+export interface Admin extends BackupAdmin {
   createTable(name: string, opts?: CreateTableOptions): Promise<TableInfo>;
   /** Table ids of the instance, ascending. */
   listTables(): Promise<string[]>;
@@ -63,22 +58,9 @@ export function createAdmin(ctx: RpcContext): Admin {
   const call = (method: string, req: ProtoObject, params: Record<string, string>): Promise<ProtoObject> =>
     unary(ctx.admin, method, req, requestMetadata(params), ctx.timeoutMs);
 
-  function info(t: ProtoObject): TableInfo {
-    const name = String(t.name ?? '').split('/').pop() ?? '';
-    const families: Record<string, GcRule> = {};
-    const aggregates: Record<string, Aggregator> = {};
-    const cfs = (t.columnFamilies ?? {}) as Record<string, ProtoObject>;
-    for (const id of Object.keys(cfs).sort()) {
-      families[id] = gcRuleFromProto(cfs[id]?.gcRule);
-      const agg = aggregatorFromProto(cfs[id]?.valueType);
-      if (agg !== undefined) aggregates[id] = agg;
-    }
-    const out: TableInfo = { name, families, aggregates };
-    if (typeof t.deletionProtection === 'boolean') out.deletionProtection = t.deletionProtection;
-    return out;
-  }
-
   return {
+    ...createBackupAdmin(ctx),
+
     async createTable(name, opts = {}) {
       validateTableId(name, 'name');
       const columnFamilies: Record<string, ProtoObject> = {};
@@ -102,7 +84,7 @@ export function createAdmin(ctx: RpcContext): Admin {
       let pageToken = '';
       do {
         const res = await call('ListTables', { parent: ctx.instanceName, view: 'NAME_ONLY', pageToken }, { parent: ctx.instanceName });
-        for (const t of (res.tables ?? []) as ProtoObject[]) out.push(String(t.name).split('/').pop()!);
+        for (const t of (res.tables ?? []) as ProtoObject[]) out.push(lastSegment(t.name));
         pageToken = String(res.nextPageToken ?? '');
       } while (pageToken !== '');
       return out.sort();

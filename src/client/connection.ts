@@ -5,10 +5,12 @@
  *
  * Endpoint resolution: the `endpoint` argument, else BIGTABLE_EMULATOR_HOST,
  * else localhost:8086. Project/instance: options, else BIGTABLE_PROJECT /
- * BIGTABLE_INSTANCE, else 'tabula'/'tabula'. The channel is plaintext unless
- * `credentials` says otherwise.
+ * BIGTABLE_INSTANCE, else 'tabula'/'tabula'. Cluster (where backups live):
+ * the option, else `{instance}-c1`, the one cluster Tabula reports for an
+ * instance. The channel is plaintext unless `credentials` says otherwise.
  */
 import * as grpc from '@grpc/grpc-js';
+import { clusterIdOf } from '../api/backup-name.js';
 import { InvalidArgumentError } from '../base/errors.js';
 import { createAdmin, type Admin } from './admin.js';
 import { makeClients, type RpcContext } from './rpc.js';
@@ -17,6 +19,8 @@ import { createTable, type Table } from './table.js';
 export interface ConnectOptions {
   project?: string;
   instance?: string;
+  /** Cluster id of the instance that holds backups (default `{instance}-c1`, Tabula's only cluster). */
+  cluster?: string;
   /** Channel credentials (default: insecure, as emulators and `tabula serve` expect). */
   credentials?: grpc.ChannelCredentials;
   /** Extra grpc-js channel options. */
@@ -32,6 +36,8 @@ export interface Connection {
   readonly endpoint: string;
   readonly project: string;
   readonly instance: string;
+  /** Cluster id backups are made in. */
+  readonly cluster: string;
   readonly admin: Admin;
   /** A handle on a table (no call is made until it is used). */
   table(name: string): Table;
@@ -46,11 +52,14 @@ export function connect(endpoint?: string, options: ConnectOptions = {}): Connec
   if (target.trim() === '') throw new InvalidArgumentError('endpoint: must be host:port');
   const project = options.project ?? process.env.BIGTABLE_PROJECT ?? 'tabula';
   const instance = options.instance ?? process.env.BIGTABLE_INSTANCE ?? 'tabula';
+  const cluster = options.cluster ?? clusterIdOf(instance);
+  if (cluster === '' || cluster.includes('/')) throw new InvalidArgumentError(`cluster: must be a cluster id, got "${cluster}"`);
   const { data, admin } = makeClients(target, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions ?? {});
   const ctx: RpcContext = {
     data,
     admin,
     instanceName: `projects/${project}/instances/${instance}`,
+    clusterName: `projects/${project}/instances/${instance}/clusters/${cluster}`,
     appProfileId: options.appProfileId,
     timeoutMs: options.timeoutMs,
   };
@@ -58,6 +67,7 @@ export function connect(endpoint?: string, options: ConnectOptions = {}): Connec
     endpoint: target,
     project,
     instance,
+    cluster,
     admin: createAdmin(ctx),
     table: (name) => createTable(ctx, name),
     close() {

@@ -11,9 +11,12 @@
  *   (await users.get('u1'))?.string('cf', 'name');   // 'Ada'
  *   await users.addToCell('u1', 'hits', 'day', 1);     // aggregate family: combined on the server
  *   for await (const row of users.scan({ prefix: 'u' })) console.log(row.keyString);
+ *   await conn.admin.createBackup('users', 'users-mon', { ttlMs: 7 * 86_400_000 });  // or snapshot('users-mon', 'users')
+ *   await conn.admin.restoreTable('users-mon', 'users_copy');                        // or cloneSnapshot(…)
  */
 export { connect, DEFAULT_ENDPOINT, type Connection, type ConnectOptions } from './connection.js';
 export type { Admin, CreateTableOptions, DropTarget, FamilyChanges, TableInfo } from './admin.js';
+export { DEFAULT_SNAPSHOT_TTL_MS, type BackupAdmin, type BackupExpiry, type BackupInfo, type ListBackupsOptions } from './backups.js';
 export { aggregatorFromProto, familyToProto, type Aggregator, type FamilyInput, type FamilySpec } from './families.js';
 export { rowFromProto, type ReadModifyWriteRule, type RowKeySample, type Table } from './table.js';
 export type { Scanner, ScanRetryOptions } from './scanner.js';

@@ -19,6 +19,8 @@ export interface RpcContext {
   readonly admin: RawClient;
   /** `projects/{p}/instances/{i}`. */
   readonly instanceName: string;
+  /** `projects/{p}/instances/{i}/clusters/{c}`: where backups are made and looked up. */
+  readonly clusterName: string;
   readonly appProfileId: string | undefined;
   /** Per-call deadline for unary calls, ms (undefined = none). */
   readonly timeoutMs: number | undefined;
