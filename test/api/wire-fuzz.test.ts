@@ -66,7 +66,7 @@ const methods: FuzzMethod[] = [
 const arbs = new ProtoArbitraries({ instance: INSTANCE, table: TABLE, families: FAMILIES });
 /** The data API and the table admin's everyday calls get most of the requests; the rest (mostly UNIMPLEMENTED) a few. */
 const CORE = /\/(ReadRows|MutateRows?|CheckAndMutateRow|ReadModifyWriteRow|SampleRowKeys|PingAndWarm)$/;
-const ADMIN = /\/(CreateTable|GetTable|ListTables|UpdateTable|DeleteTable|ModifyColumnFamilies|DropRowRange|GenerateConsistencyToken|CheckConsistency)$/;
+const ADMIN = /\/(CreateTable|GetTable|ListTables|UpdateTable|DeleteTable|ModifyColumnFamilies|DropRowRange|GenerateConsistencyToken|CheckConsistency|CreateBackup|GetBackup|ListBackups|UpdateBackup|DeleteBackup|RestoreTable)$/;
 const methodArb = fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom(...methods.filter((m) => CORE.test(m.path))) },
   { weight: 5, arbitrary: fc.constantFrom(...methods.filter((m) => ADMIN.test(m.path))) },

@@ -55,12 +55,30 @@ const bytesArb: fc.Arbitrary<Buffer> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(8).map((n) => Buffer.alloc(n, 0)) }, // an 8-byte counter
 );
 
-function stringArb(field: string, t: FuzzTargets): fc.Arbitrary<string> {
+/**
+ * What a resource-name field of a backup request names (`Owner.field`), so
+ * most such requests get past name parsing to the checks behind it.
+ */
+const BACKUP_NAME_KINDS: Record<string, 'cluster' | 'backup' | 'instance'> = {
+  'CreateBackupRequest.parent': 'cluster', 'ListBackupsRequest.parent': 'cluster', 'CopyBackupRequest.parent': 'cluster',
+  'GetBackupRequest.name': 'backup', 'DeleteBackupRequest.name': 'backup', 'Backup.name': 'backup',
+  'RestoreTableRequest.backup': 'backup', 'CopyBackupRequest.sourceBackup': 'backup', 'RestoreTableRequest.parent': 'instance',
+};
+
+function stringArb(field: string, t: FuzzTargets, owner = ''): fc.Arbitrary<string> {
   const any = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('', ' ', 'é', '\u{1F600}', 'x'.repeat(70)));
   const tablePath = `${t.instance}/tables/${t.table}`;
-  if (/name$|^parent$|^(source|table|backup)$/i.test(field) && !/^familyName$|^columnFamily/i.test(field)) {
+  // The one cluster Tabula reports for an instance, and backups in it (src/api/backup-name.ts).
+  const cluster = `${t.instance}/clusters/${t.instance.split('/').pop()}-c1`;
+  const kind = BACKUP_NAME_KINDS[`${owner}.${field}`];
+  if (kind) {
+    const likely = kind === 'cluster' ? fc.constantFrom(cluster, `${t.instance}/clusters/-`) : kind === 'backup' ? fc.constantFrom(`${cluster}/backups/fzb`, `${cluster}/backups/fzc`) : fc.constant(t.instance);
+    return fc.oneof({ weight: 6, arbitrary: likely }, { weight: 1, arbitrary: stringArb(field, t) });
+  }
+  if (/name$|^parent$|^(source|table|backup|sourceTable|sourceBackup)$/i.test(field) && !/^familyName$|^columnFamily/i.test(field)) {
     return fc.oneof(
       { weight: 8, arbitrary: fc.constant(tablePath) },
+      { weight: 3, arbitrary: fc.constantFrom(cluster, `${cluster}/backups/fzb`, `${cluster}/backups/fzc`, `${t.instance}/clusters/-`) },
       { weight: 3, arbitrary: fc.constantFrom(t.instance, `${tablePath}/authorizedViews/v`, `${t.instance}/tables/absent`, `${t.instance}/clusters/c`,
         `${t.instance}/clusters/c/backups/b`, `${t.instance}/appProfiles/a`, 'projects/p', `${tablePath}/`, 'tables/raw', `${t.instance}/tables/${'x'.repeat(60)}`) },
       { weight: 1, arbitrary: any },
@@ -68,9 +86,11 @@ function stringArb(field: string, t: FuzzTargets): fc.Arbitrary<string> {
   }
   if (/family|^id$|columnFamily/i.test(field)) return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...t.families, 'absent', 'a.b-c_d') }, { weight: 1, arbitrary: any });
   if (/tableId$/.test(field)) return fc.oneof(fc.constantFrom(t.table, 'fz-a', 'fz-b', '', 'a b', '-x', 'x'.repeat(51)), any);
+  if (/backupId$/.test(field)) return fc.oneof(fc.constantFrom('fzb', 'fzc', '', '-x', 'x'.repeat(51)), any);
+  if (/^(filter|orderBy)$/.test(field)) return fc.oneof(fc.constantFrom('name:fz', 'state:READY AND NOT (size_bytes > 5)', 'expire_time < "2030-01-01T00:00:00Z" OR name = x', '(', 'colour:red', 'start_time desc', 'name, size_bytes asc', 'x y z'), any);
   if (/regex/i.test(field)) return fc.constantFrom(...REGEXES);
   if (/label/i.test(field)) return fc.oneof(fc.constantFrom('l', 'lab-1', 'UP', 'x'.repeat(16), ''), any);
-  if (/paths$/.test(field)) return fc.constantFrom('deletion_protection', 'change_stream_config', 'column_families', 'nope', '');
+  if (/paths$/.test(field)) return fc.constantFrom('deletion_protection', 'change_stream_config', 'column_families', 'expire_time', 'nope', '');
   return any;
 }
 
@@ -133,9 +153,16 @@ export class ProtoArbitraries {
   private single(f: protobuf.Field, depth: number): fc.Arbitrary<unknown> | undefined {
     const rt = f.resolvedType;
     if (rt instanceof protobuf.Enum) return fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...Object.values(rt.values)) }, { weight: 1, arbitrary: fc.constant(999) });
+    // Expire times: often within a backup's bounds (6 h to 90 days ahead), else anything.
+    if (rt instanceof protobuf.Type && rt.fullName === '.google.protobuf.Timestamp' && /expireTime$/.test(f.name)) {
+      return fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: 7, max: 24 * 89 }).map((h) => ({ seconds: String(Math.floor(Date.now() / 1000) + h * 3600) })) },
+        { weight: 1, arbitrary: this.message(rt, 0) },
+      );
+    }
     if (rt instanceof protobuf.Type) return depth > 0 ? this.message(rt, depth - 1) : undefined;
     switch (f.type) {
-      case 'string': return stringArb(f.name, this.targets);
+      case 'string': return stringArb(f.name, this.targets, f.parent?.name);
       case 'bytes': return bytesArb;
       case 'bool': return fc.boolean();
       case 'double': case 'float': return fc.oneof(fc.constantFrom(...DOUBLES), fc.double());
