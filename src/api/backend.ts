@@ -116,6 +116,8 @@ export interface TableInfo {
 export interface BackupInfo {
   name: BackupName;
   sourceTable: TableName;
+  /** Set on a copy (CopyBackup): the backup it was copied from. */
+  sourceBackup?: BackupName;
   state: 'CREATING' | 'READY';
   /** No data written before this is missing from the backup. */
   startMs: number;
@@ -193,4 +195,12 @@ export interface AdminBackend {
    * backup; FailedPreconditionError when it is not READY.
    */
   restoreTable(name: TableName, backup: BackupName): Promise<TableInfo>;
+
+  /**
+   * CopyBackup: a new backup `name` holding what `source` holds, kept until
+   * `expireMs` (6 hours to 30 days from now). NotFoundError for a missing
+   * source; FailedPreconditionError when it is not READY or is a copy itself;
+   * AlreadyExistsError for a taken name.
+   */
+  copyBackup(name: BackupName, source: BackupName, expireMs: number): Promise<BackupInfo>;
 }

@@ -1,10 +1,10 @@
 /**
  * The backup methods of google.bigtable.admin.v2.BigtableTableAdmin over an
  * AdminBackend: CreateBackup, GetBackup, ListBackups, UpdateBackup,
- * DeleteBackup and RestoreTable. The long-running ones complete before the
- * call returns and answer a done Operation (its metadata and response packed
- * as Bigtable packs them), which the official clients accept without polling.
- * CopyBackup answers UNIMPLEMENTED (Tabula has one cluster per instance).
+ * DeleteBackup, RestoreTable and CopyBackup. The long-running ones complete
+ * before the call returns and answer a done Operation (its metadata and
+ * response packed as Bigtable packs them), which the official clients accept
+ * without polling. Hot backups answer UNIMPLEMENTED.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';
@@ -23,6 +23,7 @@ export function backupToProto(b: BackupInfo): ProtoObject {
   return {
     name: formatBackupName(b.name),
     sourceTable: formatTableName(b.sourceTable),
+    ...(b.sourceBackup ? { sourceBackup: formatBackupName(b.sourceBackup) } : {}),
     expireTime: timestampToProto(b.expireMs),
     startTime: timestampToProto(b.startMs),
     ...(b.endMs !== undefined ? { endTime: timestampToProto(b.endMs) } : {}),
@@ -138,6 +139,33 @@ export function backupHandlers(backend: AdminBackend): grpc.UntypedServiceImplem
       }),
       done: true,
       response: packAny('google.bigtable.admin.v2.Table', messages.Table, tableToProto(info, 'SCHEMA_VIEW')),
+    };
+  });
+
+  /** CopyBackup (CopyBackupRequest → done Operation: CopyBackupMetadata, Backup). */
+  handlers.CopyBackup = unary(async (req) => {
+    const cluster = parseClusterName(req.parent, 'parent');
+    const backupId = asString(req.backupId, 'backup_id');
+    validateBackupId(backupId, 'backup_id');
+    if (req.sourceBackup === undefined || req.sourceBackup === null || req.sourceBackup === '') throw new InvalidArgumentError('source_backup: required');
+    const source = parseBackupName(req.sourceBackup, 'source_backup');
+    if (source.project !== cluster.project) throw new InvalidArgumentError(`source_backup: must be a backup of project ${cluster.project}`);
+    const expireMs = timestampFromProto(req.expireTime, 'expire_time');
+    const info = await backend.copyBackup({ ...cluster, backup: backupId }, source, expireMs);
+    const name = formatBackupName(info.name);
+    const done = timestampNow();
+    return {
+      name: operationName(name, 'copy'),
+      metadata: packAny('google.bigtable.admin.v2.CopyBackupMetadata', messages.CopyBackupMetadata, {
+        name,
+        sourceBackupInfo: {
+          backup: formatBackupName(source), sourceTable: formatTableName(info.sourceTable),
+          startTime: timestampToProto(info.startMs), ...(info.endMs !== undefined ? { endTime: timestampToProto(info.endMs) } : {}),
+        },
+        progress: { progressPercent: 100, startTime: timestampToProto(info.startMs), endTime: done },
+      }),
+      done: true,
+      response: packAny('google.bigtable.admin.v2.Backup', messages.Backup, backupToProto(info)),
     };
   });
 

@@ -78,6 +78,7 @@ export const messages = {
   Backup: message('google.bigtable.admin.v2.Backup'),
   CreateBackupMetadata: message('google.bigtable.admin.v2.CreateBackupMetadata'),
   RestoreTableMetadata: message('google.bigtable.admin.v2.RestoreTableMetadata'),
+  CopyBackupMetadata: message('google.bigtable.admin.v2.CopyBackupMetadata'),
   Status: message('google.rpc.Status'),
   FeatureFlags: message('google.bigtable.v2.FeatureFlags'),
 };

@@ -2,8 +2,8 @@
  * google.bigtable.admin.v2.BigtableTableAdmin handlers over an AdminBackend.
  * Long-running operations (UpdateTable, and the backup ones in
  * backup-admin.ts) complete before the call returns and answer a done
- * Operation. CopyBackup, snapshots, authorized views, schema bundles and IAM
- * answer UNIMPLEMENTED.
+ * Operation. Hot backups, snapshots, authorized views, schema bundles and
+ * IAM answer UNIMPLEMENTED.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';

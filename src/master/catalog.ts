@@ -56,6 +56,8 @@ export interface BackupRecord {
   name: string;
   /** Canonical name of the table it was taken from. */
   sourceTable: string;
+  /** Set on a copy (CopyBackup): the canonical name of the backup it was copied from. */
+  sourceBackup?: string;
   /** The table's schema at the backup (a restored table gets it). */
   families: Array<[string, GcRule]>;
   aggregates?: Array<[string, Aggregator]>;

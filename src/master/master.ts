@@ -17,7 +17,7 @@ import type { TabletControlService, TabletDescriptor } from '../rpc/tablet-servi
 import type { AdminBackend, BackupInfo, BackupName, ColumnFamilyModification, InstanceName, TableInfo, TableName } from '../api/backend.js';
 import { formatInstanceName, formatTableName, parseTableName } from '../api/table-name.js';
 import { formatBackupName, parseBackupName } from '../api/backup-name.js';
-import { checkBackupExpiry } from '../api/backup-expiry.js';
+import { checkBackupExpiry, MAX_COPY_RETENTION_MS } from '../api/backup-expiry.js';
 import { Catalog, type BackupRecord, type BackupTablet, type TableRecord, type TabletRecord } from './catalog.js';
 import { planBalance } from './balance-plan.js';
 
@@ -569,7 +569,7 @@ export class Master implements AdminBackend {
 
   /** Backups this master is creating now (a creating record not listed here was left by a crash). */
   private readonly creatingBackups = new Set<string>();
-  /** Backups tables are being restored from now, with the number of restores. */
+  /** Backups tables are being restored or copies made from now, with the number of such operations. */
   private readonly restoringFrom = new Map<string, number>();
 
   private backupRecord(name: BackupName): BackupRecord {
@@ -581,6 +581,7 @@ export class Master implements AdminBackend {
   private backupInfo(r: BackupRecord): BackupInfo {
     return {
       name: parseBackupName(r.name, 'name'), sourceTable: parseTableName(r.sourceTable),
+      ...(r.sourceBackup ? { sourceBackup: parseBackupName(r.sourceBackup, 'source_backup') } : {}),
       state: r.state === 'ready' ? 'READY' : 'CREATING',
       startMs: r.startMs, ...(r.endMs !== undefined ? { endMs: r.endMs } : {}), expireMs: r.expireMs, sizeBytes: r.sizeBytes,
     };
@@ -672,7 +673,7 @@ export class Master implements AdminBackend {
     if (this.creatingBackups.has(r.name)) throw new FailedPreconditionError(`backup "${r.name}" is being created`);
     const dirs = new Set(r.tablets.map((t) => t.id));
     if (this.restoringFrom.has(r.name) || this.catalog.allTablets().some((t) => t.seedFrom && dirs.has(t.seedFrom))) {
-      throw new FailedPreconditionError(`backup "${r.name}" is in use: a table is being restored from it`);
+      throw new FailedPreconditionError(`backup "${r.name}" is in use: a table is being restored from it or a copy made`);
     }
   }
 
@@ -745,6 +746,54 @@ export class Master implements AdminBackend {
     };
     tick();
     return async () => { stopped = true; clearTimeout(timer); await running; };
+  }
+
+  /**
+   * Copies a backup: new snapshot directories holding the source's manifests
+   * (copySnapshot), so the copy shares the SSTables and outlives the source.
+   * Copies are recorded before they are made, as in createBackup, and the
+   * source cannot be deleted or expire meanwhile.
+   */
+  async copyBackup(name: BackupName, source: BackupName, expireMs: number): Promise<BackupInfo> {
+    const canonical = formatBackupName(name);
+    const src = this.backupRecord(source);
+    if (src.state !== 'ready') throw new FailedPreconditionError(`source_backup: backup "${src.name}" is not ready yet`);
+    if (src.sourceBackup) throw new FailedPreconditionError(`source_backup: backup "${src.name}" is a copy itself, and a copy cannot be copied`);
+    if (this.catalog.backup(canonical) || this.creatingBackups.has(canonical)) throw new AlreadyExistsError(`backup "${canonical}" already exists`);
+    const startMs = this.now();
+    checkBackupExpiry(expireMs, startMs, 'expire_time', MAX_COPY_RETENTION_MS);
+    const record: BackupRecord = {
+      name: canonical, sourceTable: src.sourceTable, sourceBackup: src.name, families: src.families, ...(src.aggregates?.length ? { aggregates: src.aggregates } : {}),
+      state: 'creating', tablets: [], startMs, expireMs, sizeBytes: src.sizeBytes,
+    };
+    this.creatingBackups.add(canonical);
+    this.restoringFrom.set(src.name, (this.restoringFrom.get(src.name) ?? 0) + 1);
+    try {
+      await this.catalog.write({ backups: [record] });
+      try {
+        const servers = [...this.servers.values()];
+        if (servers.length === 0) throw new FailedPreconditionError('no tablet server is available to copy the backup');
+        for (const [i, t] of src.tablets.entries()) {
+          const copy: BackupTablet = { ...t, id: this.newTabletId() };
+          record.tablets.push(copy);
+          await this.catalog.write({ backups: [record] });
+          await servers[i % servers.length]!.copySnapshot(t.id, copy.id, canonical);
+        }
+      } catch (e) {
+        await this.removeBackup(record).catch((err) => log.warn({ backup: canonical, err: String(err) }, 'removing a failed copy failed; the sweep retries'));
+        throw e;
+      }
+      const ready: BackupRecord = { ...record, tablets: [...record.tablets], state: 'ready', endMs: this.now() };
+      await this.catalog.write({ backups: [ready] });
+      this.counters.backups++;
+      log.info({ backup: canonical, source: src.name, tablets: ready.tablets.length, ms: ready.endMs! - startMs }, 'backup copied');
+      return this.backupInfo(ready);
+    } finally {
+      this.creatingBackups.delete(canonical);
+      const n = this.restoringFrom.get(src.name)! - 1;
+      if (n > 0) this.restoringFrom.set(src.name, n);
+      else this.restoringFrom.delete(src.name);
+    }
   }
 
   /**

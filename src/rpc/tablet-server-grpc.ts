@@ -182,6 +182,12 @@ export function serveTabletServer(server: grpc.Server, impl: TabletServerService
       await impl.compactTablet(id(req));
       return {};
     }),
+    CopySnapshot: unaryHandler(async (req: { fromId?: string; toId?: string; label?: string }): Promise<Empty> => {
+      if (!req.fromId) throw new InvalidArgumentError('from_id: required');
+      if (!req.toId) throw new InvalidArgumentError('to_id: required');
+      await impl.copySnapshot(req.fromId, req.toId, req.label ?? '');
+      return {};
+    }),
     SnapshotTablet: unaryHandler(async (req: TabletRequest & { snapshotId?: string; label?: string }): Promise<{ bytes: number }> => {
       if (!req.snapshotId) throw new InvalidArgumentError('snapshot_id: required');
       return impl.snapshotTablet(id(req), req.snapshotId, req.label ?? '');
@@ -344,6 +350,10 @@ export class RemoteTabletServer implements TabletServerService {
 
   async compactTablet(tabletId: string): Promise<void> {
     await this.call('CompactTablet', { tabletId });
+  }
+
+  async copySnapshot(fromId: string, toId: string, label: string): Promise<void> {
+    await this.call('CopySnapshot', { fromId, toId, label });
   }
 
   async snapshotTablet(tabletId: string, snapshotId: string, label: string): Promise<{ bytes: number }> {

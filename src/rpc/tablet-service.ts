@@ -94,6 +94,12 @@ export interface TabletControlService {
    * goes into that manifest's meta. Resolves the tablet's approximate bytes.
    */
   snapshotTablet(tabletId: string, snapshotId: string, label: string): Promise<{ bytes: number }>;
+  /**
+   * Copies the snapshot directory tablets/<fromId> (its newest manifest)
+   * into tablets/<toId>, sharing the SSTables (CopyBackup). Needs no tablet:
+   * any server can do it. NotFoundError when the source has no manifest.
+   */
+  copySnapshot(fromId: string, toId: string, label: string): Promise<void>;
 }
 
 export interface TabletStatsEntry {

@@ -940,6 +940,20 @@ export class Tablet {
 }
 
 /**
+ * Copies the newest manifest of tablets/<fromId> (a backup's snapshot) into
+ * tablets/<toId> as a new snapshot sharing the same SSTables (a copied
+ * backup), `meta` added to its meta. NotFoundError when the source holds no
+ * manifest. Writing again after a failure is harmless: the newest version is
+ * the same snapshot.
+ */
+export async function copySnapshot(storage: Storage, fromId: string, toId: string, meta: Record<string, unknown>): Promise<void> {
+  const seed = await newManifestStore(storage, `tablets/${fromId}`).load();
+  if (!seed) throw new NotFoundError(`snapshot ${fromId} has no manifest`);
+  const { version: _v, ...content } = seed;
+  await newManifestStore(storage, `tablets/${toId}`).write({ ...content, meta: { ...seed.meta, ...meta } });
+}
+
+/**
  * The first manifest of a tablet seeded from tablets/<seedFrom> (Tablet.open):
  * the seed's files, drops, tail and flushed sequence number, the tablet's own
  * epoch and meta. NotFoundError when the seed directory holds no manifest.

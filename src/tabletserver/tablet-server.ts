@@ -17,7 +17,7 @@ import type {
 } from '../rpc/tablet-service.js';
 import { compileFilter } from '../tablet/filter/compile-filter.js';
 import { checkAndMutate, readModifyWrite } from '../tablet/row-ops.js';
-import type { Tablet } from '../tablet/tablet.js';
+import { copySnapshot, type Tablet } from '../tablet/tablet.js';
 import { TabletHost, type TabletHostOptions } from './tablet-host.js';
 
 const log = logger('tablet-server');
@@ -170,6 +170,10 @@ export class TabletServer implements TabletServerService {
 
   async compactTablet(tabletId: string): Promise<void> {
     await this.tablet(tabletId).compact({ full: true });
+  }
+
+  async copySnapshot(fromId: string, toId: string, label: string): Promise<void> {
+    await copySnapshot(this.host.storage, fromId, toId, { copyOf: fromId, label });
   }
 
   async snapshotTablet(tabletId: string, snapshotId: string, label: string): Promise<{ bytes: number }> {

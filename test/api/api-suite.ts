@@ -276,11 +276,40 @@ describe('backups', () => {
     // The two tables are independent from now on, and the restored one outlives its source and the backup.
     await restored.insert([{ key: 'r9', data: { cf: { q: 'nine' } } }]);
     expect((await src.getRows())[0].map((r) => r.id)).toEqual(['r2', 'r3']);
+    // A copy outlives the backup it was copied from.
+    const [copy, cop] = await backup.copy({ cluster: instance.cluster('i-c1'), id: 'b1-copy', expireTime: new Date(Date.now() + 10 * 3600_000) });
+    await cop.promise();
+    expect((await copy.getMetadata())[0]).toMatchObject({ name: B('b1-copy'), sourceBackup: B('b1'), sourceTable: T('bk-src'), state: 'READY' });
     await src.delete();
     await backup.delete();
     expect((await failure(backup.getMetadata())).code).toBe(5);
     expect((await restored.getRows())[0].map((r) => r.id)).toEqual(['r1', 'r2', 'r9']);
     await restored.delete();
+    const [fromCopy, fop] = await copy.restore('bk-from-copy');
+    await fop.promise();
+    expect((await fromCopy.getRows())[0].map((r) => [r.id, r.data.cf.q[0].value])).toEqual([['r1', 'one'], ['r2', 'two']]);
+    await fromCopy.delete();
+    await copy.delete();
+  });
+
+  it('copies a backup into another instance, where a table is restored from it; a copy cannot be copied', async () => {
+    await backupRaw('bk-raw', 'tocopy');
+    const other = 'projects/p/instances/j';
+    const op = await callUnary(raw.tableAdmin, 'CopyBackup', { parent: `${other}/clusters/j-c1`, backupId: 'copied', sourceBackup: B('tocopy'), expireTime: hours(8) });
+    expect(op.done).toBe(true);
+    const meta = op.metadata as { type_url: string; value: Buffer };
+    expect(meta.type_url).toBe('type.googleapis.com/google.bigtable.admin.v2.CopyBackupMetadata');
+    expect(messages.CopyBackupMetadata.deserialize(meta.value)).toMatchObject({ name: `${other}/clusters/j-c1/backups/copied`, sourceBackupInfo: { backup: B('tocopy'), sourceTable: T('bk-raw') } });
+    const response = op.response as { value: Buffer };
+    expect(messages.Backup.deserialize(response.value)).toMatchObject({ name: `${other}/clusters/j-c1/backups/copied`, sourceBackup: B('tocopy'), state: 'READY' });
+    const again = await failure(callUnary(raw.tableAdmin, 'CopyBackup', { parent: CLUSTER, backupId: 'copy2', sourceBackup: `${other}/clusters/j-c1/backups/copied`, expireTime: hours(8) }));
+    expect(again.code).toBe(9);
+    expect(again.details).toContain('copy');
+    await callUnary(raw.tableAdmin, 'DeleteBackup', { name: B('tocopy') });
+    await callUnary(raw.tableAdmin, 'RestoreTable', { parent: other, tableId: 'from-copy', backup: `${other}/clusters/j-c1/backups/copied` });
+    expect((await callUnary(raw.tableAdmin, 'GetTable', { name: `${other}/tables/from-copy` })).name).toBe(`${other}/tables/from-copy`);
+    await callUnary(raw.tableAdmin, 'DeleteTable', { name: `${other}/tables/from-copy` });
+    await callUnary(raw.tableAdmin, 'DeleteBackup', { name: `${other}/clusters/j-c1/backups/copied` });
   });
 
   it('answers done operations with Bigtable\'s metadata and response types', async () => {
@@ -356,7 +385,11 @@ describe('backups', () => {
     ['restoring without a backup', () => callUnary(raw.tableAdmin, 'RestoreTable', { parent: INSTANCE, tableId: 'r' }), 3, 'backup'],
     ['restoring onto an existing table', async () => { await backupRaw('bk-raw', 'onto'); try { return await callUnary(raw.tableAdmin, 'RestoreTable', { parent: INSTANCE, tableId: 'bk-raw', backup: B('onto') }); } finally { await callUnary(raw.tableAdmin, 'DeleteBackup', { name: B('onto') }); } }, 6, 'bk-raw'],
     ['restoring into a bad table id', () => callUnary(raw.tableAdmin, 'RestoreTable', { parent: INSTANCE, tableId: '-r', backup: B('x') }), 3, 'table_id'],
-    ['copying a backup', () => callUnary(raw.tableAdmin, 'CopyBackup', { parent: CLUSTER, backupId: 'c', sourceBackup: B('x'), expireTime: hours(7) }), 12, 'CopyBackup'],
+    ['copying an unknown backup', () => callUnary(raw.tableAdmin, 'CopyBackup', { parent: CLUSTER, backupId: 'c', sourceBackup: B('nosuch'), expireTime: hours(7) }), 5, 'nosuch'],
+    ['copying without a source', () => callUnary(raw.tableAdmin, 'CopyBackup', { parent: CLUSTER, backupId: 'c', expireTime: hours(7) }), 3, 'source_backup'],
+    ['a copy kept over 30 days', async () => { await backupRaw('bk-raw', 'cp30'); try { return await callUnary(raw.tableAdmin, 'CopyBackup', { parent: CLUSTER, backupId: 'c', sourceBackup: B('cp30'), expireTime: hours(31 * 24) }); } finally { await callUnary(raw.tableAdmin, 'DeleteBackup', { name: B('cp30') }); } }, 3, 'expire_time'],
+    ['a copy into a cluster the instance does not have', () => callUnary(raw.tableAdmin, 'CopyBackup', { parent: `${INSTANCE}/clusters/x`, backupId: 'c', sourceBackup: B('x'), expireTime: hours(7) }), 5, 'cluster "x"'],
+    ['a hot backup\'s standard time', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: CLUSTER, backupId: 'x', backup: { sourceTable: T('bk-raw'), expireTime: hours(7), hotToStandardTime: hours(30) } }), 3, 'hot_to_standard_time'],
   ];
   for (const [name, call, code, field] of cases) {
     it(`rejects ${name} with code ${code} naming ${field}`, async () => {

@@ -20,7 +20,7 @@ import type {
 } from '../../src/api/backend.js';
 import { formatInstanceName, formatTableName, type InstanceName, type TableName } from '../../src/api/table-name.js';
 import { formatBackupName, type BackupName } from '../../src/api/backup-name.js';
-import { checkBackupExpiry } from '../../src/api/backup-expiry.js';
+import { checkBackupExpiry, MAX_COPY_RETENTION_MS } from '../../src/api/backup-expiry.js';
 
 interface MemTable {
   name: TableName;
@@ -350,6 +350,18 @@ export class MemoryBackend implements DataBackend, AdminBackend {
     };
     this.tables.set(id, t);
     return this.info(t);
+  }
+
+  async copyBackup(name: BackupName, source: BackupName, expireMs: number): Promise<BackupInfo> {
+    const src = this.backup(source);
+    if (src.info.sourceBackup) throw new FailedPreconditionError(`source_backup: backup "${formatBackupName(source)}" is a copy itself`);
+    const id = formatBackupName(name);
+    if (this.backups.has(id)) throw new AlreadyExistsError(`backup "${id}" already exists`);
+    const startMs = Math.floor(this.clock.nowMicros() / 1000);
+    checkBackupExpiry(expireMs, startMs, 'expire_time', MAX_COPY_RETENTION_MS);
+    const info: BackupInfo = { ...src.info, name: { ...name }, sourceBackup: { ...source }, startMs, endMs: startMs, expireMs };
+    this.backups.set(id, { info, families: new Map(src.families), aggregates: new Map(src.aggregates), splits: [...src.splits], rows: copyRows(src.rows) });
+    return { ...info };
   }
 
   // ---------------------------------------------------------------- helpers

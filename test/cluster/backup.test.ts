@@ -87,6 +87,35 @@ describe('backups', () => {
     }
   });
 
+  it('copies by pointer: the copy shares the files, outlives its source and the table, and frees them when deleted', async () => {
+    const c = await startCluster({ servers: 2 });
+    try {
+      await c.master.createTable(SRC, families, [key(100)]);
+      await write(c, SRC, Array.from({ length: 200 }, (_, i) => row(i)));
+      await c.master.createBackup(BK, SRC, Date.now() + 7 * HOUR);
+      const files = (await c.storage.list('sst/')).sort();
+      const COPY: BackupName = { project: 'p', instance: 'j', cluster: 'j-c1', backup: 'copy' };
+      const info = await c.master.copyBackup(COPY, BK, Date.now() + 8 * HOUR);
+      expect(info).toMatchObject({ state: 'READY', sourceBackup: BK, sourceTable: SRC });
+      expect((await c.storage.list('sst/')).sort()).toEqual(files);
+      await expect(c.master.copyBackup({ ...COPY, backup: 'copy2' }, COPY, Date.now() + 8 * HOUR)).rejects.toBeInstanceOf(FailedPreconditionError);
+      await expect(c.master.copyBackup({ ...COPY, backup: 'copy3' }, BK, Date.now() + 31 * 24 * HOUR)).rejects.toThrow('expire_time');
+      await c.master.deleteBackup(BK);
+      await c.master.deleteTable(SRC);
+      await gc(c);
+      const J: TableName = { project: 'p', instance: 'j', table: 'fromcopy' };
+      await c.master.restoreTable(J, COPY);
+      expect(await scan(c, J)).toEqual(expected(200));
+      await c.master.deleteTable(J);
+      await c.master.deleteBackup(COPY);
+      await gc(c);
+      expect(await c.storage.list('sst/')).toEqual([]);
+      expect(await c.storage.list('tablets/')).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('holds writes that were still in memtables (the backup flushes them first)', async () => {
     const c = await startCluster({ servers: 2 });
     try {

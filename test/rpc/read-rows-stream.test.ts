@@ -36,6 +36,7 @@ class ScriptedServer implements TabletServerService {
   tabletStats = unimplemented;
   compactTablet = unimplemented;
   snapshotTablet = unimplemented;
+  copySnapshot = unimplemented;
 }
 
 const impl = new ScriptedServer();

@@ -195,6 +195,11 @@ describe('control plane over gRPC', () => {
     await both((s) => s.openTablet({ ...d, id: 'c1r', seedFrom: 'c1-snap' }));
     const seeded = await both((s) => readAll(s, 'c1r', [{ start: b('n990'), end: b('o') }], { reversed: false }));
     expect((seeded as { ok: Row[] }).ok.map((r) => r.key.toString())).toEqual(['n997']);
+    // A copy of the snapshot (CopyBackup) seeds the same rows; a missing source is NOT_FOUND.
+    await both((s) => s.copySnapshot('c1-snap', 'c1-snap-copy', 'bk2'));
+    await both((s) => s.openTablet({ ...d, id: 'c1rc', seedFrom: 'c1-snap-copy' }));
+    expect(await both((s) => readAll(s, 'c1rc', [{ start: b('n990'), end: b('o') }], { reversed: false }))).toEqual(seeded);
+    expect(await both((s) => s.copySnapshot('no-such-snap', 'x', 'bk3'))).toMatchObject({ err: ['NotFoundError', Code.NOT_FOUND, expect.any(String)] });
     // A seed directory with no manifest: NOT_FOUND on both.
     expect(await both((s) => s.openTablet({ ...d, id: 'c1q', seedFrom: 'no-such-snap' }))).toMatchObject({ err: ['NotFoundError', Code.NOT_FOUND, expect.any(String)] });
     await both((s) => s.sampleRowKeys('c1'));
