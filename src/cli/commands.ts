@@ -3,7 +3,7 @@
  * implementation over src/client. Arguments are byte strings (one char per
  * byte, see byte-args.ts) so binary row keys survive; names are decoded as UTF-8.
  * cbt 1.23 has no backup commands: createbackup, getbackup, listbackups,
- * updatebackup, deletebackup and restoretable are Tabula's, in cbt's style.
+ * updatebackup, deletebackup, copybackup and restoretable are Tabula's, in cbt's style.
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_SNAPSHOT_TTL_MS, filters, never, RowMutations, type Connection, type ScanOptions } from '../client/index.js';
@@ -83,6 +83,20 @@ const commands: Command[] = [
         m.addToCell(c.family, c.qualifier, c.value, c.timestamp);
       }
       await ctx.conn.table(text(positional[0]!)).mutate(bytes(positional[1]!), m);
+    },
+  },
+  {
+    name: 'copybackup', usage: 'copybackup <backup-id> <new-backup-id> [instance=<instance>] [ttl=<duration> | expire=<time>]', summary: 'Copy a backup',
+    details: `Into this instance, or instance='s (its one cluster). Without ttl= or expire=, the copy is kept ${DEFAULT_SNAPSHOT_TTL_MS / 86_400_000} days;\n` +
+      'a copy may be kept 6 hours to 30 days, and cannot be copied again.',
+    async run(ctx, args) {
+      need(args, 2, this);
+      const { positional, opts } = parseOptions(args, ['instance', 'ttl', 'expire'], this.name);
+      need(positional, 2, this); noExtra(positional, 2, this);
+      const instance = opts.get('instance');
+      await ctx.conn.admin.copyBackup(text(positional[0]!), text(positional[1]!), {
+        ...backupExpiry(opts, this.name, { ttlMs: DEFAULT_SNAPSHOT_TTL_MS }), ...(instance === undefined ? {} : { instance: text(instance) }),
+      });
     },
   },
   {

@@ -21,7 +21,7 @@ const EXIT_WORDS = ['exit', 'quit'];
 /** Commands whose first argument is a table. */
 const TABLE_COMMANDS = new Set(['addtocell', 'count', 'createbackup', 'createfamily', 'deleteallrows', 'deletecolumn', 'deletefamily', 'deleterow', 'deletetable', 'import', 'lookup', 'ls', 'read', 'set', 'setgcpolicy']);
 /** Commands whose first argument is a backup id. */
-const BACKUP_COMMANDS = new Set(['deletebackup', 'getbackup', 'restoretable', 'updatebackup']);
+const BACKUP_COMMANDS = new Set(['copybackup', 'deletebackup', 'getbackup', 'restoretable', 'updatebackup']);
 
 export function historyPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.TABULA_HISTORY ?? join(homedir(), '.tabula_history');

@@ -15,7 +15,7 @@
  * long-running operations; an answer still running (not Tabula's) is followed
  * by a GetBackup / GetTable of the result.
  */
-import { validateBackupId } from '../api/backup-name.js';
+import { clusterIdOf, validateBackupId } from '../api/backup-name.js';
 import { messages } from '../api/protos.js';
 import { validateTableId } from '../api/table-name.js';
 import { InvalidArgumentError } from '../base/errors.js';
@@ -29,6 +29,8 @@ export interface BackupInfo {
   id: string;
   /** Id of the table it was made from. */
   table: string;
+  /** On a copy: the full name of the backup it was copied from. */
+  sourceBackup?: string;
   state: 'CREATING' | 'READY';
   /** When the copy was taken (the backup holds the table as of a moment between startTime and endTime). */
   startTime: Date;
@@ -71,6 +73,11 @@ export interface BackupAdmin {
   deleteBackup(backupId: string): Promise<void>;
   /** A new table `newTable` with the backup's families and data; AlreadyExistsError if it exists. */
   restoreTable(backupId: string, newTable: string): Promise<TableInfo>;
+  /**
+   * Copies a backup as `newId`, into this instance's cluster or `opts.instance`'s
+   * (expiry 6 hours to 30 days away); a copy cannot be copied again (FailedPreconditionError).
+   */
+  copyBackup(backupId: string, newId: string, opts: BackupExpiry & { instance?: string }): Promise<BackupInfo>;
 
   /** HBase's snapshot(snapshotName, tableName): createBackup, kept DEFAULT_SNAPSHOT_TTL_MS unless `opts` says otherwise. */
   snapshot(snapshotName: string, table: string, opts?: BackupExpiry): Promise<BackupInfo>;
@@ -85,6 +92,7 @@ export interface BackupAdmin {
 const BACKUP_TYPE = 'google.bigtable.admin.v2.Backup';
 const TABLE_TYPE = 'google.bigtable.admin.v2.Table';
 const EXPIRY_KEYS: readonly string[] = ['expireTime', 'ttlMs'];
+const COPY_KEYS: readonly string[] = [...EXPIRY_KEYS, 'instance'];
 
 function checkId(id: unknown, field: string, validate: (id: string, field: string) => void): string {
   if (typeof id !== 'string') throw new InvalidArgumentError(`${field}: expected a string, got ${id === null ? 'null' : typeof id}`);
@@ -133,6 +141,7 @@ export function backupFromProto(b: ProtoObject): BackupInfo {
   };
   const end = dateFromProto(b.endTime);
   if (end !== undefined) out.endTime = end;
+  if (typeof b.sourceBackup === 'string' && b.sourceBackup !== '') out.sourceBackup = b.sourceBackup;
   return out;
 }
 
@@ -192,7 +201,24 @@ export function createBackupAdmin(ctx: RpcContext): BackupAdmin {
     return tableInfoFromProto(await call('GetTable', { name, view: 'SCHEMA_VIEW' }, { name }));
   }
 
+  async function copyBackup(backupId: string, newId: string, opts: BackupExpiry & { instance?: string }): Promise<BackupInfo> {
+    const sourceBackup = backupName(backupId, 'backupId');
+    checkId(newId, 'newId', validateBackupId);
+    if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('opts: expected { expireTime } or { ttlMs }, and optionally { instance }');
+    for (const k of Object.keys(opts)) if (!COPY_KEYS.includes(k)) throw new InvalidArgumentError(`opts: unknown option "${k}" (want expireTime, ttlMs or instance)`);
+    const { instance, ...expiry } = opts;
+    if (instance !== undefined && (typeof instance !== 'string' || instance === '' || instance.includes('/'))) throw new InvalidArgumentError(`opts.instance: must be an instance id, got ${JSON.stringify(instance)}`);
+    const parent = instance === undefined ? ctx.clusterName : `${ctx.instanceName.replace(/[^/]+$/, instance)}/clusters/${clusterIdOf(instance)}`;
+    const req = { parent, backupId: newId, sourceBackup, expireTime: timestampToProto(expiryMs(expiry, 'opts')) };
+    const op = await call('CopyBackup', req, { parent });
+    const backup = operationResponse(op, BACKUP_TYPE, messages.Backup);
+    if (backup !== undefined) return backupFromProto(backup);
+    const name = `${parent}/backups/${newId}`;
+    return backupFromProto(await call('GetBackup', { name }, { name }));
+  }
+
   return {
+    copyBackup,
     createBackup: (table, backupId, opts) => createBackup(table, backupId, opts),
     getBackup: (backupId) => getBackup(backupId),
     listBackups,

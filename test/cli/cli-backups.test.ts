@@ -113,9 +113,17 @@ describe('tabula backup commands', () => {
     expect(ok(await run('ls', 'bk_copy'))).toBe(ok(await run('ls', 'bk_src')));
     expect(ok(await run('ls')).split('\n')).toContain('bk_copy');
 
+    // A copy (here kept the default 7 days) outlives the backup it was copied from; a copy of a copy is refused.
+    const t1 = Date.now();
+    expect(ok(await run('copybackup', 'keep', 'keep2'))).toBe('');
+    near(fields(ok(await run('getbackup', 'keep2'))).Expires!, t1 + 7 * DAY);
+    oneLineError(await run('copybackup', 'keep2', 'keep3'), 'FAILED_PRECONDITION');
     expect(ok(await run('deletebackup', 'keep'))).toBe('');
     expect(listing(ok(await run('listbackups'))).map((r) => r[0])).not.toContain('keep');
     oneLineError(await run('getbackup', 'keep'), 'NOT_FOUND');
+    expect(ok(await run('restoretable', 'keep2', 'bk_copy2'))).toBe('');
+    expect(ok(await run('read', 'bk_copy2'))).toBe(backedUp);
+    expect(ok(await run('deletebackup', 'keep2'))).toBe('');
   }, 120_000);
 
   it('reports bad input and server refusals in one line', async () => {
@@ -156,7 +164,7 @@ describe('tabula backup commands', () => {
 
   it('lists the commands in help, with details for one', async () => {
     const all = ok(await tabula(server.endpoint, ['help']));
-    for (const c of ['createbackup', 'deletebackup', 'getbackup', 'listbackups', 'restoretable', 'updatebackup']) expect(all).toMatch(new RegExp(`^tabula ${c}\\t`, 'm'));
+    for (const c of ['copybackup', 'createbackup', 'deletebackup', 'getbackup', 'listbackups', 'restoretable', 'updatebackup']) expect(all).toMatch(new RegExp(`^tabula ${c}\\t`, 'm'));
     const one = ok(await tabula(server.endpoint, ['help', 'createbackup']));
     expect(one).toMatch(/^tabula createbackup <table> <backup-id> \[ttl=<duration> \| expire=<time>\]\n\n {2}Create a backup of a table\n/);
     expect(one).toContain('kept 7 days');

@@ -187,6 +187,32 @@ describe('client backups against tabula serve', () => {
     await expect(conn.admin.deleteBackup(id)).rejects.toMatchObject({ code: Code.NOT_FOUND });
   });
 
+  it('copyBackup into this instance or another; the copy outlives its source; a copy cannot be copied', async () => {
+    const id = unique('orig');
+    await conn.admin.createBackup(source, id, { ttlMs: DAY });
+    const copyId = unique('copy');
+    const copy = await conn.admin.copyBackup(id, copyId, { ttlMs: 2 * DAY });
+    expect(copy).toMatchObject({ id: copyId, table: source, state: 'READY', sourceBackup: `projects/p/instances/i/clusters/i-c1/backups/${id}` });
+    const elsewhere = await conn.admin.copyBackup(id, copyId, { ttlMs: DAY, instance: 'other' });
+    expect(elsewhere.sourceBackup).toBe(`projects/p/instances/i/clusters/i-c1/backups/${id}`);
+    await expect(conn.admin.copyBackup(copyId, unique('copy'), { ttlMs: DAY })).rejects.toBeInstanceOf(FailedPreconditionError);
+    await expect(conn.admin.copyBackup(id, unique('copy'), { ttlMs: 31 * DAY })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(conn.admin.copyBackup(id, unique('copy'), { ttlMs: DAY, instance: 'a/b' })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(conn.admin.copyBackup(id, 'bad id', { ttlMs: DAY })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await conn.admin.deleteBackup(id);
+    const restored = unique('fromcopy');
+    await conn.admin.restoreTable(copyId, restored);
+    expect((await conn.table(restored).get('r2'))?.string('cf', 'b')).toBe('2');
+    const other = connect(server.endpoint, { project: 'p', instance: 'other' });
+    try {
+      expect((await other.admin.listBackups()).map((b) => b.id)).toEqual([copyId]);
+      await other.admin.deleteBackup(copyId);
+    } finally {
+      other.close();
+    }
+    await conn.admin.deleteBackup(copyId);
+  });
+
   it('HBase names: snapshot (7 days by default), listSnapshots, cloneSnapshot, deleteSnapshot', async () => {
     const snap = unique('snap');
     const before = Date.now();
