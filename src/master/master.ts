@@ -569,8 +569,8 @@ export class Master implements AdminBackend {
 
   /** Backups this master is creating now (a creating record not listed here was left by a crash). */
   private readonly creatingBackups = new Set<string>();
-  /** Backups tables are being restored or copies made from now, with the number of such operations. */
-  private readonly restoringFrom = new Map<string, number>();
+  /** Backups being read now (by a restore or a copy: see reading), with how many read each. */
+  private readonly readers = new Map<string, number>();
 
   private backupRecord(name: BackupName): BackupRecord {
     const r = this.catalog.backup(formatBackupName(name));
@@ -597,24 +597,48 @@ export class Master implements AdminBackend {
       name: canonical, sourceTable: table.name, families: table.families, ...(table.aggregates?.length ? { aggregates: table.aggregates } : {}),
       state: 'creating', tablets: [], startMs, expireMs, sizeBytes: 0,
     };
-    this.creatingBackups.add(canonical);
+    return this.build(record, async () => {
+      record.sizeBytes = await this.snapshotRange(table.name, '', '', record);
+      // A table deleted (and maybe re-created) meanwhile leaves a backup of nothing, or of two tables.
+      if (this.catalog.table(table.name)?.createdMs !== table.createdMs) throw new NotFoundError(`table "${table.name}" was deleted during the backup`);
+    });
+  }
+
+  /**
+   * Makes a backup (a creation or a copy): records it as creating, lets
+   * `fill` add its snapshot directories (each recorded in the catalog before
+   * it is written), then marks it ready. When `fill` fails the backup and
+   * whatever directories it got are removed (or left to the sweep).
+   */
+  private async build(record: BackupRecord, fill: () => Promise<void>): Promise<BackupInfo> {
+    this.creatingBackups.add(record.name);
     try {
       await this.catalog.write({ backups: [record] });
       try {
-        record.sizeBytes = await this.snapshotRange(table.name, '', '', record);
-        // A table deleted (and maybe re-created) meanwhile leaves a backup of nothing, or of two tables.
-        if (this.catalog.table(table.name)?.createdMs !== table.createdMs) throw new NotFoundError(`table "${table.name}" was deleted during the backup`);
+        await fill();
       } catch (e) {
-        await this.removeBackup(record).catch((err) => log.warn({ backup: canonical, err: String(err) }, 'removing a failed backup failed; the sweep retries'));
+        await this.removeBackup(record).catch((err) => log.warn({ backup: record.name, err: String(err) }, 'removing a failed backup failed; the sweep retries'));
         throw e;
       }
       const ready: BackupRecord = { ...record, tablets: [...record.tablets], state: 'ready', endMs: this.now() };
       await this.catalog.write({ backups: [ready] });
       this.counters.backups++;
-      log.info({ backup: canonical, table: table.name, tablets: ready.tablets.length, bytes: ready.sizeBytes, ms: ready.endMs! - startMs }, 'backup created');
+      log.info({ backup: record.name, table: record.sourceTable, from: record.sourceBackup, tablets: ready.tablets.length, bytes: ready.sizeBytes, ms: ready.endMs! - record.startMs }, 'backup created');
       return this.backupInfo(ready);
     } finally {
-      this.creatingBackups.delete(canonical);
+      this.creatingBackups.delete(record.name);
+    }
+  }
+
+  /** Runs `fn` (a restore or a copy) while backup `name` cannot be deleted or expire (checkRemovable). */
+  private async reading<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.readers.set(name, (this.readers.get(name) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const n = this.readers.get(name)! - 1;
+      if (n > 0) this.readers.set(name, n);
+      else this.readers.delete(name);
     }
   }
 
@@ -672,7 +696,7 @@ export class Master implements AdminBackend {
   private checkRemovable(r: BackupRecord): void {
     if (this.creatingBackups.has(r.name)) throw new FailedPreconditionError(`backup "${r.name}" is being created`);
     const dirs = new Set(r.tablets.map((t) => t.id));
-    if (this.restoringFrom.has(r.name) || this.catalog.allTablets().some((t) => t.seedFrom && dirs.has(t.seedFrom))) {
+    if (this.readers.has(r.name) || this.catalog.allTablets().some((t) => t.seedFrom && dirs.has(t.seedFrom))) {
       throw new FailedPreconditionError(`backup "${r.name}" is in use: a table is being restored from it or a copy made`);
     }
   }
@@ -766,34 +790,16 @@ export class Master implements AdminBackend {
       name: canonical, sourceTable: src.sourceTable, sourceBackup: src.name, families: src.families, ...(src.aggregates?.length ? { aggregates: src.aggregates } : {}),
       state: 'creating', tablets: [], startMs, expireMs, sizeBytes: src.sizeBytes,
     };
-    this.creatingBackups.add(canonical);
-    this.restoringFrom.set(src.name, (this.restoringFrom.get(src.name) ?? 0) + 1);
-    try {
-      await this.catalog.write({ backups: [record] });
-      try {
-        const servers = [...this.servers.values()];
-        if (servers.length === 0) throw new FailedPreconditionError('no tablet server is available to copy the backup');
-        for (const [i, t] of src.tablets.entries()) {
-          const copy: BackupTablet = { ...t, id: this.newTabletId() };
-          record.tablets.push(copy);
-          await this.catalog.write({ backups: [record] });
-          await servers[i % servers.length]!.copySnapshot(t.id, copy.id, canonical);
-        }
-      } catch (e) {
-        await this.removeBackup(record).catch((err) => log.warn({ backup: canonical, err: String(err) }, 'removing a failed copy failed; the sweep retries'));
-        throw e;
+    return this.reading(src.name, () => this.build(record, async () => {
+      const servers = [...this.servers.values()];
+      if (servers.length === 0) throw new FailedPreconditionError('no tablet server is available to copy the backup');
+      for (const [i, t] of src.tablets.entries()) {
+        const copy: BackupTablet = { ...t, id: this.newTabletId() };
+        record.tablets.push(copy);
+        await this.catalog.write({ backups: [record] });
+        await servers[i % servers.length]!.copySnapshot(t.id, copy.id, canonical);
       }
-      const ready: BackupRecord = { ...record, tablets: [...record.tablets], state: 'ready', endMs: this.now() };
-      await this.catalog.write({ backups: [ready] });
-      this.counters.backups++;
-      log.info({ backup: canonical, source: src.name, tablets: ready.tablets.length, ms: ready.endMs! - startMs }, 'backup copied');
-      return this.backupInfo(ready);
-    } finally {
-      this.creatingBackups.delete(canonical);
-      const n = this.restoringFrom.get(src.name)! - 1;
-      if (n > 0) this.restoringFrom.set(src.name, n);
-      else this.restoringFrom.delete(src.name);
-    }
+    }));
   }
 
   /**
@@ -808,8 +814,7 @@ export class Master implements AdminBackend {
     if (this.catalog.table(canonical)) throw new AlreadyExistsError(`table "${canonical}" already exists`);
     const b = this.backupRecord(backup);
     if (b.state !== 'ready') throw new FailedPreconditionError(`backup "${b.name}" is not ready yet`);
-    this.restoringFrom.set(b.name, (this.restoringFrom.get(b.name) ?? 0) + 1);
-    try {
+    return this.reading(b.name, async () => {
       const record: TableRecord = {
         name: canonical, families: b.families, ...(b.aggregates?.length ? { aggregates: b.aggregates } : {}), deletionProtection: false,
         createdMs: this.now(), restoredFrom: { backup: b.name, sourceTable: b.sourceTable, startMs: b.startMs, endMs: b.endMs ?? b.startMs },
@@ -826,10 +831,6 @@ export class Master implements AdminBackend {
       this.counters.restores++;
       log.info({ table: canonical, backup: b.name, tablets: tablets.length }, 'restore table');
       return this.info(record);
-    } finally {
-      const n = this.restoringFrom.get(b.name)! - 1;
-      if (n > 0) this.restoringFrom.set(b.name, n);
-      else this.restoringFrom.delete(b.name);
-    }
+    });
   }
 }
