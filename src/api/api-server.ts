@@ -62,7 +62,7 @@ export function createApiGrpcServer(data: DataBackend, admin: AdminBackend, sett
   settings.extraServices?.(server);
   server.addService(dataServiceServerDefinition, dataServiceHandlers(data));
   server.addService(tableAdminServiceDefinition, tableAdminServiceHandlers(admin));
-  server.addService(instanceAdminServiceDefinition, instanceAdminServiceHandlers());
+  server.addService(instanceAdminServiceDefinition, instanceAdminServiceHandlers(admin));
   return server;
 }
 

@@ -147,6 +147,16 @@ export interface AdminBackend {
   /** Tables of an instance, ascending by table id. */
   listTables(instance: InstanceName): Promise<TableInfo[]>;
 
+  /**
+   * The instances of a project that hold a table or a backup, ascending by
+   * id. (Instances are implicit: any name works, and one exists once it
+   * holds something.)
+   */
+  listInstances(project: string): Promise<InstanceName[]>;
+
+  /** How many tablet servers serve (a cluster's serve_nodes). */
+  servingNodes(): Promise<number>;
+
   /** FailedPreconditionError when deletion protection is on; NotFoundError when absent. */
   deleteTable(name: TableName): Promise<void>;
 

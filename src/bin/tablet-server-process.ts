@@ -3,8 +3,8 @@
  * shared storage root DIR (its WAL in DIR/wal/<id>), a member of the cluster
  * of the master at MASTER, serving on one port both the internal
  * TabletServer service and the public Bigtable API: data requests are
- * routed to the tablets' owners (in-process for its own), table admin is
- * forwarded to the master.
+ * routed to the tablets' owners (in-process for its own), table and
+ * instance admin are forwarded to the master.
  *
  * Operations as in `tabula serve` (prepareServerOps). /readyz is ready once
  * the server is registered, its last heartbeat was accepted, its lease is
@@ -23,7 +23,6 @@ import { TabletServer } from '../tabletserver/tablet-server.js';
 import { ClusterMember } from '../tabletserver/cluster-member.js';
 import { Router } from '../api/router.js';
 import { dataServiceHandlers, dataServiceServerDefinition } from '../api/data-service.js';
-import { instanceAdminServiceHandlers } from '../api/instance-admin-service.js';
 import { instanceAdminServiceDefinition, tableAdminServiceDefinition } from '../api/protos.js';
 import { logger } from '../base/log.js';
 import { RemoteMaster } from '../rpc/master-grpc.js';
@@ -113,7 +112,8 @@ export async function startTabletServerProcess(opts: TabletServerProcessOptions)
     const router = new Router(new RouteCache(link.master), pool);
     server.addService(dataServiceServerDefinition, dataServiceHandlers(router));
     server.addService(tableAdminServiceDefinition, forwardingHandlers(tableAdminServiceDefinition, adminClient));
-    server.addService(instanceAdminServiceDefinition, instanceAdminServiceHandlers());
+    // Instance admin reads the catalog (ListInstances) too: the master answers it.
+    server.addService(instanceAdminServiceDefinition, forwardingHandlers(instanceAdminServiceDefinition, adminClient));
 
     const member = new ClusterMember({ server: ts, master: link.master, address, heartbeatMs: opts.heartbeatMs });
     ready = async () => {

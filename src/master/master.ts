@@ -467,6 +467,19 @@ export class Master implements AdminBackend {
     return this.catalog.allTables().filter((t) => t.name.startsWith(prefix)).map((t) => this.info(t));
   }
 
+  async listInstances(project: string): Promise<InstanceName[]> {
+    const ids = new Set<string>();
+    const prefix = `projects/${project}/instances/`;
+    for (const name of [...this.catalog.allTables().map((t) => t.name), ...this.catalog.allBackups().filter((b) => b.state !== 'deleting').map((b) => b.name)]) {
+      if (name.startsWith(prefix)) ids.add(name.slice(prefix.length).split('/')[0]!);
+    }
+    return [...ids].sort().map((instance) => ({ project, instance }));
+  }
+
+  async servingNodes(): Promise<number> {
+    return this.servers.size;
+  }
+
   async deleteTable(name: TableName): Promise<void> {
     const r = this.record(name);
     if (r.deletionProtection) throw new FailedPreconditionError(`table "${r.name}" is protected from deletion; turn deletion_protection off first`);

@@ -224,9 +224,23 @@ describe('official Node client', () => {
     expect(exists).toBe(false);
   });
 
-  it('answers UNIMPLEMENTED for instance admin', async () => {
-    const err = await failure(bt.getInstances());
-    expect(err.code).toBe(12);
+  it('describes instances (those holding a table or a backup) and each one\'s single cluster; changes are UNIMPLEMENTED', async () => {
+    await bt.instance('other').createTable('x', { families: ['f'] });
+    await bt.instance('i').createTable('instances-check', { families: ['f'] });
+    const [instances] = await bt.getInstances();
+    expect(instances.map((i) => i.id)).toEqual(expect.arrayContaining(['i', 'other']));
+    expect(instances.find((i) => i.id === 'other')!.metadata).toMatchObject({ name: 'projects/p/instances/other', displayName: 'other', state: 'READY' });
+    const [clusters] = await bt.instance('i').getClusters();
+    expect(clusters.map((c) => [c.id, c.metadata?.state])).toEqual([['i-c1', 'READY']]);
+    const [all] = await callUnary(raw.instanceAdmin, 'ListClusters', { parent: 'projects/p/instances/-' }).then((r) => [(r.clusters as Array<{ name: string }>).map((c) => c.name)]);
+    expect(all).toEqual(expect.arrayContaining(['projects/p/instances/i/clusters/i-c1', 'projects/p/instances/other/clusters/other-c1']));
+    expect(await callUnary(raw.instanceAdmin, 'GetCluster', { name: 'projects/p/instances/i/clusters/i-c1' })).toMatchObject({ name: 'projects/p/instances/i/clusters/i-c1', location: 'projects/p/locations/tabula', state: 'READY' });
+    expect((await failure(callUnary(raw.instanceAdmin, 'GetCluster', { name: 'projects/p/instances/i/clusters/east' }))).code).toBe(5);
+    expect((await failure(callUnary(raw.instanceAdmin, 'ListInstances', { parent: 'p' }))).code).toBe(3);
+    expect((await failure(bt.createInstance('new', { clusters: [{ id: 'c', location: 'us-east1-b', nodes: 1 }] }))).code).toBe(12);
+    await bt.instance('other').table('x').delete();
+    await bt.instance('i').table('instances-check').delete();
+    expect((await bt.getInstances())[0].map((i) => i.id)).not.toContain('other');
   });
 });
 
@@ -528,7 +542,7 @@ describe('raw gRPC', () => {
     ['unsupported update mask', () => callUnary(raw.tableAdmin, 'UpdateTable', { table: { name: T('raw') }, updateMask: { paths: ['change_stream_config'] } }), 12, 'change_stream_config'],
     ['unimplemented data RPC', () => callStream(raw.data, 'ExecuteQuery', { instanceName: INSTANCE }), 12, 'ExecuteQuery'],
     ['unimplemented admin RPC', () => callUnary(raw.tableAdmin, 'CreateAuthorizedView', { parent: T('raw') }), 12, 'CreateAuthorizedView'],
-    ['unimplemented instance RPC', () => callUnary(raw.instanceAdmin, 'ListInstances', { parent: 'projects/p' }), 12, 'ListInstances'],
+    ['unimplemented instance RPC', () => callUnary(raw.instanceAdmin, 'CreateInstance', { parent: 'projects/p' }), 12, 'CreateInstance'],
   ];
 
   for (const [name, call, code, field] of cases) {

@@ -232,6 +232,17 @@ export class MemoryBackend implements DataBackend, AdminBackend {
       .sort((a, b) => (a.name.table < b.name.table ? -1 : a.name.table > b.name.table ? 1 : 0));
   }
 
+  async listInstances(project: string): Promise<InstanceName[]> {
+    const ids = new Set<string>();
+    const prefix = `projects/${project}/instances/`;
+    for (const name of [...this.tables.keys(), ...this.backups.keys()]) if (name.startsWith(prefix)) ids.add(name.slice(prefix.length).split('/')[0]!);
+    return [...ids].sort().map((instance) => ({ project, instance }));
+  }
+
+  async servingNodes(): Promise<number> {
+    return 1;
+  }
+
   async deleteTable(name: TableName): Promise<void> {
     const t = this.table(name);
     if (t.deletionProtection) {

@@ -122,6 +122,10 @@ describe('cluster of real processes', () => {
       await callStream(a!.data, 'MutateRows', { tableName: `${instance}/tables/bsrc`, entries: keys.map((k) => set(k, `v-${k}`)) });
       const tablets = (await status()).tablets.filter((t) => t.table === `${instance}/tables/bsrc`);
       expect(new Set(tablets.map((t) => t.server)).size).toBe(2);
+      // Instance admin goes to the master too: the instance and its one cluster, whose nodes are the two tablet servers.
+      const listed = await callUnary(b!.instanceAdmin, 'ListInstances', { parent: 'projects/p' });
+      expect((listed.instances as Array<{ name: string }>).map((i) => i.name)).toContain(instance);
+      expect(await callUnary(a!.instanceAdmin, 'GetCluster', { name: `${instance}/clusters/i-c1` })).toMatchObject({ state: 'READY', serveNodes: 2 });
       const expire = { seconds: String(Math.floor(Date.now() / 1000) + 7 * 3600) };
       const op = await callUnary(b!.tableAdmin, 'CreateBackup', { parent: `${instance}/clusters/i-c1`, backupId: 'pbk', backup: { sourceTable: `${instance}/tables/bsrc`, expireTime: expire } });
       expect(op.done).toBe(true);
