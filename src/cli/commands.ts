@@ -254,6 +254,24 @@ const commands: Command[] = [
     },
   },
   {
+    name: 'listclusters', usage: 'listclusters', summary: 'List clusters in an instance',
+    async run(ctx, args) {
+      noExtra(args, 0, this);
+      const clusters = await ctx.conn.admin.listClusters();
+      // As cbt prints them: tabwriter, state with the serve nodes.
+      ctx.out(tabwrite([['Cluster Name', 'Zone', 'State'], ['------------', '----', '----'],
+        ...clusters.map((c) => [c.id, c.zone, `${c.state} (${c.serveNodes} serve nodes)`])]));
+    },
+  },
+  {
+    name: 'listinstances', usage: 'listinstances', summary: 'List instances in a project',
+    async run(ctx, args) {
+      noExtra(args, 0, this);
+      const instances = await ctx.conn.admin.listInstances();
+      ctx.out(tabwrite([['Instance Name', 'Info'], ['-------------', '----'], ...instances.map((i) => [i.id, i.displayName])]));
+    },
+  },
+  {
     name: 'lookup', usage: 'lookup <table> <row> [columns=<family>:<qualifier>,...] [cells-per-column=<n>] [keys-only=<true|false>]', summary: 'Read from a single row',
     async run(ctx, args) {
       need(args, 2, this);

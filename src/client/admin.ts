@@ -8,6 +8,7 @@
 import { InvalidArgumentError } from '../base/errors.js';
 import { validateTableId } from '../api/table-name.js';
 import { createBackupAdmin, type BackupAdmin } from './backups.js';
+import { createInstanceAdmin, type InstanceAdmin } from './instances.js';
 import { toBytes, type Bytes } from './bytes-input.js';
 import { familyToProto, type FamilyInput } from './families.js';
 import type { GcRule } from './gc-rules.js';
@@ -35,8 +36,8 @@ export interface FamilyChanges {
 /** Which rows DropRowRange removes. */
 export type DropTarget = { prefix: Bytes } | { all: true };
 
-/** Tables and families; backups (and their HBase names, snapshots) from backups.ts. */
-export interface Admin extends BackupAdmin {
+/** Tables and families; backups (and their HBase names, snapshots) from backups.ts; instances and clusters from instances.ts. */
+export interface Admin extends BackupAdmin, InstanceAdmin {
   createTable(name: string, opts?: CreateTableOptions): Promise<TableInfo>;
   /** Table ids of the instance, ascending. */
   listTables(): Promise<string[]>;
@@ -60,6 +61,7 @@ export function createAdmin(ctx: RpcContext): Admin {
 
   return {
     ...createBackupAdmin(ctx),
+    ...createInstanceAdmin(ctx),
 
     async createTable(name, opts = {}) {
       validateTableId(name, 'name');

@@ -54,10 +54,11 @@ export function connect(endpoint?: string, options: ConnectOptions = {}): Connec
   const instance = options.instance ?? process.env.BIGTABLE_INSTANCE ?? 'tabula';
   const cluster = options.cluster ?? clusterIdOf(instance);
   if (cluster === '' || cluster.includes('/')) throw new InvalidArgumentError(`cluster: must be a cluster id, got "${cluster}"`);
-  const { data, admin } = makeClients(target, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions ?? {});
+  const { data, admin, instanceAdmin } = makeClients(target, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions ?? {});
   const ctx: RpcContext = {
     data,
     admin,
+    instanceAdmin,
     instanceName: `projects/${project}/instances/${instance}`,
     clusterName: `projects/${project}/instances/${instance}/clusters/${cluster}`,
     appProfileId: options.appProfileId,
@@ -71,6 +72,7 @@ export function connect(endpoint?: string, options: ConnectOptions = {}): Connec
     admin: createAdmin(ctx),
     table: (name) => createTable(ctx, name),
     close() {
+      instanceAdmin.close();
       admin.close();
       data.close();
     },

@@ -17,6 +17,7 @@
 export { connect, DEFAULT_ENDPOINT, type Connection, type ConnectOptions } from './connection.js';
 export type { Admin, CreateTableOptions, DropTarget, FamilyChanges, TableInfo } from './admin.js';
 export { DEFAULT_SNAPSHOT_TTL_MS, type BackupAdmin, type BackupExpiry, type BackupInfo, type ListBackupsOptions } from './backups.js';
+export type { ClusterInfo, InstanceAdmin, InstanceInfo } from './instances.js';
 export { aggregatorFromProto, familyToProto, type Aggregator, type FamilyInput, type FamilySpec } from './families.js';
 export { rowFromProto, type ReadModifyWriteRule, type RowKeySample, type Table } from './table.js';
 export type { Scanner, ScanRetryOptions } from './scanner.js';

@@ -1,11 +1,11 @@
 /**
- * The client's gRPC plumbing: grpc-js clients for the data and table-admin
- * services built from the official protos (api/protos.ts), promisified unary
+ * The client's gRPC plumbing: grpc-js clients for the data, table-admin and
+ * instance-admin services built from the official protos (api/protos.ts), promisified unary
  * calls, collected server streams, and the request metadata Bigtable expects.
  * Messages are proto-loader plain objects (camelCase, int64 as strings).
  */
 import * as grpc from '@grpc/grpc-js';
-import { DATA_SERVICE_NAME, serviceClientConstructor, TABLE_ADMIN_SERVICE_NAME } from '../api/protos.js';
+import { DATA_SERVICE_NAME, INSTANCE_ADMIN_SERVICE_NAME, serviceClientConstructor, TABLE_ADMIN_SERVICE_NAME } from '../api/protos.js';
 import { fromGrpcError } from './client-errors.js';
 
 export type ProtoObject = Record<string, unknown>;
@@ -17,6 +17,7 @@ export type RawClient = grpc.Client & Record<string, Method>;
 export interface RpcContext {
   readonly data: RawClient;
   readonly admin: RawClient;
+  readonly instanceAdmin: RawClient;
   /** `projects/{p}/instances/{i}`. */
   readonly instanceName: string;
   /** `projects/{p}/instances/{i}/clusters/{c}`: where backups are made and looked up. */
@@ -26,7 +27,7 @@ export interface RpcContext {
   readonly timeoutMs: number | undefined;
 }
 
-export function makeClients(endpoint: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions): { data: RawClient; admin: RawClient } {
+export function makeClients(endpoint: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions): { data: RawClient; admin: RawClient; instanceAdmin: RawClient } {
   const opts = {
     'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1,
     // 1 MiB receive windows (grpc-java's default) instead of grpc-js's 64 KiB: a scan's
@@ -37,9 +38,11 @@ export function makeClients(endpoint: string, credentials: grpc.ChannelCredentia
   const Data = serviceClientConstructor(DATA_SERVICE_NAME);
   const Admin = serviceClientConstructor(TABLE_ADMIN_SERVICE_NAME);
   const data = new Data(endpoint, credentials, opts) as unknown as RawClient;
-  // One channel (one HTTP/2 connection) for both services.
+  // One channel (one HTTP/2 connection) for all three services.
   const admin = new Admin(endpoint, credentials, { ...opts, channelOverride: data.getChannel() }) as unknown as RawClient;
-  return { data, admin };
+  const InstanceAdmin = serviceClientConstructor(INSTANCE_ADMIN_SERVICE_NAME);
+  const instanceAdmin = new InstanceAdmin(endpoint, credentials, { ...opts, channelOverride: data.getChannel() }) as unknown as RawClient;
+  return { data, admin, instanceAdmin };
 }
 
 /** Metadata with the routing header Google's service expects (`x-goog-request-params`). */

@@ -2,12 +2,13 @@
  * Google's real `cbt` reads Tabula's instances and clusters: `listinstances`
  * lists the instances holding tables, `listclusters` each one's single
  * cluster (`{instance}-c1`, where backups live), with the tablet servers as
- * its serve nodes. Google's emulator answers both Unimplemented (checked, so
- * the difference stays a known one).
+ * its serve nodes. Tabula's own CLI prints the same bytes. Google's emulator
+ * answers both Unimplemented (checked, so the difference stays a known one).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, startTabula, type RunningServer } from '../support/servers.js';
 import { runCbt } from './cbt-runner.js';
+import { tabula as runTabula } from '../cli/cli-process.js';
 
 describe('cbt listinstances and listclusters', () => {
   let tabula: RunningServer;
@@ -27,6 +28,12 @@ describe('cbt listinstances and listclusters', () => {
     const clusters = await runCbt(tabula.endpoint, ['listclusters']);
     expect(clusters.code, clusters.stderr).toBe(0);
     expect(clusters.stdout).toBe('Cluster Name\tZone\t\tState\n------------\t----\t\t----\ni-c1\t\ttabula\t\tREADY (2 serve nodes)\n');
+    // The tabula CLI, byte for byte.
+    for (const [cmd, want] of [['listinstances', instances.stdout], ['listclusters', clusters.stdout]] as const) {
+      const r = await runTabula(tabula.endpoint, ['-project', 'p', '-instance', 'i', cmd]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(want);
+    }
   }, 30_000);
 
   it('against the emulator: Unimplemented', async () => {
@@ -34,6 +41,9 @@ describe('cbt listinstances and listclusters', () => {
       const r = await runCbt(emulator.endpoint, [cmd]);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain('Unimplemented');
+      const t = await runTabula(emulator.endpoint, ['-project', 'p', '-instance', 'i', cmd]);
+      expect(t.code).toBe(1);
+      expect(t.stderr).toMatch(/^tabula: .*unimplemented/i);
     }
   }, 30_000);
 });
