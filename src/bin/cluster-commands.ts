@@ -12,6 +12,7 @@ import { startMasterProcess } from './master-process.js';
 import { startTabletServerProcess } from './tablet-server-process.js';
 import { clusterStatusText } from './cluster-status.js';
 import { bytes, duration, port } from './option-parsers.js';
+import { FILE_GC_OPTION_SPECS } from './file-gc-timer.js';
 import { registerServerCommand } from './server-command.js';
 import { RemoteMaster } from '../rpc/master-grpc.js';
 import { ConfigError, parsers, type OptionSpec } from '../ops/config-options.js';
@@ -44,6 +45,7 @@ export const MASTER_OPTIONS: OptionSpec[] = [
     flag: '--balance-ms <ms>', description: 'how often the balancer evens out tablets and bytes (0 = only on `tabula cluster balance`)', env: 'TABULA_BALANCE_MS',
     default: 30_000, parse: (v) => (v === '0' || v === 0 ? 0 : millis(v)),
   },
+  ...FILE_GC_OPTION_SPECS,
   ...CLUSTER_OPS_OPTIONS,
 ];
 
@@ -64,7 +66,9 @@ export const TABLET_SERVER_OPTIONS: OptionSpec[] = [
 ];
 
 type ClusterOps = OpsOptions & InternalClientOptions;
-type MasterCommandOptions = ClusterOps & { data: string; host: string; port: number; leaseMs: number; tickMs: number; splitSize: number; balanceMs: number };
+type MasterCommandOptions = ClusterOps & {
+  data: string; host: string; port: number; leaseMs: number; tickMs: number; splitSize: number; balanceMs: number; fileGcInterval: number; fileGcMinAge: number;
+};
 type TabletServerCommandOptions = ClusterOps & {
   master?: string; data: string; host: string; port: number; advertiseHost?: string; id?: string; heartbeatMs: number; cache: number; walSync: boolean;
 };
@@ -79,7 +83,7 @@ export function registerClusterCommands(program: Command): void {
     start: async (o, onMetricsListening) => {
       const m = await startMasterProcess({
         data: o.data, host: o.host, port: o.port, leaseMs: o.leaseMs, tickMs: o.tickMs, splitBytes: o.splitSize, balanceMs: o.balanceMs,
-        ops: o, onMetricsListening,
+        fileGc: { intervalMs: o.fileGcInterval, minAgeMs: o.fileGcMinAge }, ops: o, onMetricsListening,
       });
       return { line: `tabula master listening on ${o.host}:${m.port}`, close: m.close };
     },

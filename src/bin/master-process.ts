@@ -13,6 +13,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BACKUP_SWEEP_MS, Master } from '../master/master.js';
+import { LocalStorage } from '../storage/local-storage.js';
+import { FILE_GC_DEFAULTS, startFileGc, type FileGcOptions } from './file-gc-timer.js';
 import { ClusterMaster } from '../master/cluster-master.js';
 import { Router } from '../api/router.js';
 import { createApiGrpcServer } from '../api/api-server.js';
@@ -43,6 +45,8 @@ export interface MasterProcessOptions {
   splitBytes: number;
   /** How often the balancer runs (ms); 0 = only on request (tabula cluster balance). */
   balanceMs: number;
+  /** Background deletion of unreferenced SSTables in the shared storage (default FILE_GC_DEFAULTS); the master is the one process that runs it. */
+  fileGc?: FileGcOptions;
   /** Logging, metrics endpoint, TLS, auth, limits and internal TLS (defaults: as `tabula master --help` shows). */
   ops?: Partial<OpsOptions> & InternalClientOptions;
   /** Called as soon as the metrics endpoint listens (before the catalog loads). */
@@ -98,6 +102,8 @@ export async function startMasterProcess(opts: MasterProcessOptions): Promise<Ru
     const stopSplits = opts.splitBytes > 0 ? master.startAutoSplit({ splitBytes: opts.splitBytes, intervalMs: Math.max(opts.tickMs, 1000) }) : () => {};
     // Expired backups go, and deletions or creations a crash interrupted are finished.
     const stopBackupSweep = master.startBackupSweep(BACKUP_SWEEP_MS);
+    // SSTables no manifest references any more (compacted, dropped tables, deleted backups).
+    const stopFileGc = startFileGc(new LocalStorage(data), opts.fileGc ?? FILE_GC_DEFAULTS);
     ops.health()?.setServing(true);
     state = 'serving';
     log.info({ port, metricsPort, tls: !!o.tlsCert, auth: !!ops.auth, ms: Date.now() - started }, 'open');
@@ -114,6 +120,7 @@ export async function startMasterProcess(opts: MasterProcessOptions): Promise<Ru
         clearInterval(balancer);
         await shutdownInternalServer(server, o.drainTimeout); // stop accepting, drain running calls
         await stopBackupSweep();
+        await stopFileGc();
         const t1 = Date.now();
         pool.close();
         cluster.close();

@@ -10,6 +10,7 @@ import { opsOptionSpecs, type OpsOptions } from '../ops/ops-options.js';
 import { serve } from './serve.js';
 import { runUntilSignal } from './server-command.js';
 import { bytes, duration, port } from './option-parsers.js';
+import { FILE_GC_OPTION_SPECS } from './file-gc-timer.js';
 
 export const SERVE_OPTIONS: OptionSpec[] = [
   { flag: '--data <dir>', description: 'data directory', env: 'TABULA_DATA', default: './data', parse: parsers.string },
@@ -22,10 +23,11 @@ export const SERVE_OPTIONS: OptionSpec[] = [
     env: 'TABULA_TABLET_SERVERS', default: 1, parse: parsers.integer(1, 64),
   },
   { flag: '--no-wal-sync', description: 'do not fsync the write-ahead log (benchmarks only: acknowledged writes may be lost); config file key walSync: false', parse: parsers.boolean },
+  ...FILE_GC_OPTION_SPECS,
   ...opsOptionSpecs({ bytes, duration }),
 ];
 
-type ServeCommandOptions = OpsOptions & { data: string; host: string; port: number; cache: number; tabletServers: number; walSync: boolean };
+type ServeCommandOptions = OpsOptions & { data: string; host: string; port: number; cache: number; tabletServers: number; walSync: boolean; fileGcInterval: number; fileGcMinAge: number };
 
 export function registerServeCommand(program: Command): void {
   const cmd = program.command('serve').description('run master, tablet servers and the Bigtable API in one process');
@@ -36,6 +38,7 @@ export function registerServeCommand(program: Command): void {
       const o = resolveOptions<ServeCommandOptions>(cmd, SERVE_OPTIONS);
       s = await serve({
         data: o.data, host: o.host, port: o.port, cacheBytes: o.cache, tabletServers: o.tabletServers, walSync: o.walSync, ops: o,
+        fileGc: { intervalMs: o.fileGcInterval, minAgeMs: o.fileGcMinAge },
         onMetricsListening: (p) => process.stdout.write(`tabula metrics on ${o.metricsHost ?? o.host}:${p} (/metrics /healthz /readyz)\n`),
       });
     } catch (e) {

@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LocalStorage } from '../storage/local-storage.js';
 import { startApiServer } from '../api/api-server.js';
-import { collectUnreferencedFiles } from '../lsm/manifest/file-gc.js';
+import { FILE_GC_DEFAULTS, startFileGc, type FileGcOptions } from './file-gc-timer.js';
 import { logger } from '../base/log.js';
 import { defaultOpsOptions, type OpsOptions } from '../ops/ops-options.js';
 import { prepareServerOps } from '../ops/server-ops.js';
@@ -39,6 +39,8 @@ export interface ServeOptions {
   balanceMs?: number;
   /** false = do not fsync the WAL (benchmarks only; acknowledged writes may be lost). */
   walSync?: boolean;
+  /** Background deletion of unreferenced SSTables (default FILE_GC_DEFAULTS: every 5 min, files older than 10 min). */
+  fileGc?: FileGcOptions;
   /** Logging, metrics endpoint, TLS, auth and limits (defaults: as `tabula serve --help` shows). */
   ops?: Partial<OpsOptions>;
   /** Called as soon as the metrics endpoint listens (before tablets load). */
@@ -109,13 +111,8 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
     // Expired backups go, and deletions or creations a crash interrupted are finished.
     const stopBackupSweep = master.startBackupSweep(BACKUP_SWEEP_MS);
 
-    // SSTables no manifest references any more (compacted, dropped tables) are deleted in the background.
-    const gc = setInterval(() => {
-      collectUnreferencedFiles(storage, { sstPrefix: 'sst/', manifestDirsPrefix: 'tablets/', minAgeMs: 10 * 60_000 })
-        .then((gone) => gone.length && log.info({ files: gone.length }, 'deleted unreferenced SSTables'))
-        .catch((e) => log.warn({ err: String(e) }, 'file GC failed'));
-    }, 5 * 60_000);
-    gc.unref();
+    // SSTables no manifest references any more (compacted, dropped tables, deleted backups) are deleted in the background.
+    const stopFileGc = startFileGc(storage, opts.fileGc ?? FILE_GC_DEFAULTS);
 
     let closing: Promise<void> | undefined;
     return {
@@ -127,10 +124,10 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
         const t0 = Date.now();
         state = 'stopping';
         ops.health()?.setServing(false);
-        clearInterval(gc);
         clearInterval(balancer);
         await api.close(); // stop accepting, drain running calls (bounded by drainTimeout)
         await stopBackupSweep();
+        await stopFileGc();
         await balancing; // a move in progress finishes before the servers close
         const t1 = Date.now();
         await embedded.close({ flush: true }); // flush memtables, close the WALs, then the master

@@ -78,6 +78,8 @@ export interface ClusterOptions {
   splitSize?: string;
   /** Extra arguments of every process (e.g. --metrics-port 0, --tls-cert …, --auth-token-file …). */
   args?: string[];
+  /** Extra arguments of the master only (e.g. --file-gc-interval). */
+  masterArgs?: string[];
 }
 
 export class ProcessCluster {
@@ -93,7 +95,7 @@ export class ProcessCluster {
     const { child, m, out } = await startChild([
       'master', '--data', this.dataDir, '--host', '127.0.0.1', '--port', String(this.masterPort),
       '--lease-ms', String(this.opts.leaseMs ?? 1500), '--tick-ms', String(this.opts.tickMs ?? 200), '--split-size', this.opts.splitSize ?? '0',
-      '--balance-ms', String(this.opts.balanceMs ?? 0), ...(this.opts.args ?? []),
+      '--balance-ms', String(this.opts.balanceMs ?? 0), ...(this.opts.args ?? []), ...(this.opts.masterArgs ?? []),
     ], /tabula master listening on ([\d.]+):(\d+)/);
     this.masterPort = Number(m[2]);
     this.master = wrap(child, `${m[1]}:${m[2]}`, 'master', out);
