@@ -12,9 +12,8 @@ import type { AdminBackend, BackupInfo } from './backend.js';
 import { formatBackupName, formatClusterName, parseBackupName, parseClusterName, validateBackupId } from './backup-name.js';
 import { parseBackupFilter, parseBackupOrder } from './backup-list-query.js';
 import { unary } from './handler-helpers.js';
-import { packAny, timestampFromProto, timestampNow, timestampToProto } from './operation-proto.js';
+import { doneOperation, timestampFromProto, timestampNow, timestampToProto } from './operation-proto.js';
 import { asArray, asObject, asSafeInt, asString, type ProtoObject } from './proto-fields.js';
-import { messages } from './protos.js';
 import { formatInstanceName, formatTableName, parseInstanceName, parseTableName, validateTableId } from './table-name.js';
 import { restoreInfoToProto, tableToProto } from './table-proto.js';
 
@@ -33,8 +32,6 @@ export function backupToProto(b: BackupInfo): ProtoObject {
   };
 }
 
-let operationSeq = 0;
-const operationName = (resource: string, kind: string): string => `${resource}/operations/${kind}-${Date.now().toString(36)}-${++operationSeq}`;
 
 /** Backup.backup_type and hot_to_standard_time: only standard backups exist here. */
 function checkBackupType(backup: ProtoObject): void {
@@ -67,13 +64,9 @@ export function backupHandlers(backend: AdminBackend): grpc.UntypedServiceImplem
     const start = timestampNow();
     const info = await backend.createBackup({ ...cluster, backup: backupId }, source, expireMs);
     const name = formatBackupName(info.name);
-    return {
-      name: operationName(name, 'create'),
-      metadata: packAny('google.bigtable.admin.v2.CreateBackupMetadata', messages.CreateBackupMetadata,
-        { name, sourceTable: formatTableName(source), startTime: start, endTime: timestampNow() }),
-      done: true,
-      response: packAny('google.bigtable.admin.v2.Backup', messages.Backup, backupToProto(info)),
-    };
+    return doneOperation(name, 'create',
+      ['CreateBackupMetadata', { name, sourceTable: formatTableName(source), startTime: start, endTime: timestampNow() }],
+      ['Backup', backupToProto(info)]);
   });
 
   /** GetBackup (GetBackupRequest → Backup). */
@@ -129,17 +122,13 @@ export function backupHandlers(backend: AdminBackend): grpc.UntypedServiceImplem
     const start = timestampNow();
     const info = await backend.restoreTable({ ...instance, table: tableId }, backupName);
     const tableName = formatTableName(info.name);
-    const done = timestampNow();
-    return {
-      name: operationName(tableName, 'restore'),
-      metadata: packAny('google.bigtable.admin.v2.RestoreTableMetadata', messages.RestoreTableMetadata, {
+    return doneOperation(tableName, 'restore',
+      ['RestoreTableMetadata', {
         name: tableName,
         ...(info.restoredFrom ? restoreInfoToProto(info.restoredFrom) : {}),
-        progress: { progressPercent: 100, startTime: start, endTime: done },
-      }),
-      done: true,
-      response: packAny('google.bigtable.admin.v2.Table', messages.Table, tableToProto(info, 'SCHEMA_VIEW')),
-    };
+        progress: { progressPercent: 100, startTime: start, endTime: timestampNow() },
+      }],
+      ['Table', tableToProto(info, 'SCHEMA_VIEW')]);
   });
 
   /** CopyBackup (CopyBackupRequest → done Operation: CopyBackupMetadata, Backup). */
@@ -153,20 +142,16 @@ export function backupHandlers(backend: AdminBackend): grpc.UntypedServiceImplem
     const expireMs = timestampFromProto(req.expireTime, 'expire_time');
     const info = await backend.copyBackup({ ...cluster, backup: backupId }, source, expireMs);
     const name = formatBackupName(info.name);
-    const done = timestampNow();
-    return {
-      name: operationName(name, 'copy'),
-      metadata: packAny('google.bigtable.admin.v2.CopyBackupMetadata', messages.CopyBackupMetadata, {
+    return doneOperation(name, 'copy',
+      ['CopyBackupMetadata', {
         name,
         sourceBackupInfo: {
           backup: formatBackupName(source), sourceTable: formatTableName(info.sourceTable),
           startTime: timestampToProto(info.startMs), ...(info.endMs !== undefined ? { endTime: timestampToProto(info.endMs) } : {}),
         },
-        progress: { progressPercent: 100, startTime: timestampToProto(info.startMs), endTime: done },
-      }),
-      done: true,
-      response: packAny('google.bigtable.admin.v2.Backup', messages.Backup, backupToProto(info)),
-    };
+        progress: { progressPercent: 100, startTime: timestampToProto(info.startMs), endTime: timestampNow() },
+      }],
+      ['Backup', backupToProto(info)]);
   });
 
   return handlers;

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from '../base/errors.js';
 import { asObject, type ProtoObject } from './proto-fields.js';
-import { TYPE_URL_PREFIX } from './protos.js';
+import { messages, TYPE_URL_PREFIX } from './protos.js';
 
 /**
  * google.protobuf.Any comes from protobufjs's built-in well-known types, whose
@@ -12,6 +12,29 @@ import { TYPE_URL_PREFIX } from './protos.js';
  */
 export function packAny(typeName: string, message: { serialize(v: object): Buffer }, value: object): ProtoObject {
   return { type_url: TYPE_URL_PREFIX + typeName, value: message.serialize(value) };
+}
+
+/** An admin message of `messages` (protos.ts) by its short name, e.g. 'Backup'. */
+type AdminMessage = 'Table' | 'UpdateTableMetadata' | 'Backup' | 'CreateBackupMetadata' | 'RestoreTableMetadata' | 'CopyBackupMetadata';
+
+let operationSeq = 0;
+
+/**
+ * A long-running operation that is already done, as the admin handlers
+ * answer (they finish before replying): named `<resource>/operations/<kind>-…`,
+ * with google.bigtable.admin.v2 `metadata` and `response` packed as Any.
+ */
+export function doneOperation(
+  resource: string, kind: string,
+  metadata: [AdminMessage, object], response: [AdminMessage, object],
+): ProtoObject {
+  const pack = ([type, value]: [AdminMessage, object]) => packAny(`google.bigtable.admin.v2.${type}`, messages[type], value);
+  return {
+    name: `${resource}/operations/${kind}-${Date.now().toString(36)}-${++operationSeq}`,
+    metadata: pack(metadata),
+    done: true,
+    response: pack(response),
+  };
 }
 
 export function timestampNow(): ProtoObject {

@@ -9,15 +9,15 @@ import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';
 import type { GcRule } from '../model/gc-rule.js';
 import type { Aggregator } from '../model/aggregate.js';
-import type { AdminBackend, ColumnFamilyModification, TableInfo } from './backend.js';
-import { gcRuleFromProto, gcRuleToProto } from './gc-rule-proto.js';
+import type { AdminBackend, ColumnFamilyModification } from './backend.js';
+import { gcRuleFromProto } from './gc-rule-proto.js';
 import { unary, unimplementedHandlers } from './handler-helpers.js';
 import { MAX_ROW_KEY_BYTES } from './limits.js';
-import { asArray, asBytes, asObject, asSafeInt, asString, oneofMember, protoName, validateFamilyName, type ProtoObject } from './proto-fields.js';
-import { messages, tableAdminServiceDefinition, TABLE_ADMIN_SERVICE_NAME, TYPE_URL_PREFIX } from './protos.js';
+import { asArray, asBytes, asObject, asSafeInt, asString, oneofMember, protoName, validateFamilyName } from './proto-fields.js';
+import { tableAdminServiceDefinition, TABLE_ADMIN_SERVICE_NAME } from './protos.js';
 import { formatTableName, parseInstanceName, parseTableName, validateTableId } from './table-name.js';
 import { parseView, tableToProto } from './table-proto.js';
-import { packAny, timestampNow } from './operation-proto.js';
+import { doneOperation, timestampNow } from './operation-proto.js';
 import { backupHandlers } from './backup-admin.js';
 
 /** Table.column_families (map) → family name → GC rule, and the aggregate families; `field` is its path. */
@@ -91,8 +91,6 @@ function aggregateFromValueType(p: unknown, field: string): Aggregator | undefin
   }
 }
 
-let operationSeq = 0;
-
 export function tableAdminServiceHandlers(backend: AdminBackend): grpc.UntypedServiceImplementation {
   const handlers = unimplementedHandlers(tableAdminServiceDefinition, TABLE_ADMIN_SERVICE_NAME);
 
@@ -153,13 +151,9 @@ export function tableAdminServiceHandlers(backend: AdminBackend): grpc.UntypedSe
     const start = timestampNow();
     const info = await backend.updateTable(name, changes);
     const tableName = formatTableName(name);
-    return {
-      name: `${tableName}/operations/update-${++operationSeq}`,
-      metadata: packAny('google.bigtable.admin.v2.UpdateTableMetadata', messages.UpdateTableMetadata,
-        { name: tableName, startTime: start, endTime: timestampNow() }),
-      done: true,
-      response: packAny('google.bigtable.admin.v2.Table', messages.Table, tableToProto(info, 'SCHEMA_VIEW')),
-    };
+    return doneOperation(tableName, 'update',
+      ['UpdateTableMetadata', { name: tableName, startTime: start, endTime: timestampNow() }],
+      ['Table', tableToProto(info, 'SCHEMA_VIEW')]);
   });
 
   /** DeleteTable (DeleteTableRequest → Empty); FAILED_PRECONDITION under deletion protection. */

@@ -100,11 +100,11 @@ function checkId(id: unknown, field: string, validate: (id: string, field: strin
   return id;
 }
 
-/** The expire time `opts` asks for, in ms since the epoch. */
-export function expiryMs(opts: BackupExpiry | undefined, field: string, now = Date.now()): number {
+/** The expire time `opts` asks for, in ms since the epoch; `keys`: the options `opts` may hold (copyBackup's also take `instance`). */
+export function expiryMs(opts: BackupExpiry | undefined, field: string, now = Date.now(), keys: readonly string[] = EXPIRY_KEYS): number {
   if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError(`${field}: expected { expireTime } or { ttlMs }`);
   for (const k of Object.keys(opts)) {
-    if (!EXPIRY_KEYS.includes(k)) throw new InvalidArgumentError(`${field}: unknown option "${k}" (want expireTime or ttlMs)`);
+    if (!keys.includes(k)) throw new InvalidArgumentError(`${field}: unknown option "${k}" (want ${keys.slice(0, -1).join(', ')} or ${keys.at(-1)})`);
   }
   const { expireTime, ttlMs } = opts;
   if ((expireTime === undefined) === (ttlMs === undefined)) throw new InvalidArgumentError(`${field}: give exactly one of expireTime and ttlMs`);
@@ -204,12 +204,11 @@ export function createBackupAdmin(ctx: RpcContext): BackupAdmin {
   async function copyBackup(backupId: string, newId: string, opts: BackupExpiry & { instance?: string }): Promise<BackupInfo> {
     const sourceBackup = backupName(backupId, 'backupId');
     checkId(newId, 'newId', validateBackupId);
-    if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('opts: expected { expireTime } or { ttlMs }, and optionally { instance }');
-    for (const k of Object.keys(opts)) if (!COPY_KEYS.includes(k)) throw new InvalidArgumentError(`opts: unknown option "${k}" (want expireTime, ttlMs or instance)`);
-    const { instance, ...expiry } = opts;
+    const expireMs = expiryMs(opts, 'opts', Date.now(), COPY_KEYS);
+    const { instance } = opts;
     if (instance !== undefined && (typeof instance !== 'string' || instance === '' || instance.includes('/'))) throw new InvalidArgumentError(`opts.instance: must be an instance id, got ${JSON.stringify(instance)}`);
     const parent = instance === undefined ? ctx.clusterName : `${ctx.instanceName.replace(/[^/]+$/, instance)}/clusters/${clusterIdOf(instance)}`;
-    const req = { parent, backupId: newId, sourceBackup, expireTime: timestampToProto(expiryMs(expiry, 'opts')) };
+    const req = { parent, backupId: newId, sourceBackup, expireTime: timestampToProto(expireMs) };
     const op = await call('CopyBackup', req, { parent });
     const backup = operationResponse(op, BACKUP_TYPE, messages.Backup);
     if (backup !== undefined) return backupFromProto(backup);

@@ -7,6 +7,7 @@
  * UNIMPLEMENTED (UnimplementedError).
  */
 import { requestMetadata, unary, type ProtoObject, type RpcContext } from './rpc.js';
+import { lastSegment } from './table-info.js';
 
 export interface InstanceInfo {
   /** Instance id. */
@@ -33,8 +34,6 @@ export interface InstanceAdmin {
   listClusters(): Promise<ClusterInfo[]>;
 }
 
-const last = (name: unknown): string => String(name ?? '').split('/').pop() ?? '';
-
 export function createInstanceAdmin(ctx: RpcContext): InstanceAdmin {
   const project = ctx.instanceName.split('/').slice(0, 2).join('/');
   const call = (method: string, req: ProtoObject, params: Record<string, string>): Promise<ProtoObject> =>
@@ -42,12 +41,12 @@ export function createInstanceAdmin(ctx: RpcContext): InstanceAdmin {
   return {
     async listInstances() {
       const res = await call('ListInstances', { parent: project }, { parent: project });
-      return ((res.instances ?? []) as ProtoObject[]).map((i) => ({ id: last(i.name), displayName: String(i.displayName ?? ''), state: String(i.state ?? 'STATE_NOT_KNOWN') }));
+      return ((res.instances ?? []) as ProtoObject[]).map((i) => ({ id: lastSegment(i.name), displayName: String(i.displayName ?? ''), state: String(i.state ?? 'STATE_NOT_KNOWN') }));
     },
     async listClusters() {
       const res = await call('ListClusters', { parent: ctx.instanceName }, { parent: ctx.instanceName });
       return ((res.clusters ?? []) as ProtoObject[]).map((c) => ({
-        id: last(c.name), zone: last(c.location), state: String(c.state ?? 'STATE_NOT_KNOWN'), serveNodes: Number(c.serveNodes ?? 0),
+        id: lastSegment(c.name), zone: lastSegment(c.location), state: String(c.state ?? 'STATE_NOT_KNOWN'), serveNodes: Number(c.serveNodes ?? 0),
       }));
     },
   };

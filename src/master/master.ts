@@ -441,21 +441,25 @@ export class Master implements AdminBackend {
     const record: TableRecord = {
       name: canonical, families: [...families], ...(aggregates.size ? { aggregates: [...aggregates] } : {}), deletionProtection: false, createdMs: Date.now(),
     };
+    const tablets = await this.placeTable(record, starts.map((s, i) => ({ startRow: s.toString('base64'), endRow: (starts[i + 1] ?? Buffer.alloc(0)).toString('base64') })));
+    log.info({ table: canonical, tablets: tablets.length }, 'create table');
+    return this.info(record);
+  }
+
+  /**
+   * Writes a new table and its tablets (one per range, spread over the
+   * servers, epoch 1) to the catalog and opens them. A tablet with seedFrom
+   * (a restore) keeps it in the catalog until it was opened.
+   */
+  private async placeTable(record: TableRecord, ranges: Array<{ startRow: string; endRow: string; seedFrom?: string }>): Promise<TabletRecord[]> {
     const placed = new Map<string, number>();
-    const tablets: TabletRecord[] = starts.map((s, i) => ({
-      id: this.newTabletId(),
-      table: canonical,
-      startRow: s.toString('base64'),
-      endRow: (starts[i + 1] ?? Buffer.alloc(0)).toString('base64'),
-      server: this.pickServer(placed),
-      epoch: 1,
-    }));
+    const tablets: TabletRecord[] = ranges.map((r) => ({ id: this.newTabletId(), table: record.name, ...r, server: this.pickServer(placed), epoch: 1 }));
     await this.changing(tablets.map((t) => t.id), async () => {
       await this.catalog.write({ tables: [record], tablets });
       await Promise.all(tablets.map((t) => this.control(t).openTablet(this.descriptor(t))));
+      if (tablets.some((t) => t.seedFrom)) await this.catalog.write({ tablets: tablets.map(({ seedFrom: _s, ...t }) => t) });
     });
-    log.info({ table: canonical, tablets: tablets.length }, 'create table');
-    return this.info(record);
+    return tablets;
   }
 
   async getTable(name: TableName): Promise<TableInfo> {
@@ -832,15 +836,8 @@ export class Master implements AdminBackend {
         name: canonical, families: b.families, ...(b.aggregates?.length ? { aggregates: b.aggregates } : {}), deletionProtection: false,
         createdMs: this.now(), restoredFrom: { backup: b.name, sourceTable: b.sourceTable, startMs: b.startMs, endMs: b.endMs ?? b.startMs },
       };
-      const placed = new Map<string, number>();
-      const tablets: TabletRecord[] = [...b.tablets]
-        .sort((x, y) => compareBytes(Buffer.from(x.startRow, 'base64'), Buffer.from(y.startRow, 'base64')))
-        .map((bt) => ({ id: this.newTabletId(), table: canonical, startRow: bt.startRow, endRow: bt.endRow, server: this.pickServer(placed), epoch: 1, seedFrom: bt.id }));
-      await this.changing(tablets.map((t) => t.id), async () => {
-        await this.catalog.write({ tables: [record], tablets });
-        await Promise.all(tablets.map((t) => this.control(t).openTablet(this.descriptor(t))));
-        await this.catalog.write({ tablets: tablets.map(({ seedFrom: _s, ...t }) => t) });
-      });
+      // One tablet per backup tablet, same row range (the catalog orders a table's tablets by start row).
+      const tablets = await this.placeTable(record, b.tablets.map((bt) => ({ startRow: bt.startRow, endRow: bt.endRow, seedFrom: bt.id })));
       this.counters.restores++;
       log.info({ table: canonical, backup: b.name, tablets: tablets.length }, 'restore table');
       return this.info(record);

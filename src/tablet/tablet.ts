@@ -658,18 +658,14 @@ export class Tablet {
   async snapshot(snapshotId: string, meta: Record<string, unknown>): Promise<void> {
     this.checkOpen();
     await this.flush();
-    const p = this.installChain.then(async () => {
-      await newManifestStore(this.cfg.storage, `tablets/${snapshotId}`).write({
-        epoch: this.cfg.epoch,
-        flushedSeq: this.flushedSeq,
-        sstables: this.tables.map((t) => t.ref),
-        meta: { ...meta, drops: this.drops.toJSON() },
-        // A handed-over tail not yet covered by a flush holds acknowledged writes too.
-        ...(this.tail ? { tail: this.tail } : {}),
-      });
-    });
-    this.installChain = p.catch(() => {});
-    await p;
+    await this.betweenInstalls(() => newManifestStore(this.cfg.storage, `tablets/${snapshotId}`).write({
+      epoch: this.cfg.epoch,
+      flushedSeq: this.flushedSeq,
+      sstables: this.tables.map((t) => t.ref),
+      meta: { ...meta, drops: this.drops.toJSON() },
+      // A handed-over tail not yet covered by a flush holds acknowledged writes too.
+      ...(this.tail ? { tail: this.tail } : {}),
+    }));
   }
 
   /** The SSTable references of the current version (for splits and introspection). */
@@ -864,7 +860,7 @@ export class Tablet {
     next: (tables: TableSource[]) => { tables: TableSource[]; flushedSeq: number; drops?: Drops; tail?: ManifestTail },
     epoch = this.cfg.epoch,
   ): Promise<void> {
-    const p = this.installChain.then(async () => {
+    return this.betweenInstalls(async () => {
       const { tables, flushedSeq, drops = this.drops, tail: newTail } = next(this.tables);
       // A handed-over tail stays in the manifest until a flush covers it.
       const tail = newTail ?? (this.tail && this.tail.maxSeq > flushedSeq ? this.tail : undefined);
@@ -880,6 +876,11 @@ export class Tablet {
       this.drops = drops;
       this.tail = tail;
     });
+  }
+
+  /** Runs `fn` after every install queued before it and before any queued after it (manifest writes are serial). */
+  private betweenInstalls<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.installChain.then(fn);
     this.installChain = p.catch(() => {});
     return p;
   }
@@ -947,10 +948,15 @@ export class Tablet {
  * the same snapshot.
  */
 export async function copySnapshot(storage: Storage, fromId: string, toId: string, meta: Record<string, unknown>): Promise<void> {
-  const seed = await newManifestStore(storage, `tablets/${fromId}`).load();
-  if (!seed) throw new NotFoundError(`snapshot ${fromId} has no manifest`);
-  const { version: _v, ...content } = seed;
-  await newManifestStore(storage, `tablets/${toId}`).write({ ...content, meta: { ...seed.meta, ...meta } });
+  const { version: _v, ...content } = await loadSnapshot(storage, fromId);
+  await newManifestStore(storage, `tablets/${toId}`).write({ ...content, meta: { ...content.meta, ...meta } });
+}
+
+/** The newest manifest of tablets/<id> (a backup's snapshot); NotFoundError when there is none. */
+async function loadSnapshot(storage: Storage, id: string): Promise<Manifest> {
+  const m = await newManifestStore(storage, `tablets/${id}`).load();
+  if (!m) throw new NotFoundError(`snapshot ${id} has no manifest`);
+  return m;
 }
 
 /**
@@ -959,8 +965,7 @@ export async function copySnapshot(storage: Storage, fromId: string, toId: strin
  * epoch and meta. NotFoundError when the seed directory holds no manifest.
  */
 async function seedManifest(storage: Storage, seedFrom: string, epoch: number, meta: Record<string, unknown>): Promise<Omit<Manifest, 'version'>> {
-  const seed = await newManifestStore(storage, `tablets/${seedFrom}`).load();
-  if (!seed) throw new NotFoundError(`seed tablet ${seedFrom} has no manifest`);
+  const seed = await loadSnapshot(storage, seedFrom);
   return {
     epoch,
     flushedSeq: seed.flushedSeq,
