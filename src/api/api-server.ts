@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { logger } from '../base/log.js';
 import { widenFlowControlWindows } from '../rpc/flow-control.js';
 import type { AdminBackend, DataBackend } from './backend.js';
+import { adminViewDirectory } from './authorized-view-access.js';
 import { dataServiceHandlers, dataServiceServerDefinition } from './data-service.js';
 import { instanceAdminServiceHandlers } from './instance-admin-service.js';
 import { MAX_RECEIVE_MESSAGE_BYTES } from './limits.js';
@@ -60,7 +61,7 @@ export function createApiGrpcServer(data: DataBackend, admin: AdminBackend, sett
     ...(settings.interceptors?.length ? { interceptors: settings.interceptors } : {}),
   });
   settings.extraServices?.(server);
-  server.addService(dataServiceServerDefinition, dataServiceHandlers(data));
+  server.addService(dataServiceServerDefinition, dataServiceHandlers(data, adminViewDirectory(admin)));
   server.addService(tableAdminServiceDefinition, tableAdminServiceHandlers(admin));
   server.addService(instanceAdminServiceDefinition, instanceAdminServiceHandlers(admin));
   return server;

@@ -21,9 +21,12 @@ import type { RowSet } from '../model/row-set.js';
 import type { TabulaError } from '../base/errors.js';
 import type { InstanceName, TableName } from './table-name.js';
 import type { BackupName } from './backup-name.js';
+import type { AuthorizedViewName } from './authorized-view-name.js';
+import type { SubsetView } from '../model/authorized-view.js';
 
 export type { InstanceName, TableName } from './table-name.js';
 export type { BackupName } from './backup-name.js';
+export type { AuthorizedViewName } from './authorized-view-name.js';
 
 /** google.bigtable.v2.ReadModifyWriteRule. */
 export type ReadModifyWriteRule =
@@ -127,6 +130,15 @@ export interface BackupInfo {
   sizeBytes: number;
 }
 
+/** An authorized view as the admin API sees it (google.bigtable.admin.v2.AuthorizedView). */
+export interface AuthorizedViewInfo {
+  name: AuthorizedViewName;
+  subset: SubsetView;
+  deletionProtection: boolean;
+  /** Changes whenever the view does; an update or delete naming another etag is refused (AbortedError). */
+  etag: string;
+}
+
 /** google.bigtable.admin.v2.ModifyColumnFamiliesRequest.Modification. */
 export type ColumnFamilyModification =
   | { type: 'create'; family: string; gcRule: GcRule; aggregate?: Aggregator }
@@ -157,12 +169,17 @@ export interface AdminBackend {
   /** How many tablet servers serve (a cluster's serve_nodes). */
   servingNodes(): Promise<number>;
 
-  /** FailedPreconditionError when deletion protection is on; NotFoundError when absent. */
+  /**
+   * FailedPreconditionError when deletion protection is on, for the table or
+   * one of its authorized views; NotFoundError when absent. The table's
+   * views go with it.
+   */
   deleteTable(name: TableName): Promise<void>;
 
   /**
    * Applies the modifications in order, all or nothing: create of an existing
-   * family → AlreadyExistsError; update/drop of a missing one → NotFoundError.
+   * family → AlreadyExistsError; update/drop of a missing one → NotFoundError;
+   * drop of a family an authorized view names → FailedPreconditionError.
    * Dropping a family deletes its data.
    */
   modifyColumnFamilies(name: TableName, modifications: ColumnFamilyModification[]): Promise<TableInfo>;
@@ -213,4 +230,28 @@ export interface AdminBackend {
    * AlreadyExistsError for a taken name.
    */
   copyBackup(name: BackupName, source: BackupName, expireMs: number): Promise<BackupInfo>;
+
+  /**
+   * CreateAuthorizedView. NotFoundError for a missing table or a family of
+   * the subset the table lacks (naming the field); AlreadyExistsError for a
+   * taken name.
+   */
+  createAuthorizedView(name: AuthorizedViewName, subset: SubsetView, deletionProtection: boolean): Promise<AuthorizedViewInfo>;
+
+  /** NotFoundError when the table or the view is absent. */
+  getAuthorizedView(name: AuthorizedViewName): Promise<AuthorizedViewInfo>;
+
+  /** The table's views, ascending by id. */
+  listAuthorizedViews(table: TableName): Promise<AuthorizedViewInfo[]>;
+
+  /**
+   * UpdateAuthorizedView: replaces what `changes` names (families checked as
+   * on create). `etag`, when given, must be the view's (else AbortedError).
+   */
+  updateAuthorizedView(
+    name: AuthorizedViewName, changes: { subset?: SubsetView; deletionProtection?: boolean }, etag?: string,
+  ): Promise<AuthorizedViewInfo>;
+
+  /** FailedPreconditionError under deletion protection; AbortedError for another `etag`. */
+  deleteAuthorizedView(name: AuthorizedViewName, etag?: string): Promise<void>;
 }

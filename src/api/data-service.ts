@@ -2,10 +2,12 @@
  * google.bigtable.v2.Bigtable handlers over a DataBackend. Each handler
  * validates and converts its request (limits, names; errors name the field),
  * calls the backend and converts the answer; all errors go through status.ts.
- * Change streams, SQL queries and sessions answer UNIMPLEMENTED.
+ * Requests may name an authorized view instead of a table
+ * (authorized-view-access.ts). Change streams, SQL queries, materialized
+ * views and sessions answer UNIMPLEMENTED.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';
+import { InvalidArgumentError, type TabulaError } from '../base/errors.js';
 import type { Row } from '../model/cell.js';
 import type { RowFilter } from '../model/row-filter.js';
 import type { DataBackend, ReadModifyWriteRule, ReadStats } from './backend.js';
@@ -22,7 +24,8 @@ import { dataServiceDefinition, DATA_SERVICE_NAME, messages } from './protos.js'
 import { ReadRowsEncoder } from './read-rows-encoder.js';
 import { rowSetFromProto } from './row-set-from-proto.js';
 import { toRpcStatus } from './status.js';
-import { parseInstanceName, parseTableName, type TableName } from './table-name.js';
+import { parseInstanceName } from './table-name.js';
+import { requestTarget, ViewAccess, type ViewDirectory } from './authorized-view-access.js';
 
 /**
  * The data service definition as the server registers it: ReadRows responses
@@ -46,20 +49,6 @@ export const dataServiceServerDefinition: grpc.ServiceDefinition = (() => {
 
 /** A partial ReadRows response is sent when rows have waited this long (slow, selective scans). */
 const MAX_BATCH_DELAY_MS = 20;
-
-/** The table a data request addresses (authorized and materialized views are not supported). */
-function requestTable(req: ProtoObject): TableName {
-  const name = asString(req.tableName, 'table_name');
-  if (name === '') {
-    if (asString(req.authorizedViewName, 'authorized_view_name') !== '') {
-      throw new UnimplementedError('authorized_view_name: authorized views are not supported');
-    }
-    if (asString(req.materializedViewName, 'materialized_view_name') !== '') {
-      throw new UnimplementedError('materialized_view_name: materialized views are not supported');
-    }
-  }
-  return parseTableName(name, 'table_name');
-}
 
 /** Converts an optional RowFilter field after checking its serialized size. */
 export function filterFromRequest(p: unknown, field: string): RowFilter | undefined {
@@ -143,15 +132,23 @@ export function clientFeatures(md: grpc.Metadata): { reverseScans?: boolean } {
   }
 }
 
-export function dataServiceHandlers(backend: DataBackend): grpc.UntypedServiceImplementation {
+/**
+ * `views`: where authorized views are looked up (requests naming one answer
+ * UNIMPLEMENTED without it).
+ */
+export function dataServiceHandlers(backend: DataBackend, views?: ViewDirectory): grpc.UntypedServiceImplementation {
   const handlers = unimplementedHandlers(dataServiceDefinition, DATA_SERVICE_NAME);
 
   /** ReadRows (ReadRowsRequest → stream of ReadRowsResponse). */
   handlers.ReadRows = serverStream(async (req, call, signal) => {
     const startNs = process.hrtime.bigint();
-    const table = requestTable(req);
-    const rowSet = rowSetFromProto(req.rows, 'rows');
-    const filter = filterFromRequest(req.filter, 'filter');
+    const { table, view } = await requestTarget(req, views, call.metadata);
+    let rowSet = rowSetFromProto(req.rows, 'rows');
+    let filter = filterFromRequest(req.filter, 'filter');
+    if (view) {
+      rowSet = view.rows(rowSet);
+      filter = view.filter(filter);
+    }
     const limit = asLimit(req.rowsLimit, 'rows_limit');
     const reversed = req.reversed === true;
     // As Google's service does: reversed reads need the client's reverse_scans feature flag.
@@ -166,17 +163,21 @@ export function dataServiceHandlers(backend: DataBackend): grpc.UntypedServiceIm
       lastSend = Date.now();
       if (!call.write(b)) await waitForDrain(call, signal);
     };
-    for await (const row of backend.readRows(table, rowSet, opts)) {
-      enc.addRow(row);
-      for (let b = enc.takeResponse(); b !== undefined; b = enc.takeResponse()) {
-        await send(b);
-        if (signal.aborted) return;
+    try {
+      for await (const row of backend.readRows(table, rowSet, opts)) {
+        enc.addRow(row);
+        for (let b = enc.takeResponse(); b !== undefined; b = enc.takeResponse()) {
+          await send(b);
+          if (signal.aborted) return;
+        }
+        if (enc.pendingBytes > 0 && Date.now() - lastSend > MAX_BATCH_DELAY_MS) {
+          await send(enc.flush()!);
+          if (signal.aborted) return;
+        }
+        if (limit > 0 && enc.rowsEncoded >= limit) break;
       }
-      if (enc.pendingBytes > 0 && Date.now() - lastSend > MAX_BATCH_DELAY_MS) {
-        await send(enc.flush()!);
-        if (signal.aborted) return;
-      }
-      if (limit > 0 && enc.rowsEncoded >= limit) break;
+    } catch (e) {
+      throw view ? ViewAccess.unwrapFilterError(e, 'filter') : e;
     }
     const last = enc.flush();
     if (last !== undefined) await send(last);
@@ -185,8 +186,9 @@ export function dataServiceHandlers(backend: DataBackend): grpc.UntypedServiceIm
 
   /** SampleRowKeys (SampleRowKeysRequest → stream of SampleRowKeysResponse). */
   handlers.SampleRowKeys = serverStream(async (req, call, signal) => {
-    const table = requestTable(req);
-    const samples = await backend.sampleRowKeys(table);
+    const { table, view } = await requestTarget(req, views, call.metadata);
+    const all = await backend.sampleRowKeys(table);
+    const samples = view ? view.samples(all) : all;
     for (const s of samples) {
       if (signal.aborted) return;
       if (!call.write({ rowKey: s.rowKey, offsetBytes: String(s.offsetBytes) })) await waitForDrain(call, signal);
@@ -194,16 +196,29 @@ export function dataServiceHandlers(backend: DataBackend): grpc.UntypedServiceIm
   });
 
   /** MutateRow (MutateRowRequest → MutateRowResponse). */
-  handlers.MutateRow = unary(async (req) => {
-    const table = requestTable(req);
-    await backend.mutateRow(table, rowMutationFromProto(req.rowKey, req.mutations));
+  handlers.MutateRow = unary(async (req, call) => {
+    const { table, view } = await requestTarget(req, views, call.metadata);
+    const rm = rowMutationFromProto(req.rowKey, req.mutations);
+    await view?.checkMutations(rm.row, rm.mutations, 'mutations', 'row_key');
+    await backend.mutateRow(table, rm);
     return {};
   });
 
   /** MutateRows (MutateRowsRequest → stream of MutateRowsResponse with one status per entry). */
   handlers.MutateRows = serverStream(async (req, call) => {
-    const table = requestTable(req);
+    const { table, view } = await requestTarget(req, views, call.metadata);
     const converted = mutateRowsEntriesFromProto(req.entries);
+    // Through a view, an entry reaching outside it fails alone (PERMISSION_DENIED), as a malformed one does.
+    if (view) {
+      await Promise.all(converted.map(async (c, i) => {
+        if (c instanceof Error) return;
+        try {
+          await view.checkMutations(c.row, c.mutations, `entries[${i}].mutations`, `entries[${i}].row_key`);
+        } catch (e) {
+          converted[i] = e as TabulaError;
+        }
+      }));
+    }
     const valid: number[] = [];
     for (let i = 0; i < converted.length; i++) if (!(converted[i] instanceof Error)) valid.push(i);
     const results = valid.length > 0
@@ -215,10 +230,10 @@ export function dataServiceHandlers(backend: DataBackend): grpc.UntypedServiceIm
   });
 
   /** CheckAndMutateRow (CheckAndMutateRowRequest → CheckAndMutateRowResponse). */
-  handlers.CheckAndMutateRow = unary(async (req) => {
-    const table = requestTable(req);
+  handlers.CheckAndMutateRow = unary(async (req, call) => {
+    const { table, view } = await requestTarget(req, views, call.metadata);
     const row = validateRowKey(asBytes(req.rowKey, 'row_key'), 'row_key');
-    const predicate = filterFromRequest(req.predicateFilter, 'predicate_filter');
+    let predicate = filterFromRequest(req.predicateFilter, 'predicate_filter');
     const trueMutations = mutationsFromProto(req.trueMutations, 'true_mutations', 0);
     const falseMutations = mutationsFromProto(req.falseMutations, 'false_mutations', 0);
     if (trueMutations.length === 0 && falseMutations.length === 0) {
@@ -227,15 +242,26 @@ export function dataServiceHandlers(backend: DataBackend): grpc.UntypedServiceIm
     if (trueMutations.length + falseMutations.length > MAX_MUTATIONS) {
       throw new InvalidArgumentError(`true_mutations: more than ${MAX_MUTATIONS} mutations in total`);
     }
-    const matched = await backend.checkAndMutateRow(table, row, predicate, trueMutations, falseMutations);
-    return { predicateMatched: matched };
+    if (view) {
+      await view.checkMutations(row, trueMutations, 'true_mutations', 'row_key');
+      await view.checkMutations(row, falseMutations, 'false_mutations', 'row_key');
+      // The predicate sees the view's cells only (no predicate: "the row has a cell in the view").
+      predicate = view.filter(predicate);
+    }
+    try {
+      const matched = await backend.checkAndMutateRow(table, row, predicate, trueMutations, falseMutations);
+      return { predicateMatched: matched };
+    } catch (e) {
+      throw view ? ViewAccess.unwrapFilterError(e, 'predicate_filter') : e;
+    }
   });
 
   /** ReadModifyWriteRow (ReadModifyWriteRowRequest → ReadModifyWriteRowResponse). */
-  handlers.ReadModifyWriteRow = unary(async (req) => {
-    const table = requestTable(req);
+  handlers.ReadModifyWriteRow = unary(async (req, call) => {
+    const { table, view } = await requestTarget(req, views, call.metadata);
     const row = validateRowKey(asBytes(req.rowKey, 'row_key'), 'row_key');
     const rules = rmwRulesFromProto(req.rules);
+    view?.checkRules(row, rules);
     const result = await backend.readModifyWriteRow(table, row, rules);
     return { row: rowToProto(result) };
   });

@@ -4,8 +4,8 @@
  */
 import type { CancelSignal } from '../base/cancel-signal.js';
 import type * as grpc from '@grpc/grpc-js';
-import { UnimplementedError } from '../base/errors.js';
-import type { ProtoObject } from './proto-fields.js';
+import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';
+import { asSafeInt, asString, type ProtoObject } from './proto-fields.js';
 import { toServiceError } from './status.js';
 import { serverStreamHandler } from '../rpc/grpc-call.js';
 
@@ -57,4 +57,22 @@ export function unimplementedHandlers(def: grpc.ServiceDefinition, serviceName: 
     }
   }
   return out;
+}
+
+/**
+ * One page of a List request over `items` ascending by `idOf`: the items
+ * after `page_token` (the last id of the previous page), at most `page_size`
+ * of them (0 = all); `nextPageToken` is set while more remain.
+ */
+export function pageById<T>(items: T[], idOf: (t: T) => string, req: ProtoObject): { page: T[]; nextPageToken: string } {
+  const pageSize = asSafeInt(req.pageSize, 'page_size');
+  if (pageSize < 0) throw new InvalidArgumentError('page_size: must not be negative');
+  const after = asString(req.pageToken, 'page_token');
+  let page = after === '' ? items : items.filter((t) => idOf(t) > after);
+  let nextPageToken = '';
+  if (pageSize > 0 && page.length > pageSize) {
+    page = page.slice(0, pageSize);
+    nextPageToken = idOf(page[page.length - 1]!);
+  }
+  return { page, nextPageToken };
 }

@@ -15,7 +15,8 @@ export function packAny(typeName: string, message: { serialize(v: object): Buffe
 }
 
 /** An admin message of `messages` (protos.ts) by its short name, e.g. 'Backup'. */
-type AdminMessage = 'Table' | 'UpdateTableMetadata' | 'Backup' | 'CreateBackupMetadata' | 'RestoreTableMetadata' | 'CopyBackupMetadata';
+type AdminMessage = 'Table' | 'UpdateTableMetadata' | 'Backup' | 'CreateBackupMetadata' | 'RestoreTableMetadata' | 'CopyBackupMetadata'
+  | 'AuthorizedView' | 'CreateAuthorizedViewMetadata' | 'UpdateAuthorizedViewMetadata';
 
 let operationSeq = 0;
 

@@ -79,6 +79,9 @@ export const messages = {
   CreateBackupMetadata: message('google.bigtable.admin.v2.CreateBackupMetadata'),
   RestoreTableMetadata: message('google.bigtable.admin.v2.RestoreTableMetadata'),
   CopyBackupMetadata: message('google.bigtable.admin.v2.CopyBackupMetadata'),
+  AuthorizedView: message('google.bigtable.admin.v2.AuthorizedView'),
+  CreateAuthorizedViewMetadata: message('google.bigtable.admin.v2.CreateAuthorizedViewMetadata'),
+  UpdateAuthorizedViewMetadata: message('google.bigtable.admin.v2.UpdateAuthorizedViewMetadata'),
   Status: message('google.rpc.Status'),
   FeatureFlags: message('google.bigtable.v2.FeatureFlags'),
 };

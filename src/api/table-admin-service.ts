@@ -1,9 +1,9 @@
 /**
  * google.bigtable.admin.v2.BigtableTableAdmin handlers over an AdminBackend.
- * Long-running operations (UpdateTable, and the backup ones in
- * backup-admin.ts) complete before the call returns and answer a done
- * Operation. Hot backups, snapshots, authorized views, schema bundles and
- * IAM answer UNIMPLEMENTED.
+ * Long-running operations (UpdateTable, and the backup and authorized-view
+ * ones in backup-admin.ts and authorized-view-admin.ts) complete before the
+ * call returns and answer a done Operation. Hot backups, snapshots, schema
+ * bundles and IAM answer UNIMPLEMENTED.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';
@@ -11,14 +11,15 @@ import type { GcRule } from '../model/gc-rule.js';
 import type { Aggregator } from '../model/aggregate.js';
 import type { AdminBackend, ColumnFamilyModification } from './backend.js';
 import { gcRuleFromProto } from './gc-rule-proto.js';
-import { unary, unimplementedHandlers } from './handler-helpers.js';
+import { pageById, unary, unimplementedHandlers } from './handler-helpers.js';
 import { MAX_ROW_KEY_BYTES } from './limits.js';
-import { asArray, asBytes, asObject, asSafeInt, asString, oneofMember, protoName, validateFamilyName } from './proto-fields.js';
+import { asArray, asBytes, asObject, asString, oneofMember, protoName, validateFamilyName } from './proto-fields.js';
 import { tableAdminServiceDefinition, TABLE_ADMIN_SERVICE_NAME } from './protos.js';
 import { formatTableName, parseInstanceName, parseTableName, validateTableId } from './table-name.js';
 import { parseView, tableToProto } from './table-proto.js';
 import { doneOperation, timestampNow } from './operation-proto.js';
 import { backupHandlers } from './backup-admin.js';
+import { authorizedViewHandlers } from './authorized-view-admin.js';
 
 /** Table.column_families (map) → family name → GC rule, and the aggregate families; `field` is its path. */
 function familiesFromProto(p: unknown, field: string): { families: Map<string, GcRule>; aggregates: Map<string, Aggregator> } {
@@ -118,17 +119,8 @@ export function tableAdminServiceHandlers(backend: AdminBackend): grpc.UntypedSe
   handlers.ListTables = unary(async (req) => {
     const instance = parseInstanceName(req.parent, 'parent');
     const view = parseView(req.view, 'NAME_ONLY');
-    const pageSize = asSafeInt(req.pageSize, 'page_size');
-    if (pageSize < 0) throw new InvalidArgumentError('page_size: must not be negative');
-    const after = asString(req.pageToken, 'page_token');
-    let tables = await backend.listTables(instance);
-    if (after !== '') tables = tables.filter((t) => t.name.table > after);
-    let nextPageToken = '';
-    if (pageSize > 0 && tables.length > pageSize) {
-      tables = tables.slice(0, pageSize);
-      nextPageToken = tables[tables.length - 1]!.name.table;
-    }
-    return { tables: tables.map((t) => tableToProto(t, view)), nextPageToken };
+    const { page, nextPageToken } = pageById(await backend.listTables(instance), (t) => t.name.table, req);
+    return { tables: page.map((t) => tableToProto(t, view)), nextPageToken };
   });
 
   /** GetTable (GetTableRequest → Table). */
@@ -199,6 +191,6 @@ export function tableAdminServiceHandlers(backend: AdminBackend): grpc.UntypedSe
     return { consistent: await backend.checkConsistency(name, token) };
   });
 
-  Object.assign(handlers, backupHandlers(backend));
+  Object.assign(handlers, backupHandlers(backend), authorizedViewHandlers(backend));
   return handlers;
 }

@@ -45,6 +45,16 @@ export class AlreadyExistsError extends TabulaError {
   constructor(message: string) { super(Code.ALREADY_EXISTS, message); }
 }
 
+/** The caller may not do this (e.g. a write outside the authorized view it names). */
+export class PermissionDeniedError extends TabulaError {
+  constructor(message: string) { super(Code.PERMISSION_DENIED, message); }
+}
+
+/** A concurrency check failed (e.g. a stale etag); the caller may read again and retry. */
+export class AbortedError extends TabulaError {
+  constructor(message: string) { super(Code.ABORTED, message); }
+}
+
 export class FailedPreconditionError extends TabulaError {
   constructor(message: string) { super(Code.FAILED_PRECONDITION, message); }
 }

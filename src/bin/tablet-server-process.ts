@@ -37,6 +37,7 @@ import type { Readiness } from '../ops/ops-http-server.js';
 import { BIGTABLE_SERVICES, prepareServerOps } from '../ops/server-ops.js';
 import { watchTabletServer } from '../ops/tabula-metrics.js';
 import { forwardingHandlers } from './admin-proxy.js';
+import { remoteViewDirectory } from '../api/remote-view-directory.js';
 import { watchMasterLink } from './master-link.js';
 
 const log = logger('tabletserver');
@@ -110,7 +111,7 @@ export async function startTabletServerProcess(opts: TabletServerProcessOptions)
     const pool = new ServerPool({ local: { address, server: ts }, remote: { deadlineMs: DATA_DEADLINE_MS, ...clients.cluster } });
     cleanup.push(() => pool.close());
     const router = new Router(new RouteCache(link.master), pool);
-    server.addService(dataServiceServerDefinition, dataServiceHandlers(router));
+    server.addService(dataServiceServerDefinition, dataServiceHandlers(router, remoteViewDirectory(adminClient)));
     server.addService(tableAdminServiceDefinition, forwardingHandlers(tableAdminServiceDefinition, adminClient));
     // Instance admin reads the catalog (ListInstances) too: the master answers it.
     server.addService(instanceAdminServiceDefinition, forwardingHandlers(instanceAdminServiceDefinition, adminClient));

@@ -5,13 +5,15 @@
  * catalog is small, so it is also kept in memory and every change is
  * written through as one atomic batch.
  *
- * Keys: "table:<canonical table name>", "tablet:<tablet id>" and
- * "backup:<canonical backup name>"; values JSON.
+ * Keys: "table:<canonical table name>" (the record holds the table's
+ * authorized views too), "tablet:<tablet id>" and "backup:<canonical backup
+ * name>"; values JSON.
  */
 import { Level } from 'level';
 import { compareBytes } from '../base/bytes.js';
 import type { GcRule } from '../model/gc-rule.js';
 import type { Aggregator } from '../model/aggregate.js';
+import type { ViewList } from './authorized-views.js';
 
 export interface TableRecord {
   /** Canonical name projects/p/instances/i/tables/t. */
@@ -23,6 +25,8 @@ export interface TableRecord {
   createdMs: number;
   /** Set on a table created by RestoreTable: where its data came from (Table.restore_info). */
   restoredFrom?: { backup: string; sourceTable: string; startMs: number; endMs: number };
+  /** Its authorized views (master/authorized-views.ts); absent when none. */
+  views?: ViewList;
 }
 
 export interface TabletRecord {

@@ -9,12 +9,17 @@
 import { randomBytes } from 'node:crypto';
 import { compareBytes, prefixSuccessor } from '../base/bytes.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../base/errors.js';
+import { KeyedSerial } from '../base/keyed-serial.js';
 import { logger } from '../base/log.js';
 import type { GcRule } from '../model/gc-rule.js';
 import type { Aggregator } from '../model/aggregate.js';
 import { intersectRange, type KeyRange } from '../model/key-range.js';
 import type { TabletControlService, TabletDescriptor } from '../rpc/tablet-service.js';
-import type { AdminBackend, BackupInfo, BackupName, ColumnFamilyModification, InstanceName, TableInfo, TableName } from '../api/backend.js';
+import type {
+  AdminBackend, AuthorizedViewInfo, AuthorizedViewName, BackupInfo, BackupName, ColumnFamilyModification, InstanceName, TableInfo, TableName,
+} from '../api/backend.js';
+import type { SubsetView } from '../model/authorized-view.js';
+import { addView, checkFamilyDroppable, checkTableDeletable, getView, removeView, updateView, viewInfo, type ViewList } from './authorized-views.js';
 import { formatInstanceName, formatTableName, parseTableName } from '../api/table-name.js';
 import { formatBackupName, parseBackupName } from '../api/backup-name.js';
 import { checkBackupExpiry, MAX_COPY_RETENTION_MS } from '../api/backup-expiry.js';
@@ -227,14 +232,16 @@ export class Master implements AdminBackend {
    * parallel (recovering 100 tablets must not take 100 round trips in a row).
    */
   private exclusive<T>(tabletId: string, fn: () => Promise<T>, opts: { mark?: boolean } = {}): Promise<T> {
-    const run = opts.mark === false ? fn : () => this.changing([tabletId], fn);
-    const p = (this.structural.get(tabletId) ?? Promise.resolve()).then(run);
-    const tail = p.then(() => {}, () => {});
-    this.structural.set(tabletId, tail);
-    void tail.then(() => { if (this.structural.get(tabletId) === tail) this.structural.delete(tabletId); });
-    return p;
+    return this.structural.run(tabletId, opts.mark === false ? fn : () => this.changing([tabletId], fn));
   }
-  private readonly structural = new Map<string, Promise<void>>();
+  private readonly structural = new KeyedSerial();
+
+  /**
+   * Serialises changes of one table's catalog record (schema, settings,
+   * authorized views): each reads the record and writes it back, and two at
+   * once would lose one of the changes.
+   */
+  private readonly tableChanges = new KeyedSerial();
 
   /**
    * Marks `ids` as changing while `fn` runs (assignment, move, split, table
@@ -485,16 +492,24 @@ export class Master implements AdminBackend {
   }
 
   async deleteTable(name: TableName): Promise<void> {
-    const r = this.record(name);
-    if (r.deletionProtection) throw new FailedPreconditionError(`table "${r.name}" is protected from deletion; turn deletion_protection off first`);
-    const tablets = this.catalog.tabletsOf(r.name);
-    await this.catalog.write({ deleteTables: [r.name], deleteTablets: tablets.map((t) => t.id) });
+    const { r, tablets } = await this.tableChanges.run(formatTableName(name), async () => {
+      const r = this.record(name);
+      if (r.deletionProtection) throw new FailedPreconditionError(`table "${r.name}" is protected from deletion; turn deletion_protection off first`);
+      checkTableDeletable(r.views ?? [], r.name);
+      const tablets = this.catalog.tabletsOf(r.name);
+      await this.catalog.write({ deleteTables: [r.name], deleteTablets: tablets.map((t) => t.id) });
+      return { r, tablets };
+    });
     // The catalog no longer names the table; its files go once no manifest references them.
     await Promise.all(tablets.map((t) => this.control(t).destroyTablet(t.id).catch((e) => log.warn({ tablet: t.id, err: String(e) }, 'destroy tablet failed'))));
     log.info({ table: r.name }, 'delete table');
   }
 
-  async modifyColumnFamilies(name: TableName, modifications: ColumnFamilyModification[]): Promise<TableInfo> {
+  modifyColumnFamilies(name: TableName, modifications: ColumnFamilyModification[]): Promise<TableInfo> {
+    return this.tableChanges.run(formatTableName(name), () => this.modifyFamilies(name, modifications));
+  }
+
+  private async modifyFamilies(name: TableName, modifications: ColumnFamilyModification[]): Promise<TableInfo> {
     const r = this.record(name);
     const families = new Map(r.families);
     const aggregates = new Map(r.aggregates ?? []);
@@ -514,6 +529,7 @@ export class Master implements AdminBackend {
         families.set(m.family, m.gcRule);
       } else {
         if (!families.has(m.family)) throw new NotFoundError(`${field}.drop: column family "${m.family}" not found`);
+        checkFamilyDroppable(r.views ?? [], m.family, `${field}.drop`);
         families.delete(m.family);
         aggregates.delete(m.family);
         dropped.push(m.family);
@@ -545,11 +561,52 @@ export class Master implements AdminBackend {
     }));
   }
 
-  async updateTable(name: TableName, changes: { deletionProtection?: boolean }): Promise<TableInfo> {
-    const r = this.record(name);
-    const next = { ...r, ...(changes.deletionProtection !== undefined ? { deletionProtection: changes.deletionProtection } : {}) };
-    await this.catalog.write({ tables: [next] });
-    return this.info(next);
+  updateTable(name: TableName, changes: { deletionProtection?: boolean }): Promise<TableInfo> {
+    return this.tableChanges.run(formatTableName(name), async () => {
+      const r = this.record(name);
+      const next = { ...r, ...(changes.deletionProtection !== undefined ? { deletionProtection: changes.deletionProtection } : {}) };
+      await this.catalog.write({ tables: [next] });
+      return this.info(next);
+    });
+  }
+
+  // ---- authorized views (rules in authorized-views.ts) ----------------------------------
+
+  /** Replaces the table's views with what `change` makes of them, serialised with the table's other changes. */
+  private changeViews<T>(name: TableName, change: (views: ViewList, r: TableRecord) => { views: ViewList; result: T }): Promise<T> {
+    return this.tableChanges.run(formatTableName(name), async () => {
+      const r = this.record(name);
+      const { views, result } = change(r.views ?? [], r);
+      const { views: _old, ...rest } = r;
+      await this.catalog.write({ tables: [{ ...rest, ...(views.length ? { views } : {}) }] });
+      return result;
+    });
+  }
+
+  createAuthorizedView(name: AuthorizedViewName, subset: SubsetView, deletionProtection: boolean): Promise<AuthorizedViewInfo> {
+    return this.changeViews(name, (views, r) => {
+      const next = addView(views, new Set(r.families.map(([f]) => f)), name, subset, deletionProtection);
+      return { views: next, result: getView(next, name) };
+    });
+  }
+
+  async getAuthorizedView(name: AuthorizedViewName): Promise<AuthorizedViewInfo> {
+    return getView(this.record(name).views ?? [], name);
+  }
+
+  async listAuthorizedViews(table: TableName): Promise<AuthorizedViewInfo[]> {
+    return (this.record(table).views ?? []).map(([id, v]) => viewInfo(table, id, v)).sort((a, b) => (a.name.view < b.name.view ? -1 : 1));
+  }
+
+  updateAuthorizedView(name: AuthorizedViewName, changes: { subset?: SubsetView; deletionProtection?: boolean }, etag?: string): Promise<AuthorizedViewInfo> {
+    return this.changeViews(name, (views, r) => {
+      const next = updateView(views, new Set(r.families.map(([f]) => f)), name, changes, etag);
+      return { views: next, result: getView(next, name) };
+    });
+  }
+
+  deleteAuthorizedView(name: AuthorizedViewName, etag?: string): Promise<void> {
+    return this.changeViews(name, (views) => ({ views: removeView(views, name, etag), result: undefined }));
   }
 
   /**

@@ -1,5 +1,7 @@
 /** Test helpers: raw grpc-js clients for the three services, built from the same protos. */
 import * as grpc from '@grpc/grpc-js';
+import { ChunkMerger, type CellChunkLike } from '../../src/client/chunk-merger.js';
+import type { Row } from '../../src/model/cell.js';
 import {
   DATA_SERVICE_NAME, INSTANCE_ADMIN_SERVICE_NAME, serviceClientConstructor, TABLE_ADMIN_SERVICE_NAME,
 } from '../../src/api/protos.js';
@@ -58,4 +60,19 @@ export function reverseScansMetadata(): grpc.Metadata {
   // FeatureFlags { reverse_scans: true } = field 1, varint 1.
   md.set('bigtable-features', Buffer.from([0x08, 0x01]).toString('base64url'));
   return md;
+}
+
+/** ReadRows over a raw client, the response chunks merged into rows. */
+export async function readRowsRaw(client: RawClient, req: object, reversed = false): Promise<Row[]> {
+  const responses = await callStream(client, 'ReadRows', req, reversed ? reverseScansMetadata() : undefined);
+  const m = new ChunkMerger({ reversed });
+  const rows: Row[] = [];
+  for (const r of responses) {
+    for (const c of (r.chunks ?? []) as CellChunkLike[]) {
+      const row = m.push(c);
+      if (row) rows.push(row);
+    }
+  }
+  m.finish();
+  return rows;
 }

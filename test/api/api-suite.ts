@@ -7,9 +7,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Bigtable, type Table } from '@google-cloud/bigtable';
 import { messages } from '../../src/api/protos.js';
-import { ChunkMerger, type CellChunkLike } from '../../src/client/chunk-merger.js';
 import type { Row } from '../../src/model/cell.js';
-import { callStream, callUnary, failure, rawClients, reverseScansMetadata, type RawClients } from './api-clients.js';
+import { callStream, callUnary, failure, rawClients, readRowsRaw, type RawClients } from './api-clients.js';
 
 // The client must never probe the GCE metadata server (no network but loopback here).
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -42,18 +41,8 @@ function ids(rows: Array<{ id: string }>): string[] {
   return rows.map((r) => r.id);
 }
 
-async function readRaw(req: object, reversed = false): Promise<Row[]> {
-  const responses = await callStream(raw.data, 'ReadRows', req, reversed ? reverseScansMetadata() : undefined);
-  const m = new ChunkMerger({ reversed });
-  const rows: Row[] = [];
-  for (const r of responses) {
-    for (const c of (r.chunks ?? []) as CellChunkLike[]) {
-      const row = m.push(c);
-      if (row) rows.push(row);
-    }
-  }
-  m.finish();
-  return rows;
+function readRaw(req: object, reversed = false): Promise<Row[]> {
+  return readRowsRaw(raw.data, req, reversed);
 }
 
 describe('official Node client', () => {
@@ -541,7 +530,7 @@ describe('raw gRPC', () => {
     ['drop row range without target', () => callUnary(raw.tableAdmin, 'DropRowRange', { name: T('raw') }), 3, 'row_key_prefix'],
     ['unsupported update mask', () => callUnary(raw.tableAdmin, 'UpdateTable', { table: { name: T('raw') }, updateMask: { paths: ['change_stream_config'] } }), 12, 'change_stream_config'],
     ['unimplemented data RPC', () => callStream(raw.data, 'ExecuteQuery', { instanceName: INSTANCE }), 12, 'ExecuteQuery'],
-    ['unimplemented admin RPC', () => callUnary(raw.tableAdmin, 'CreateAuthorizedView', { parent: T('raw') }), 12, 'CreateAuthorizedView'],
+    ['unimplemented admin RPC', () => callUnary(raw.tableAdmin, 'SnapshotTable', { name: T('raw') }), 12, 'SnapshotTable'],
     ['unimplemented instance RPC', () => callUnary(raw.instanceAdmin, 'CreateInstance', { parent: 'projects/p' }), 12, 'CreateInstance'],
   ];
 

@@ -15,8 +15,10 @@ import type { Mutation, RowMutation } from '../../src/model/mutation.js';
 import type { RowFilter } from '../../src/model/row-filter.js';
 import type { RowRange, RowSet } from '../../src/model/row-set.js';
 import { compileFilter } from '../../src/tablet/filter/compile-filter.js';
+import type { SubsetView } from '../../src/model/authorized-view.js';
+import { addView, checkFamilyDroppable, checkTableDeletable, getView, removeView, updateView, viewInfo, type ViewList } from '../../src/master/authorized-views.js';
 import type {
-  AdminBackend, BackupInfo, ColumnFamilyModification, DataBackend, ReadModifyWriteRule, ReadRowsOptions, TableInfo,
+  AdminBackend, AuthorizedViewInfo, AuthorizedViewName, BackupInfo, ColumnFamilyModification, DataBackend, ReadModifyWriteRule, ReadRowsOptions, TableInfo,
 } from '../../src/api/backend.js';
 import { formatInstanceName, formatTableName, type InstanceName, type TableName } from '../../src/api/table-name.js';
 import { formatBackupName, type BackupName } from '../../src/api/backup-name.js';
@@ -33,6 +35,7 @@ interface MemTable {
   rows: Map<string, { key: Buffer; cells: Cell[] }>;
   tokens: Set<string>;
   restoredFrom?: TableInfo['restoredFrom'];
+  views: ViewList;
 }
 
 /** A backup: a deep copy of the table's schema and rows when it was taken. */
@@ -68,7 +71,7 @@ function inRange(key: Buffer, r: RowRange): boolean {
   return true;
 }
 
-function inRowSet(key: Buffer, s: RowSet): boolean {
+export function inRowSet(key: Buffer, s: RowSet): boolean {
   for (const k of s.rowKeys) if (bytesEqual(k, key)) return true;
   for (const r of s.rowRanges) if (inRange(key, r)) return true;
   return false;
@@ -214,7 +217,7 @@ export class MemoryBackend implements DataBackend, AdminBackend {
     if (this.tables.has(id)) throw new AlreadyExistsError(`table "${id}" already exists`);
     const sorted = splits.map(copyBuf).sort(compareBytes).filter((s, i, a) => i === 0 || !bytesEqual(a[i - 1]!, s));
     const t: MemTable = {
-      name: { ...name }, families: new Map(families), aggregates: new Map(aggregates), deletionProtection: false, splits: sorted, rows: new Map(), tokens: new Set(),
+      name: { ...name }, families: new Map(families), aggregates: new Map(aggregates), deletionProtection: false, splits: sorted, rows: new Map(), tokens: new Set(), views: [],
     };
     this.tables.set(id, t);
     return this.info(t);
@@ -248,6 +251,7 @@ export class MemoryBackend implements DataBackend, AdminBackend {
     if (t.deletionProtection) {
       throw new FailedPreconditionError(`table "${formatTableName(name)}" has deletion protection enabled`);
     }
+    checkTableDeletable(t.views, formatTableName(name));
     this.tables.delete(formatTableName(name));
   }
 
@@ -272,7 +276,9 @@ export class MemoryBackend implements DataBackend, AdminBackend {
           families.set(m.family, m.gcRule);
           break;
         case 'drop':
-          if (!families.delete(m.family)) throw new NotFoundError(`${field}.drop: family "${m.family}" not found`);
+          if (!families.has(m.family)) throw new NotFoundError(`${field}.drop: family "${m.family}" not found`);
+          checkFamilyDroppable(t.views, m.family, `${field}.drop`);
+          families.delete(m.family);
           aggregates.delete(m.family);
           dropped.push(m.family);
           break;
@@ -356,7 +362,7 @@ export class MemoryBackend implements DataBackend, AdminBackend {
     const b = this.backup(backup);
     const t: MemTable = {
       name: { ...name }, families: new Map(b.families), aggregates: new Map(b.aggregates), deletionProtection: false, splits: [...b.splits],
-      rows: copyRows(b.rows), tokens: new Set(),
+      rows: copyRows(b.rows), tokens: new Set(), views: [],
       restoredFrom: { backup: { ...b.info.name }, sourceTable: { ...b.info.sourceTable }, startMs: b.info.startMs, endMs: b.info.endMs! },
     };
     this.tables.set(id, t);
@@ -381,6 +387,31 @@ export class MemoryBackend implements DataBackend, AdminBackend {
     const b = this.backups.get(formatBackupName(name));
     if (b === undefined) throw new NotFoundError(`backup "${formatBackupName(name)}" not found`);
     return b;
+  }
+
+  async createAuthorizedView(name: AuthorizedViewName, subset: SubsetView, deletionProtection: boolean): Promise<AuthorizedViewInfo> {
+    const t = this.table(name);
+    t.views = addView(t.views, new Set(t.families.keys()), name, subset, deletionProtection);
+    return getView(t.views, name);
+  }
+
+  async getAuthorizedView(name: AuthorizedViewName): Promise<AuthorizedViewInfo> {
+    return getView(this.table(name).views, name);
+  }
+
+  async listAuthorizedViews(table: TableName): Promise<AuthorizedViewInfo[]> {
+    return this.table(table).views.map(([id, v]) => viewInfo(table, id, v)).sort((a, b) => (a.name.view < b.name.view ? -1 : 1));
+  }
+
+  async updateAuthorizedView(name: AuthorizedViewName, changes: { subset?: SubsetView; deletionProtection?: boolean }, etag?: string): Promise<AuthorizedViewInfo> {
+    const t = this.table(name);
+    t.views = updateView(t.views, new Set(t.families.keys()), name, changes, etag);
+    return getView(t.views, name);
+  }
+
+  async deleteAuthorizedView(name: AuthorizedViewName, etag?: string): Promise<void> {
+    const t = this.table(name);
+    t.views = removeView(t.views, name, etag);
   }
 
   private table(name: TableName): MemTable {

@@ -11,7 +11,7 @@ import { RemoteMaster } from '../../src/rpc/master-grpc.js';
 import { RemoteTabletServer } from '../../src/rpc/tablet-server-grpc.js';
 import type { ClusterStatus } from '../../src/rpc/master-service.js';
 import { ProcessCluster, waitFor, type ClusterProcess } from './cluster-processes.js';
-import { callStream, callUnary, rawClients } from '../api/api-clients.js';
+import { callStream, callUnary, failure, rawClients, readRowsRaw } from '../api/api-clients.js';
 
 const TABLE = 'projects/p/instances/i/tables/t';
 const key = (i: number) => `row${String(i).padStart(5, '0')}`;
@@ -139,6 +139,37 @@ describe('cluster of real processes', () => {
         const chunks = responses.flatMap((r) => (r.chunks ?? []) as Array<{ rowKey?: Buffer; value: Buffer }>);
         expect(chunks.map((c) => Buffer.from(c.value).toString())).toEqual(keys.map((k) => `v-${k}`));
       }
+    } finally {
+      a!.close();
+      b!.close();
+    }
+  }, 60_000);
+
+  it('authorized views: a tablet server looks the view up at the master; reads, writes and refusals through either server', async () => {
+    const [a, b] = servers.map((p) => rawClients(Number(p.endpoint.split(':').pop())));
+    try {
+      const instance = 'projects/p/instances/i';
+      const tableName = `${instance}/tables/vsrc`;
+      await callUnary(a!.tableAdmin, 'CreateTable', { parent: instance, tableId: 'vsrc', table: { columnFamilies: { f: {}, g: {} } }, initialSplits: [{ key: Buffer.from('m') }] });
+      await waitFor('the table is served', allServed);
+      const set = (k: string, fam: string, v: string): object => ({ rowKey: Buffer.from(k), mutations: [{ setCell: { familyName: fam, columnQualifier: Buffer.from('q'), timestampMicros: '1000', value: Buffer.from(v) } }] });
+      await callStream(a!.data, 'MutateRows', { tableName, entries: [set('ua', 'f', 'in'), set('ua', 'g', 'out'), set('uz', 'f', 'in'), set('xa', 'f', 'out')] });
+      await callUnary(b!.tableAdmin, 'CreateAuthorizedView', { parent: tableName, authorizedViewId: 'u', authorizedView: { subsetView: { rowPrefixes: [Buffer.from('u')], familySubsets: { f: { qualifierPrefixes: [Buffer.alloc(0)] } } } } });
+      const viewName = `${tableName}/authorizedViews/u`;
+      // Rows ua and uz sit in tablets on different servers.
+      expect(new Set((await status()).tablets.filter((t) => t.table === tableName).map((t) => t.server)).size).toBe(2);
+      for (const client of [a!, b!]) {
+        const rows = await readRowsRaw(client.data, { authorizedViewName: viewName });
+        expect(rows.map((r) => `${r.key.toString()}:${r.cells.map((c) => `${c.family}=${c.value.toString()}`).join(',')}`)).toEqual(['ua:f=in', 'uz:f=in']);
+        const denied = await failure(callUnary(client.data, 'MutateRow', { authorizedViewName: viewName, ...set('xb', 'f', 'no') }));
+        expect(denied.code).toBe(7);
+        // A row delete needs the families the view leaves out: the server asks the master for the table's schema.
+        const row = await failure(callUnary(client.data, 'MutateRow', { authorizedViewName: viewName, rowKey: Buffer.from('ua'), mutations: [{ deleteFromRow: {} }] }));
+        expect([row.code, row.details]).toEqual([7, expect.stringContaining('column families g')]);
+      }
+      await callUnary(b!.data, 'MutateRow', { authorizedViewName: viewName, ...set('um', 'f', 'new') });
+      expect((await readRowsRaw(a!.data, { tableName, rows: { rowKeys: [Buffer.from('um')] } })).length).toBe(1);
+      expect((await failure(readRowsRaw(a!.data, { authorizedViewName: `${tableName}/authorizedViews/none` }))).code).toBe(5);
     } finally {
       a!.close();
       b!.close();
