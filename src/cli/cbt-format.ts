@@ -3,10 +3,12 @@
  * %q quoting of values, local-time timestamps with microseconds), GC policies
  * and value types as `cbt ls <table>` shows them, and a minimal Go
  * text/tabwriter with cbt's settings (minwidth 10, tabwidth 8, padding 4, tab
- * padding). Backups (which cbt has no commands for) in the style of `cbt ls`.
+ * padding). Backups and authorized views (which cbt has no commands for) in
+ * the style of `cbt ls`.
  */
-import type { Aggregator, BackupInfo, Cell } from '../client/index.js';
+import type { Aggregator, AuthorizedViewInfo, BackupInfo, Cell } from '../client/index.js';
 import type { GcRule } from '../model/gc-rule.js';
+import { formatViewColumns, formatViewRows } from './view-args.js';
 
 const SEPARATOR = '-'.repeat(40);
 
@@ -149,5 +151,24 @@ export function formatBackup(b: BackupInfo): string {
     ['Started', formatBackupTime(b.startTime)],
     ['Finished', b.endTime === undefined ? '' : formatBackupTime(b.endTime)],
     ['Expires', formatBackupTime(b.expireTime)],
+  ]);
+}
+
+/** `listauthorizedviews`: one line per view under a header, rows and columns as createauthorizedview takes them. */
+export function formatAuthorizedViewList(views: readonly AuthorizedViewInfo[]): string {
+  const lines = [['View', 'Deletion protection', 'Rows', 'Columns'], ['----', '-------------------', '----', '-------']];
+  for (const v of views) lines.push([v.id, String(v.deletionProtection), formatViewRows(v), formatViewColumns(v)]);
+  return tabwrite(lines);
+}
+
+/** `getauthorizedview`: one field per line. */
+export function formatAuthorizedView(v: AuthorizedViewInfo): string {
+  return tabwrite([
+    ['View', v.id],
+    ['Table', v.table],
+    ['Deletion protection', String(v.deletionProtection)],
+    ['Rows', formatViewRows(v)],
+    ['Columns', formatViewColumns(v)],
+    ['Etag', v.etag],
   ]);
 }

@@ -4,19 +4,25 @@
  * byte, see byte-args.ts) so binary row keys survive; names are decoded as UTF-8.
  * cbt 1.23 has no backup commands: createbackup, getbackup, listbackups,
  * updatebackup, deletebackup, copybackup and restoretable are Tabula's, in cbt's style.
+ * Nor has it commands for authorized views (only read's and set's authorized-view=):
+ * createauthorizedview, getauthorizedview, listauthorizedviews, updateauthorizedview
+ * and deleteauthorizedview are Tabula's too.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_SNAPSHOT_TTL_MS, filters, never, RowMutations, type Connection, type ScanOptions } from '../client/index.js';
+import { DEFAULT_SNAPSHOT_TTL_MS, filters, never, RowMutations, type Connection, type ScanOptions, type Table } from '../client/index.js';
 import { backupExpiry } from './backup-args.js';
 import { bytes, text } from './byte-args.js';
 import { boolOption, intOption, parseOptions } from './cbt-args.js';
-import { formatBackup, formatBackupList, formatGcPolicy, formatRow, formatValueType, tabwrite } from './cbt-format.js';
+import {
+  formatAuthorizedView, formatAuthorizedViewList, formatBackup, formatBackupList, formatGcPolicy, formatRow, formatValueType, tabwrite,
+} from './cbt-format.js';
 import { parseAddToCellArg, parseCellArg } from './cell-args.js';
 import { CliError } from './cli-error.js';
 import { csvRows, parseCsv } from './csv-import.js';
 import { parseFamilies } from './family-args.js';
 import { parseGcPolicy } from './gc-policy-parse.js';
 import { ProgressBar, type ProgressStream } from './progress-bar.js';
+import { parseViewColumns, parseViewRows } from './view-args.js';
 
 export interface CommandContext {
   conn: Connection;
@@ -62,6 +68,21 @@ function readOptions(opts: Map<string, string>, cmdName: string): Pick<ScanOptio
   if (boolOption(opts, 'keys-only', cmdName)) out.filter = filters.stripValue();
   return out;
 }
+
+/** The table, or (a non-empty `authorized-view=`, as cbt) its authorized view. */
+function tableOrView(ctx: CommandContext, table: string, view: string | undefined): Table {
+  return view === undefined || view === '' ? ctx.conn.table(text(table)) : ctx.conn.authorizedView(text(table), text(view));
+}
+
+/** read's and set's authorized-view=. */
+const AUTHORIZED_VIEW_DETAILS = 'authorized-view=<authorized-view-id> goes through that authorized view of the table (see createauthorizedview):\n' +
+  'a read shows only the view\'s rows and columns; a write outside the view fails with PERMISSION_DENIED.';
+
+/** createauthorizedview's and updateauthorizedview's rows= and columns= (view-args.ts). */
+const VIEW_DEFINITION_DETAILS = 'rows=<prefix>,... row-key prefixes (a trailing * means the same: u* = u; rows=* is every row).\n' +
+  'columns=<family>:<qualifier>,... exact columns; <family>:<prefix>* a qualifier prefix; <family>:* the whole family.\n' +
+  'The view holds the cells of its rows in its columns: read … authorized-view=<view-id> shows only those, and\n' +
+  'set … authorized-view=<view-id> may write only those. Deletion protection keeps the view (and its table) from deletion.';
 
 /** createbackup's and updatebackup's ttl= and expire= (backup-args.ts). */
 const EXPIRY_DETAILS = '<duration> counts from now, as maxage= does (6h, 7d, 1d12h); <time> is RFC 3339 (2030-01-02T15:04:05Z).\n' +
@@ -115,6 +136,24 @@ const commands: Command[] = [
     },
   },
   {
+    name: 'createauthorizedview', usage: 'createauthorizedview <table> <view-id> [deletion-protection=<true|false>] rows=<prefix>,... columns=<family>:<qualifier>,...', summary: 'Create an authorized view of a table',
+    details: VIEW_DEFINITION_DETAILS,
+    async run(ctx, args) {
+      need(args, 2, this);
+      const { positional, opts } = parseOptions(args, ['deletion-protection', 'rows', 'columns'], this.name);
+      need(positional, 2, this); noExtra(positional, 2, this);
+      const rows = opts.get('rows');
+      const columns = opts.get('columns');
+      if (rows === undefined) throw new CliError(`${this.name}: give rows=<prefix>,... (rows=* for every row)`);
+      if (columns === undefined) throw new CliError(`${this.name}: give columns=<family>:<qualifier>,...`);
+      await ctx.conn.admin.createAuthorizedView(text(positional[0]!), text(positional[1]!), {
+        rowPrefixes: parseViewRows(rows, this.name),
+        families: parseViewColumns(columns, this.name),
+        deletionProtection: boolOption(opts, 'deletion-protection', this.name),
+      });
+    },
+  },
+  {
     name: 'createbackup', usage: 'createbackup <table> <backup-id> [ttl=<duration> | expire=<time>]', summary: 'Create a backup of a table',
     details: `Without ttl= or expire=, the backup is kept ${DEFAULT_SNAPSHOT_TTL_MS / 86_400_000} days.\n${EXPIRY_DETAILS}`,
     async run(ctx, args) {
@@ -154,6 +193,14 @@ const commands: Command[] = [
     },
   },
   {
+    name: 'deleteauthorizedview', usage: 'deleteauthorizedview <table> <view-id>', summary: 'Delete an authorized view',
+    details: 'Refused while the view has deletion protection (updateauthorizedview <table> <view-id> deletion-protection=false).',
+    async run(ctx, args) {
+      need(args, 2, this); noExtra(args, 2, this);
+      await ctx.conn.admin.deleteAuthorizedView(text(args[0]!), text(args[1]!));
+    },
+  },
+  {
     name: 'deletebackup', usage: 'deletebackup <backup-id>', summary: 'Delete a backup',
     async run(ctx, args) {
       need(args, 1, this); noExtra(args, 1, this);
@@ -186,6 +233,14 @@ const commands: Command[] = [
     async run(ctx, args) {
       need(args, 1, this); noExtra(args, 1, this);
       await ctx.conn.admin.deleteTable(text(args[0]!));
+    },
+  },
+  {
+    name: 'getauthorizedview', usage: 'getauthorizedview <table> <view-id>', summary: 'Describe an authorized view',
+    details: 'Rows and columns are printed as createauthorizedview takes them (bytes other than printable ASCII as \\xNN).',
+    async run(ctx, args) {
+      need(args, 2, this); noExtra(args, 2, this);
+      ctx.out(formatAuthorizedView(await ctx.conn.admin.getAuthorizedView(text(args[0]!), text(args[1]!))));
     },
   },
   {
@@ -238,6 +293,14 @@ const commands: Command[] = [
       }
       bar.finish();
       ctx.err(`Done importing ${rows.length} rows.\n`);
+    },
+  },
+  {
+    name: 'listauthorizedviews', usage: 'listauthorizedviews <table>', summary: 'List the authorized views of a table',
+    details: 'By view id; rows and columns as createauthorizedview takes them.',
+    async run(ctx, args) {
+      need(args, 1, this); noExtra(args, 1, this);
+      ctx.out(formatAuthorizedViewList(await ctx.conn.admin.listAuthorizedViews(text(args[0]!))));
     },
   },
   {
@@ -297,10 +360,11 @@ const commands: Command[] = [
     },
   },
   {
-    name: 'read', usage: 'read <table> [start=<row-key>] [end=<row-key>] [prefix=<row-key-prefix>] [regex=<regex>] [columns=<family>:<qualifier>,...] [count=<n>] [cells-per-column=<n>] [keys-only=<true|false>] [reversed=<true|false>]', summary: 'Read rows',
+    name: 'read', usage: 'read <table> [authorized-view=<authorized-view-id>] [start=<row-key>] [end=<row-key>] [prefix=<row-key-prefix>] [regex=<regex>] [columns=<family>:<qualifier>,...] [count=<n>] [cells-per-column=<n>] [keys-only=<true|false>] [reversed=<true|false>]', summary: 'Read rows',
+    details: AUTHORIZED_VIEW_DETAILS,
     async run(ctx, args) {
       need(args, 1, this);
-      const { positional, opts } = parseOptions(args, ['start', 'end', 'prefix', 'regex', 'columns', 'count', 'cells-per-column', 'keys-only', 'reversed', 'app-profile'], this.name);
+      const { positional, opts } = parseOptions(args, ['authorized-view', 'start', 'end', 'prefix', 'regex', 'columns', 'count', 'cells-per-column', 'keys-only', 'reversed', 'app-profile'], this.name);
       noExtra(positional, 1, this);
       const scan: ScanOptions = readOptions(opts, this.name);
       if (opts.has('start')) scan.start = bytes(opts.get('start')!);
@@ -313,7 +377,7 @@ const commands: Command[] = [
         const re = filters.rowKeyRegex(bytes(opts.get('regex')!));
         scan.filter = scan.filter ? filters.chain(re, scan.filter) : re;
       }
-      for await (const row of ctx.conn.table(text(positional[0]!)).scan(scan)) ctx.out(formatRow(row.key, row.cells));
+      for await (const row of tableOrView(ctx, positional[0]!, opts.get('authorized-view')).scan(scan)) ctx.out(formatRow(row.key, row.cells));
     },
   },
   {
@@ -325,16 +389,20 @@ const commands: Command[] = [
     },
   },
   {
-    name: 'set', usage: 'set <table> <row> <family>:<column>=<val>[@<timestamp>] ...', summary: 'Set value of a cell (write)',
+    name: 'set', usage: 'set <table> <row> [authorized-view=<authorized-view-id>] <family>:<column>=<val>[@<timestamp>] ...', summary: 'Set value of a cell (write)',
+    details: AUTHORIZED_VIEW_DETAILS,
     async run(ctx, args) {
       need(args, 3, this);
-      const { positional, opts: _opts } = parseOptions(args, ['app-profile'], this.name, true);
-      need(positional, 3, this);
-      const cells = positional.slice(2).map((a) => {
+      // As cbt: the table and the row are the first two words whatever they look like; options come after them.
+      const { positional: cellArgs, opts } = parseOptions(args.slice(2), ['app-profile', 'authorized-view'], this.name, true);
+      need(cellArgs, 1, this);
+      const cells = cellArgs.map((a) => {
         const { value, timestamp, ...cell } = parseCellArg(a, 'set');
         return { ...cell, value: bytes(value), ...(timestamp === undefined ? {} : { timestamp: timestamp === -1 ? ('server' as const) : timestamp }) };
       });
-      await ctx.conn.table(text(positional[0]!)).put(bytes(positional[1]!), cells);
+      // cbt takes an option's value up to a further '=' (strings.Split(arg, "=")[1]).
+      const view = opts.get('authorized-view')?.split('=')[0];
+      await tableOrView(ctx, args[0]!, view).put(bytes(args[1]!), cells);
     },
   },
   {
@@ -343,6 +411,22 @@ const commands: Command[] = [
       need(args, 3, this);
       const words = args.slice(2).filter((w) => w !== 'force');
       await ctx.conn.admin.modifyFamilies(text(args[0]!), { update: { [text(args[1]!)]: parseGcPolicy(words.join(' ')) } });
+    },
+  },
+  {
+    name: 'updateauthorizedview', usage: 'updateauthorizedview <table> <view-id> [deletion-protection=<true|false>] [rows=<prefix>,...] [columns=<family>:<qualifier>,...]', summary: 'Change an authorized view',
+    details: `Give at least one option; rows= or columns= replace the view's rows or columns, the rest stays.\n${VIEW_DEFINITION_DETAILS}`,
+    async run(ctx, args) {
+      need(args, 3, this);
+      const { positional, opts } = parseOptions(args, ['deletion-protection', 'rows', 'columns'], this.name);
+      need(positional, 2, this); noExtra(positional, 2, this);
+      const rows = opts.get('rows');
+      const columns = opts.get('columns');
+      await ctx.conn.admin.updateAuthorizedView(text(positional[0]!), text(positional[1]!), {
+        ...(rows === undefined ? {} : { rowPrefixes: parseViewRows(rows, this.name) }),
+        ...(columns === undefined ? {} : { families: parseViewColumns(columns, this.name) }),
+        ...(opts.has('deletion-protection') ? { deletionProtection: boolOption(opts, 'deletion-protection', this.name) } : {}),
+      });
     },
   },
   {

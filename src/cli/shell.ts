@@ -2,8 +2,9 @@
  * `tabula shell`: the cbt commands at a prompt (node:readline) with
  * - history across sessions in $TABULA_HISTORY (default ~/.tabula_history),
  *   one command per line, oldest first, at most HISTORY_SIZE kept;
- * - tab completion of command names, and of table (or backup) names for a
- *   command's first argument (listed from the server at each completion);
+ * - tab completion of command names, of table (or backup) names for a
+ *   command's first argument and of a table's authorized view ids for a view
+ *   command's second (listed from the server at each completion);
  * - shell-like words with \xNN escapes for binary keys (shell-words.ts);
  * - errors printed as one line; only `exit`, `quit` or Ctrl-D end the shell.
  */
@@ -19,9 +20,14 @@ import { splitWords } from './shell-words.js';
 const HISTORY_SIZE = 1000;
 const EXIT_WORDS = ['exit', 'quit'];
 /** Commands whose first argument is a table. */
-const TABLE_COMMANDS = new Set(['addtocell', 'count', 'createbackup', 'createfamily', 'deleteallrows', 'deletecolumn', 'deletefamily', 'deleterow', 'deletetable', 'import', 'lookup', 'ls', 'read', 'set', 'setgcpolicy']);
+const TABLE_COMMANDS = new Set([
+  'addtocell', 'count', 'createauthorizedview', 'createbackup', 'createfamily', 'deleteallrows', 'deleteauthorizedview', 'deletecolumn', 'deletefamily',
+  'deleterow', 'deletetable', 'getauthorizedview', 'import', 'listauthorizedviews', 'lookup', 'ls', 'read', 'set', 'setgcpolicy', 'updateauthorizedview',
+]);
 /** Commands whose first argument is a backup id. */
 const BACKUP_COMMANDS = new Set(['copybackup', 'deletebackup', 'getbackup', 'restoretable', 'updatebackup']);
+/** Commands whose second argument is an authorized view id of the table named first. */
+const VIEW_COMMANDS = new Set(['deleteauthorizedview', 'getauthorizedview', 'updateauthorizedview']);
 
 export function historyPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.TABULA_HISTORY ?? join(homedir(), '.tabula_history');
@@ -44,8 +50,14 @@ function saveHistoryLine(path: string, line: string, all: string[]): void {
   }
 }
 
-/** Completions of the last word of `line`: command names, or table (backup) names after a table (backup) command. */
-export async function complete(line: string, listTables: () => Promise<string[]>, listBackups: () => Promise<string[]> = async () => []): Promise<[string[], string]> {
+/**
+ * Completions of the last word of `line`: command names, table (backup) names after a table (backup) command,
+ * view ids after a view command and its table.
+ */
+export async function complete(
+  line: string, listTables: () => Promise<string[]>, listBackups: () => Promise<string[]> = async () => [],
+  listViews: (table: string) => Promise<string[]> = async () => [],
+): Promise<[string[], string]> {
   const words = line.split(/\s+/);
   const last = words[words.length - 1] ?? '';
   const before = words.slice(0, -1).filter((w) => w !== '');
@@ -55,6 +67,8 @@ export async function complete(line: string, listTables: () => Promise<string[]>
     candidates = before[0] === 'help' ? allCommands().map((c) => c.name) : await listTables().catch(() => []);
   } else if (before.length === 1 && BACKUP_COMMANDS.has(before[0]!)) {
     candidates = await listBackups().catch(() => []);
+  } else if (before.length === 2 && VIEW_COMMANDS.has(before[0]!)) {
+    candidates = await listViews(before[1]!).catch(() => []);
   }
   const hits = candidates.filter((c) => c.startsWith(last)).sort();
   return [hits.map((h) => (hits.length === 1 ? `${h} ` : h)), last];
@@ -65,7 +79,8 @@ export async function runShell(conn: Connection, input: NodeJS.ReadableStream = 
   const path = historyPath();
   const history = loadHistory(path);
   const completer: Completer = ((line: string, cb: (err: Error | null, result: [string[], string]) => void) => {
-    complete(line, () => conn.admin.listTables(), async () => (await conn.admin.listBackups()).map((b) => b.id)).then((r) => cb(null, r), () => cb(null, [[], line]));
+    complete(line, () => conn.admin.listTables(), async () => (await conn.admin.listBackups()).map((b) => b.id),
+      async (table) => (await conn.admin.listAuthorizedViews(table)).map((v) => v.id)).then((r) => cb(null, r), () => cb(null, [[], line]));
   }) as unknown as Completer;
   const rl = createInterface({ input, output, terminal: output.isTTY === true, history: history.slice().reverse(), historySize: HISTORY_SIZE, removeHistoryDuplicates: false, completer, prompt: 'tabula> ' });
   const ctx: CommandContext = {

@@ -3,10 +3,11 @@
  * list, describe, delete tables; add, change and drop column families (plain
  * or aggregate, see families.ts); drop row ranges; deletion protection. Table
  * names are table ids (`users`), not full resource names. Backups and
- * restores come from backups.ts.
+ * restores come from backups.ts, authorized views from authorized-views.ts.
  */
 import { InvalidArgumentError } from '../base/errors.js';
 import { validateTableId } from '../api/table-name.js';
+import { createAuthorizedViewAdmin, type AuthorizedViewAdmin } from './authorized-views.js';
 import { createBackupAdmin, type BackupAdmin } from './backups.js';
 import { createInstanceAdmin, type InstanceAdmin } from './instances.js';
 import { toBytes, type Bytes } from './bytes-input.js';
@@ -36,8 +37,11 @@ export interface FamilyChanges {
 /** Which rows DropRowRange removes. */
 export type DropTarget = { prefix: Bytes } | { all: true };
 
-/** Tables and families; backups (and their HBase names, snapshots) from backups.ts; instances and clusters from instances.ts. */
-export interface Admin extends BackupAdmin, InstanceAdmin {
+/**
+ * Tables and families; backups (and their HBase names, snapshots) from backups.ts; authorized views from
+ * authorized-views.ts; instances and clusters from instances.ts.
+ */
+export interface Admin extends BackupAdmin, AuthorizedViewAdmin, InstanceAdmin {
   createTable(name: string, opts?: CreateTableOptions): Promise<TableInfo>;
   /** Table ids of the instance, ascending. */
   listTables(): Promise<string[]>;
@@ -61,6 +65,7 @@ export function createAdmin(ctx: RpcContext): Admin {
 
   return {
     ...createBackupAdmin(ctx),
+    ...createAuthorizedViewAdmin(ctx),
     ...createInstanceAdmin(ctx),
 
     async createTable(name, opts = {}) {

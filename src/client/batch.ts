@@ -9,7 +9,7 @@ import { mutateRows } from './mutate-rows.js';
 import {
   addToCellMutation, deleteMutations, putMutations, type CellsInput, type DeleteOptions, type MutationProto, type RowMutations,
 } from './mutations.js';
-import type { RpcContext } from './rpc.js';
+import type { DataTarget, RpcContext } from './rpc.js';
 
 /** Outcome of one row's entry. */
 export interface BatchResult {
@@ -32,7 +32,7 @@ export interface Batch {
   execute(): Promise<BatchResult[]>;
 }
 
-export function createBatch(ctx: RpcContext, tableName: string): Batch {
+export function createBatch(ctx: RpcContext, target: DataTarget): Batch {
   const entries = new Map<string, { row: Buffer; mutations: MutationProto[] }>();
   const add = (row: Bytes, ms: MutationProto[]): void => {
     const key = toRowKey(row);
@@ -50,7 +50,7 @@ export function createBatch(ctx: RpcContext, tableName: string): Batch {
     async execute() {
       const list = [...entries.values()];
       if (list.length === 0) return [];
-      const statuses = await mutateRows(ctx, tableName, list);
+      const statuses = await mutateRows(ctx, target, list);
       return list.map((e, i) => ({ row: e.row, ok: statuses[i]!.code === 0, code: statuses[i]!.code, message: statuses[i]!.message }));
     },
   };

@@ -24,7 +24,7 @@ import { mutateRows, type MutateEntry } from './mutate-rows.js';
 import {
   deleteMutations, mutationSize, putMutations, type CellsInput, type DeleteOptions, type MutationProto, type RowMutations,
 } from './mutations.js';
-import type { RpcContext } from './rpc.js';
+import type { DataTarget, RpcContext } from './rpc.js';
 
 export interface BufferedMutatorOptions extends BackoffOptions {
   /** Start a request when this many mutations are buffered (default 1000; Bigtable allows 100,000 per request). */
@@ -63,7 +63,7 @@ export interface BufferedMutator {
   readonly stats: Readonly<BufferedMutatorStats>;
 }
 
-export function createBufferedMutator(ctx: RpcContext, tableName: string, o: BufferedMutatorOptions = {}): BufferedMutator {
+export function createBufferedMutator(ctx: RpcContext, target: DataTarget, o: BufferedMutatorOptions = {}): BufferedMutator {
   const maxMutations = o.maxMutations ?? 1000;
   const maxBytes = o.maxBytes ?? 4 << 20;
   const interval = o.flushIntervalMs ?? 1000;
@@ -97,7 +97,7 @@ export function createBufferedMutator(ctx: RpcContext, tableName: string, o: Buf
       stats.requests++;
       let statuses: StatusLike[];
       try {
-        statuses = await mutateRows(ctx, tableName, pending);
+        statuses = await mutateRows(ctx, target, pending);
       } catch (e) {
         const st = statusOf(e);
         statuses = pending.map(() => st);

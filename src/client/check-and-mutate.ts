@@ -15,7 +15,7 @@ import { InvalidArgumentError } from '../base/errors.js';
 import { counter, toBytes, toRowKey, type Bytes } from './bytes-input.js';
 import { filters, type RowFilterProto } from './filters.js';
 import { RowMutations, type CellsInput, type DeleteOptions } from './mutations.js';
-import { requestMetadata, unary, type ProtoObject, type RpcContext } from './rpc.js';
+import { requestMetadata, unary, type DataTarget, type ProtoObject, type RpcContext } from './rpc.js';
 
 export interface CheckAndMutate {
   /** Holds when the latest cell of family:qualifier equals value. */
@@ -36,7 +36,7 @@ export interface CheckAndMutate {
   execute(): Promise<boolean>;
 }
 
-export function createCheckAndMutate(ctx: RpcContext, tableName: string, row: Bytes): CheckAndMutate {
+export function createCheckAndMutate(ctx: RpcContext, target: DataTarget, row: Bytes): CheckAndMutate {
   const key = toRowKey(row);
   let predicate: RowFilterProto | undefined;
   let negate = false;
@@ -80,14 +80,14 @@ export function createCheckAndMutate(ctx: RpcContext, tableName: string, row: By
       if (whenHolds.length === 0 && whenNot.length === 0) throw new InvalidArgumentError('checkAndMutate: no mutations');
       // "absent" = the predicate (column has a cell) did not match: swap the branches.
       const req: ProtoObject = {
-        tableName,
+        ...target.requestFields,
         rowKey: key,
         trueMutations: negate ? whenNot : whenHolds,
         falseMutations: negate ? whenHolds : whenNot,
       };
       if (predicate !== undefined) req.predicateFilter = predicate;
       if (ctx.appProfileId !== undefined) req.appProfileId = ctx.appProfileId;
-      const res = await unary(ctx.data, 'CheckAndMutateRow', req, requestMetadata({ table_name: tableName }), ctx.timeoutMs);
+      const res = await unary(ctx.data, 'CheckAndMutateRow', req, requestMetadata(target.routing), ctx.timeoutMs);
       const matched = res.predicateMatched === true;
       return negate ? !matched : matched;
     },

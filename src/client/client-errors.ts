@@ -4,8 +4,8 @@
  * `err.code` (or instanceof NotFoundError etc.) without knowing grpc-js.
  */
 import {
-  AlreadyExistsError, Code, FailedPreconditionError, InvalidArgumentError, NotFoundError, TabulaError,
-  UnavailableError, UnimplementedError,
+  AbortedError, AlreadyExistsError, Code, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError,
+  TabulaError, UnavailableError, UnimplementedError,
 } from '../base/errors.js';
 
 /** A status as the server reported it for one call or one MutateRows entry. */
@@ -27,6 +27,8 @@ export function errorFromStatus(code: number, message: string, cause?: unknown):
     case Code.INVALID_ARGUMENT: e = new InvalidArgumentError(msg); break;
     case Code.NOT_FOUND: e = new NotFoundError(msg); break;
     case Code.ALREADY_EXISTS: e = new AlreadyExistsError(msg); break;
+    case Code.PERMISSION_DENIED: e = new PermissionDeniedError(msg); break;
+    case Code.ABORTED: e = new AbortedError(msg); break;
     case Code.FAILED_PRECONDITION: e = new FailedPreconditionError(msg); break;
     case Code.UNIMPLEMENTED: e = new UnimplementedError(msg); break;
     case Code.UNAVAILABLE: e = new UnavailableError(msg); break;

@@ -41,6 +41,13 @@ export interface Connection {
   readonly admin: Admin;
   /** A handle on a table (no call is made until it is used). */
   table(name: string): Table;
+  /**
+   * A handle on authorized view `viewId` of `table` (see authorized-views.ts):
+   * a Table whose every request names the view instead of the table, so reads
+   * see only the view's rows and columns and writes outside it fail with
+   * PermissionDeniedError. No call is made until it is used.
+   */
+  authorizedView(table: string, viewId: string): Table;
   /** Closes the channel; in-flight calls fail with CANCELLED. */
   close(): void;
 }
@@ -71,6 +78,7 @@ export function connect(endpoint?: string, options: ConnectOptions = {}): Connec
     cluster,
     admin: createAdmin(ctx),
     table: (name) => createTable(ctx, name),
+    authorizedView: (table, viewId) => createTable(ctx, table, viewId),
     close() {
       instanceAdmin.close();
       admin.close();

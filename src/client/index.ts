@@ -13,10 +13,25 @@
  *   for await (const row of users.scan({ prefix: 'u' })) console.log(row.keyString);
  *   await conn.admin.createBackup('users', 'users-mon', { ttlMs: 7 * 86_400_000 });  // or snapshot('users-mon', 'users')
  *   await conn.admin.restoreTable('users-mon', 'users_copy');                        // or cloneSnapshot(…)
+ *
+ * Authorized views: a named subset of a table (rows by key prefix, columns by
+ * family as qualifiers and qualifier prefixes; '' = all) that reads and writes
+ * can go through. conn.authorizedView(table, id) is a Table whose reads see only
+ * the view and whose writes outside it fail with PermissionDeniedError:
+ *
+ *   await conn.admin.createAuthorizedView('users', 'public', { rowPrefixes: ['u'], families: { cf: { qualifiers: ['name'] } } });
+ *   const pub = conn.authorizedView('users', 'public');
+ *   (await pub.get('u1'))?.cells;                       // cf:name only
+ *   await pub.put('u1', { cf: { ssn: 'x' } });           // rejects: PermissionDeniedError (code 7)
+ *   // also getAuthorizedView, listAuthorizedViews, updateAuthorizedView(…, { etag }), deleteAuthorizedView
  */
 export { connect, DEFAULT_ENDPOINT, type Connection, type ConnectOptions } from './connection.js';
 export type { Admin, CreateTableOptions, DropTarget, FamilyChanges, TableInfo } from './admin.js';
 export { DEFAULT_SNAPSHOT_TTL_MS, type BackupAdmin, type BackupExpiry, type BackupInfo, type ListBackupsOptions } from './backups.js';
+export type {
+  AuthorizedViewAdmin, AuthorizedViewChanges, AuthorizedViewColumns, AuthorizedViewDefinition, AuthorizedViewEtag, AuthorizedViewInfo,
+  CreateAuthorizedViewOptions, ListAuthorizedViewsOptions,
+} from './authorized-views.js';
 export type { ClusterInfo, InstanceAdmin, InstanceInfo } from './instances.js';
 export { aggregatorFromProto, familyToProto, type Aggregator, type FamilyInput, type FamilySpec } from './families.js';
 export { rowFromProto, type ReadModifyWriteRule, type RowKeySample, type Table } from './table.js';
@@ -39,5 +54,6 @@ export { counter, decodeCounter, toBytes, utf8, type Bytes } from './bytes-input
 export { MutationsFailedError, RETRYABLE_MUTATION_CODES, isRetryableReadError, type MutationFailure } from './client-errors.js';
 export { ChunkMerger, InvalidChunkError, type CellChunkLike } from './chunk-merger.js';
 export {
-  AlreadyExistsError, Code, FailedPreconditionError, InvalidArgumentError, NotFoundError, TabulaError, UnavailableError, UnimplementedError,
+  AbortedError, AlreadyExistsError, Code, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, TabulaError,
+  UnavailableError, UnimplementedError,
 } from '../base/errors.js';

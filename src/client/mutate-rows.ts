@@ -7,20 +7,20 @@
 import { Code } from '../base/errors.js';
 import { fromGrpcError, statusOf, type StatusLike } from './client-errors.js';
 import type { MutationProto } from './mutations.js';
-import { openStream, requestMetadata, type ProtoObject, type RpcContext } from './rpc.js';
+import { openStream, requestMetadata, type DataTarget, type ProtoObject, type RpcContext } from './rpc.js';
 
 export interface MutateEntry {
   row: Buffer;
   mutations: MutationProto[];
 }
 
-export async function mutateRows(ctx: RpcContext, tableName: string, entries: MutateEntry[]): Promise<StatusLike[]> {
+export async function mutateRows(ctx: RpcContext, target: DataTarget, entries: MutateEntry[]): Promise<StatusLike[]> {
   const statuses: (StatusLike | undefined)[] = new Array(entries.length).fill(undefined);
-  const req: ProtoObject = { tableName, entries: entries.map((e) => ({ rowKey: e.row, mutations: e.mutations })) };
+  const req: ProtoObject = { ...target.requestFields, entries: entries.map((e) => ({ rowKey: e.row, mutations: e.mutations })) };
   if (ctx.appProfileId !== undefined) req.appProfileId = ctx.appProfileId;
   let got = 0;
   try {
-    for await (const res of openStream(ctx.data, 'MutateRows', req, requestMetadata({ table_name: tableName }), ctx.timeoutMs)) {
+    for await (const res of openStream(ctx.data, 'MutateRows', req, requestMetadata(target.routing), ctx.timeoutMs)) {
       for (const e of ((res as ProtoObject).entries ?? []) as ProtoObject[]) {
         const i = Number(e.index ?? 0);
         const st = (e.status ?? {}) as { code?: number; message?: string };

@@ -54,6 +54,27 @@ export function requestMetadata(params: Record<string, string>, extra?: Record<s
   return md;
 }
 
+/**
+ * What a data request addresses: a table (`table_name`) or an authorized view
+ * of one (`authorized_view_name`, `…/tables/{t}/authorizedViews/{v}`), with
+ * the request field and the routing header that name it.
+ */
+export interface DataTarget {
+  /** Full resource name of the table or view. */
+  readonly resourceName: string;
+  /** The request field that carries it: `{ tableName }` or `{ authorizedViewName }`. */
+  readonly requestFields: Readonly<Record<string, string>>;
+  /** Its `x-goog-request-params` entry. */
+  readonly routing: Readonly<Record<string, string>>;
+}
+
+/** The target of `resourceName`: an authorized view when it has an `/authorizedViews/` segment, else a table. */
+export function dataTarget(resourceName: string): DataTarget {
+  return resourceName.includes('/authorizedViews/')
+    ? { resourceName, requestFields: { authorizedViewName: resourceName }, routing: { authorized_view_name: resourceName } }
+    : { resourceName, requestFields: { tableName: resourceName }, routing: { table_name: resourceName } };
+}
+
 /** `bigtable-features` = base64url(FeatureFlags{reverse_scans: true}), required for reversed ReadRows. */
 export const REVERSE_SCANS_FEATURES = Buffer.from([0x08, 0x01]).toString('base64url');
 

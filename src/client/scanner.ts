@@ -12,7 +12,7 @@ import { ChunkMerger, type CellChunkLike } from './chunk-merger.js';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { fromGrpcError, isRetryableReadError } from './client-errors.js';
 import { readFilter, remainingRows, rowSetProto, scanRows, type ScanOptions, type ScanRows } from './read-options.js';
-import { openStream, requestMetadata, REVERSE_SCANS_FEATURES, type ProtoObject, type RpcContext } from './rpc.js';
+import { openStream, requestMetadata, REVERSE_SCANS_FEATURES, type DataTarget, type ProtoObject, type RpcContext } from './rpc.js';
 import { Row } from './row.js';
 import { InvalidArgumentError } from '../base/errors.js';
 
@@ -30,7 +30,7 @@ export interface Scanner extends AsyncIterable<Row> {
   readonly retries: number;
 }
 
-export function createScanner(ctx: RpcContext, tableName: string, opts: ScanOptions, retry: ScanRetryOptions = {}): Scanner {
+export function createScanner(ctx: RpcContext, target: DataTarget, opts: ScanOptions, retry: ScanRetryOptions = {}): Scanner {
   if (opts.limit !== undefined && (!Number.isSafeInteger(opts.limit) || opts.limit < 0)) {
     throw new InvalidArgumentError(`limit: must be a non-negative integer, got ${opts.limit}`);
   }
@@ -44,12 +44,12 @@ export function createScanner(ctx: RpcContext, tableName: string, opts: ScanOpti
     let left = opts.limit === undefined || opts.limit === 0 ? Infinity : opts.limit;
     let failures = 0;
     while (remaining !== undefined && left > 0) {
-      const req: ProtoObject = { tableName, rows: rowSetProto(remaining) };
+      const req: ProtoObject = { ...target.requestFields, rows: rowSetProto(remaining) };
       if (ctx.appProfileId !== undefined) req.appProfileId = ctx.appProfileId;
       if (filter !== undefined) req.filter = filter;
       if (left !== Infinity) req.rowsLimit = String(left);
       if (reversed) req.reversed = true;
-      const md = requestMetadata({ table_name: tableName }, reversed ? { 'bigtable-features': REVERSE_SCANS_FEATURES } : undefined);
+      const md = requestMetadata(target.routing, reversed ? { 'bigtable-features': REVERSE_SCANS_FEATURES } : undefined);
       const call: grpc.ClientReadableStream<ProtoObject> = openStream(ctx.data, 'ReadRows', req, md, retry.attemptTimeoutMs);
       const merger = new ChunkMerger({ reversed });
       let last: Buffer | undefined;

@@ -4,8 +4,16 @@
  * append), AddToCell into aggregate families, check-and-mutate, batches, a
  * buffered mutator and SampleRowKeys.
  * Every single-row operation is atomic on the server.
+ *
+ * The same handle goes through an authorized view of the table
+ * (authorized-views.ts) when made with one: every request then names the view
+ * (`authorized_view_name`) instead of the table, so reads see only the view's
+ * rows and columns, and a write outside it — or a delete of a whole row or
+ * family the view does not hold entirely — fails with PermissionDeniedError
+ * (a batch or buffered mutator reports it for that row's entry).
  */
 import { InvalidArgumentError } from '../base/errors.js';
+import { checkAuthorizedViewId } from './authorized-views.js';
 import { decodeCounter, toBigInt, toBytes, toRowKey, type Bytes } from './bytes-input.js';
 import { createBatch, type Batch } from './batch.js';
 import { createBufferedMutator, type BufferedMutator, type BufferedMutatorOptions } from './buffered-mutator.js';
@@ -14,7 +22,7 @@ import { fromGrpcError } from './client-errors.js';
 import { filters } from './filters.js';
 import { addToCellMutation, deleteMutations, putMutations, type CellsInput, type DeleteOptions, type RowMutations } from './mutations.js';
 import type { ReadOptions, ScanOptions } from './read-options.js';
-import { collectStream, requestMetadata, unary, type ProtoObject, type RpcContext } from './rpc.js';
+import { collectStream, dataTarget, requestMetadata, unary, type ProtoObject, type RpcContext } from './rpc.js';
 import { createScanner, type ScanRetryOptions, type Scanner } from './scanner.js';
 import { Row, type Cell } from './row.js';
 
@@ -32,8 +40,10 @@ export interface RowKeySample {
 export interface Table {
   /** Table id. */
   readonly name: string;
-  /** Full resource name `projects/…/instances/…/tables/…`. */
+  /** Full resource name `projects/…/instances/…/tables/…` (through a view: `…/tables/{t}/authorizedViews/{v}`). */
   readonly resourceName: string;
+  /** Id of the authorized view every request goes through; undefined for the whole table. */
+  readonly authorizedView?: string;
   /** One row, or undefined when no cell of it passes the options. */
   get(row: Bytes, opts?: ReadOptions): Promise<Row | undefined>;
   /** Several rows (absent ones left out), in key order. */
@@ -89,16 +99,27 @@ export function rowFromProto(p: ProtoObject): Row {
   return new Row(toBytes((p.key as Buffer | undefined) ?? Buffer.alloc(0)), cells);
 }
 
-export function createTable(ctx: RpcContext, name: string): Table {
+/**
+ * A handle on table `name` (an id or a full name), or on its authorized view
+ * `authorizedView` (an id); a full name `…/authorizedViews/{v}` names a view too.
+ */
+export function createTable(ctx: RpcContext, name: string, authorizedView?: string): Table {
   if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('table: name must not be empty');
-  const tableName = name.includes('/') ? name : `${ctx.instanceName}/tables/${name}`;
-  const md = () => requestMetadata({ table_name: tableName });
+  let resourceName = name.includes('/') ? name : `${ctx.instanceName}/tables/${name}`;
+  if (authorizedView !== undefined) {
+    if (resourceName.includes('/authorizedViews/')) throw new InvalidArgumentError(`table: "${name}" already names an authorized view`);
+    resourceName = `${resourceName}/authorizedViews/${checkAuthorizedViewId(authorizedView, 'viewId')}`;
+  }
+  const target = dataTarget(resourceName);
+  const parts = resourceName.split('/');
+  const isView = target.requestFields.authorizedViewName !== undefined;
+  const md = () => requestMetadata(target.routing);
   const withProfile = (req: ProtoObject): ProtoObject => {
     if (ctx.appProfileId !== undefined) req.appProfileId = ctx.appProfileId;
     return req;
   };
   const mutateRow = async (row: Bytes, mutations: ProtoObject[]): Promise<void> => {
-    await unary(ctx.data, 'MutateRow', withProfile({ tableName, rowKey: toRowKey(row), mutations }), md(), ctx.timeoutMs);
+    await unary(ctx.data, 'MutateRow', withProfile({ ...target.requestFields, rowKey: toRowKey(row), mutations }), md(), ctx.timeoutMs);
   };
   const rmw = async (row: Bytes, rules: ReadModifyWriteRule[]): Promise<Row> => {
     if (rules.length === 0) throw new InvalidArgumentError('rules: at least one rule required');
@@ -108,20 +129,21 @@ export function createTable(ctx: RpcContext, name: string): Table {
         ? { ...base, appendValue: toBytes(r.append, 'append') }
         : { ...base, incrementAmount: String(toBigInt(r.increment, 'increment')) };
     });
-    const res = await unary(ctx.data, 'ReadModifyWriteRow', withProfile({ tableName, rowKey: toRowKey(row), rules: protoRules }), md(), ctx.timeoutMs);
+    const res = await unary(ctx.data, 'ReadModifyWriteRow', withProfile({ ...target.requestFields, rowKey: toRowKey(row), rules: protoRules }), md(), ctx.timeoutMs);
     return rowFromProto((res.row ?? {}) as ProtoObject);
   };
 
   const t: Table = {
-    name: tableName.split('/').pop()!,
-    resourceName: tableName,
+    name: isView ? parts[parts.length - 3] ?? '' : parts[parts.length - 1]!,
+    resourceName,
+    ...(isView ? { authorizedView: parts[parts.length - 1]! } : {}),
     async get(row, opts = {}) {
-      const rows = await createScanner(ctx, tableName, { ...opts, keys: [row] }).toArray();
+      const rows = await createScanner(ctx, target, { ...opts, keys: [row] }).toArray();
       return rows[0];
     },
     async getRows(rows, opts = {}) {
       if (rows.length === 0) return [];
-      return createScanner(ctx, tableName, { ...opts, keys: rows }).toArray();
+      return createScanner(ctx, target, { ...opts, keys: rows }).toArray();
     },
     async exists(row) {
       const r = await t.get(row, { filter: filters.chain(filters.cellsPerRowLimit(1), filters.stripValue()) });
@@ -133,7 +155,7 @@ export function createTable(ctx: RpcContext, name: string): Table {
       if (m.mutations.length === 0) throw new InvalidArgumentError('mutations: nothing to apply');
       await mutateRow(row, m.mutations);
     },
-    scan: (opts = {}, retry = {}) => createScanner(ctx, tableName, opts, retry),
+    scan: (opts = {}, retry = {}) => createScanner(ctx, target, opts, retry),
     async increment(row, family, qualifier, amount = 1n) {
       const r = await rmw(row, [{ family, qualifier, increment: amount }]);
       const v = r.value(family, qualifier);
@@ -150,13 +172,13 @@ export function createTable(ctx: RpcContext, name: string): Table {
       await mutateRow(row, [addToCellMutation(family, qualifier, value, timestamp)]);
     },
     readModifyWrite: rmw,
-    checkAndMutate: (row) => createCheckAndMutate(ctx, tableName, row),
-    batch: () => createBatch(ctx, tableName),
-    bufferedMutator: (opts) => createBufferedMutator(ctx, tableName, opts),
+    checkAndMutate: (row) => createCheckAndMutate(ctx, target, row),
+    batch: () => createBatch(ctx, target),
+    bufferedMutator: (opts) => createBufferedMutator(ctx, target, opts),
     async sampleRowKeys() {
       let res: ProtoObject[];
       try {
-        res = await collectStream(ctx.data, 'SampleRowKeys', withProfile({ tableName }), md(), ctx.timeoutMs);
+        res = await collectStream(ctx.data, 'SampleRowKeys', withProfile({ ...target.requestFields }), md(), ctx.timeoutMs);
       } catch (e) {
         throw fromGrpcError(e);
       }

@@ -10,7 +10,7 @@ import { parseRfc3339, parseTtl, backupExpiry } from '../../src/cli/backup-args.
 import { formatBackup, formatBackupList, formatBackupTime } from '../../src/cli/cbt-format.js';
 import { complete } from '../../src/cli/shell.js';
 import { startTabula, type RunningServer } from '../support/servers.js';
-import { tabula, type RunResult } from './cli-process.js';
+import { tabFields, tabula, type RunResult } from './cli-process.js';
 
 const DAY = 86_400_000;
 const P = ['-project', 'p', '-instance', 'i'];
@@ -32,13 +32,7 @@ function oneLineError(r: RunResult, mention: string): void {
   expect(lines[0]).toContain(mention);
 }
 
-/** getbackup's output as field → value. */
-function fields(out: string): Record<string, string> {
-  return Object.fromEntries(out.trimEnd().split('\n').map((l) => {
-    const [k, ...v] = l.split(/\t+/);
-    return [k!, v.join('\t')];
-  }));
-}
+const fields = tabFields;
 
 /** listbackups' rows (after the header and the dashes) as cells. */
 function listing(out: string): string[][] {

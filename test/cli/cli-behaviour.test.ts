@@ -70,7 +70,7 @@ describe('tabula command line', () => {
     expect(all.code).toBe(0);
     for (const c of ['addtocell', 'createtable', 'read', 'lookup', 'import', 'setgcpolicy', 'serve', 'shell']) expect(all.stdout).toMatch(new RegExp(`^tabula ${c}\\t`, 'm'));
     const one = await tabula(server.endpoint, ['help', 'read']);
-    expect(one.stdout).toMatch(/^tabula read <table> \[start=<row-key>\]/);
+    expect(one.stdout).toMatch(/^tabula read <table> \[authorized-view=<authorized-view-id>\] \[start=<row-key>\]/);
     oneLineError(await tabula(server.endpoint, ['help', 'nope']), 'unknown command "nope"');
   }, 120_000);
 

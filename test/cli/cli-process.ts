@@ -42,3 +42,11 @@ export function cbt(endpoint: string, args: string[]): Promise<RunResult> {
 export function withoutTimestamps(s: string): string {
   return s.replace(/@ (?!1970)\d{4}\/\d\d\/\d\d-\d\d:\d\d:\d\d\.\d{6}/g, '@ <now>');
 }
+
+/** A get… command's output (one `Field<TAB>value` line each) as field → value. */
+export function tabFields(out: string): Record<string, string> {
+  return Object.fromEntries(out.trimEnd().split('\n').map((l) => {
+    const [k, ...v] = l.split(/\t+/);
+    return [k!, v.join('\t')];
+  }));
+}
