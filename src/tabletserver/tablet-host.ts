@@ -19,6 +19,14 @@ import { tabletJobs } from '../tablet/tablet-jobs.js';
 
 const log = logger('tablet-host');
 
+/**
+ * Job threads per host: two, so a flush never queues behind a compaction
+ * that takes seconds (LevelDB runs a pending flush inside a long compaction,
+ * RocksDB has a flush pool of its own). With one, writes stalled for whole
+ * compactions under sustained ingest.
+ */
+const JOB_THREADS = 2;
+
 export interface TabletHostOptions {
   storage: Storage;
   /** Names this server's WAL directory: wal/<serverId>. */
@@ -28,7 +36,7 @@ export interface TabletHostOptions {
   /**
    * Where flush/compaction jobs run: 'inline' (this thread; required for
    * storage that cannot cross threads) or worker threads over a local
-   * directory root.
+   * directory root (`threads`, default JOB_THREADS).
    */
   jobs?: 'inline' | { localRoot: string; threads?: number };
   walSync?: boolean;
@@ -66,7 +74,7 @@ export class TabletHost {
     const jobs = opts.jobs ?? 'inline';
     const runner = jobs === 'inline'
       ? newInlineRunner(opts.storage, tabletJobs)
-      : newWorkerRunner({ workerUrl: workerUrl(), storageSpec: { kind: 'local', root: jobs.localRoot }, threads: jobs.threads ?? 1 });
+      : newWorkerRunner({ workerUrl: workerUrl(), storageSpec: { kind: 'local', root: jobs.localRoot }, threads: jobs.threads ?? JOB_THREADS });
     const host = new TabletHost(opts.storage, wal, newBlockCache(opts.cacheBytes ?? 256 << 20), runner, opts.clock ?? systemClock, `wal/${opts.serverId}`);
     host.pending = pending;
     return host;

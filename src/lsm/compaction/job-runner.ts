@@ -116,10 +116,11 @@ class WorkerPool {
   }
 
   run<O>(input: { name: string; storage: unknown; input: unknown }, transfer: ArrayBuffer[]): Promise<O> {
-    // Threads start lazily and are replaced if one dies.
-    while (this.slots.length < this.size) this.slots.push(this.spawn());
-    let slot = this.slots[0]!;
-    for (const s of this.slots) if (s.busy < slot.busy) slot = s;
+    // Threads start lazily, a new one only when every running one is busy (a host that
+    // only ever flushes keeps one warm thread), and are replaced if one dies.
+    let slot = this.slots[0];
+    for (const s of this.slots) if (s.busy < slot!.busy) slot = s;
+    if (slot === undefined || (slot.busy > 0 && this.slots.length < this.size)) this.slots.push((slot = this.spawn()));
     const id = this.nextId++;
     if (slot.busy++ === 0) slot.w.ref();
     return new Promise<O>((resolve, reject) => {

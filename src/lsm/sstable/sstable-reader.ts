@@ -21,6 +21,7 @@ import { blockedBloomMayContainHash, bloomHash, bloomLayoutOf, bloomMayContainHa
 import { readFooter } from './footer.js';
 import { readPropertiesBlock, type StoredProperties } from './table-properties.js';
 import { newSstableIterator, type DataBlockSource, type RecyclableIterator } from './sstable-iterator.js';
+import { ReadaheadBlocks } from './readahead-blocks.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /**
@@ -47,6 +48,12 @@ export interface SstableReader {
    * next() after seekLT/seekToLast.
    */
   iterator(): KvIterator;
+  /**
+   * An iterator for one sequential pass over the table (compaction): it
+   * reads runs of consecutive blocks of up to `readaheadBytes` at a time and
+   * bypasses the block cache (readahead-blocks.ts).
+   */
+  sequentialIterator(readaheadBytes: number): KvIterator;
   /**
    * First key of every data block (from the index): used to pick split points
    * and answer SampleRowKeys. A fresh array; the keys are shared, do not mutate.
@@ -234,6 +241,13 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
     if (!spare) return newSstableIterator(this);
     spare.reopen();
     return spare;
+  }
+
+  sequentialIterator(readaheadBytes: number): KvIterator {
+    return newSstableIterator(new ReadaheadBlocks({
+      name: this.name, firstKeys: this.firstKeys, lastKeys: this.lastKeys, file: this.file, offsets: this.offsets, sizes: this.sizes,
+      verify: (raw, offset, size) => verifyBlock(this.name, raw, { offset, size }, BlockType.DATA),
+    }, readaheadBytes));
   }
 
   recycle(it: RecyclableIterator): void {
