@@ -130,7 +130,6 @@ export class Tablet {
   /** Writers stalled in writeStall, woken after each flush. */
   private flushWaiters: Array<() => void> = [];
   private compacting: Promise<void> | undefined;
-  private backgroundError: unknown;
   /** Readers of the newest flushed tables serving blocks from their flush's bytes (adoptImage), oldest first. */
   private imaged: SstableReader[] = [];
   private readonly familyBytes = new Map<string, Buffer>();
@@ -776,7 +775,6 @@ export class Tablet {
     if (this.flushing || this.closed) return;
     this.flushing = this.flushLoop().finally(() => { this.flushing = undefined; });
     this.flushing.catch((e) => {
-      this.backgroundError = e;
       log.warn({ tablet: this.id, err: String(e) }, 'background flush failed; will retry');
       setTimeout(() => { if (!this.closed && this.frozen.length) this.kickFlush(); }, 200).unref();
     });

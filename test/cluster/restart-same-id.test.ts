@@ -16,7 +16,6 @@ import type { ClusterStatus } from '../../src/rpc/master-service.js';
 import { ProcessCluster, waitFor, type ClusterProcess } from './cluster-processes.js';
 
 const TABULA_MAIN = fileURLToPath(new URL('../../src/bin/tabula.ts', import.meta.url));
-const TABLE = 'projects/p/instances/i/tables/t';
 const ID = 'ts-same-id';
 /** Keys spread over the five tablets (split at k2, k4, k6, k8). */
 const key = (tag: string, i: number) => `k${i % 10}-${tag}-${String(i).padStart(6, '0')}`;
