@@ -116,8 +116,12 @@ function aggregateInput(v: ProtoObject, field: string): Buffer {
   throw new InvalidArgumentError(`${field}: an int64 aggregate takes an int_value${kind === undefined ? '' : `, got ${protoName(kind)}`}`);
 }
 
-/** The last family name that passed validateFamilyName (a request names the same family over and over). */
-let validFamily = '';
+/**
+ * The last family name that passed validateFamilyName (a request names the
+ * same family over and over). Undefined, not '', before the first: '' would
+ * let an empty family name through unchecked.
+ */
+let validFamily: string | undefined;
 
 /**
  * The common case of mutationFromProto without building a single field-path
