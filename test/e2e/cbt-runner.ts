@@ -48,7 +48,7 @@ export function runCbt(endpoint: string, args: readonly string[]): Promise<CbtRe
     execFile(
       CBT_BIN,
       ['-project', 'p', '-instance', 'i', '-timeout', '10s', ...args],
-      { env: { BIGTABLE_EMULATOR_HOST: endpoint, TZ: 'UTC', HOME: CBT_HOME, PATH: '' }, timeout: 15_000, encoding: 'utf8' },
+      { env: { BIGTABLE_EMULATOR_HOST: endpoint, TZ: 'UTC', HOME: CBT_HOME, PATH: '' }, timeout: 30_000, encoding: 'utf8' },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         resolve({ code, stdout, stderr });
