@@ -57,6 +57,13 @@ export class ViewAccess {
     return this.info.subset;
   }
 
+  /** The table's families, looked up once per request (a MutateRows may delete many rows; in a cluster each lookup is a call to the master). */
+  private families: Promise<string[]> | undefined;
+
+  private tableFamilies(): Promise<string[]> {
+    return (this.families ??= this.directory.families(this.info.name, this.metadata));
+  }
+
   private denied(what: string): PermissionDeniedError {
     return new PermissionDeniedError(`${what} is outside authorized view "${formatAuthorizedViewName(this.info.name)}"`);
   }
@@ -103,7 +110,7 @@ export class ViewAccess {
           if (!viewHasWholeFamily(this.v, m.family)) throw this.denied(`${f}.delete_from_family: part of column family "${m.family}"`);
           break;
         case 'deleteFromRow': {
-          const outside = (await this.directory.families(this.info.name, this.metadata)).filter((fam) => !viewHasWholeFamily(this.v, fam));
+          const outside = (await this.tableFamilies()).filter((fam) => !viewHasWholeFamily(this.v, fam));
           if (outside.length > 0) throw this.denied(`${f}.delete_from_row: part of the row (column families ${outside.join(', ')})`);
           break;
         }
