@@ -55,8 +55,8 @@ export interface Engine {
   scan(): Promise<number>;
   reopen(): Promise<void>;
   close(): Promise<void>;
-  /** Tabula only: the tablet's SSTable count. */
-  sstables?(): number;
+  /** Tabula only: the tablet's SSTables and the sorted runs they form (what compaction bounds). */
+  sstables?(): { files: number; runs: number };
 }
 
 export async function tabula(dir: string, walSync = true): Promise<Engine> {
@@ -77,7 +77,7 @@ export async function tabula(dir: string, walSync = true): Promise<Engine> {
     scan: async () => { let n = 0; for await (const b of t.scan()) n += b.length; return n; },
     reopen: async () => { await host.close({ flush: true }); await open(); },
     close: () => host.close({ flush: true }),
-    sstables: () => t.stats().sstables,
+    sstables: () => { const s = t.stats(); return { files: s.sstables, runs: s.sortedRuns }; },
   };
 }
 

@@ -2,8 +2,8 @@
  * Sustained ingest (the monitoring workload's shape): random-key fsynced
  * batches, as bench:engine's load, but --segments million cells in a row
  * into one tablet / one LevelDB, so compaction has to keep up. Prints each
- * million's cells/s for both engines, and for Tabula its SSTable count and the
- * writer-seconds writes stalled; then point reads right after the ingest.
+ * million's cells/s for both engines, and for Tabula its sorted runs (what
+ * compaction bounds), SSTables and the writer-seconds writes stalled; then point reads right after the ingest.
  * Compares, sets no target: bench:engine's 1M-cell loads never compact.
  *
  *   npm run bench:sustained [-- --segments N]
@@ -24,7 +24,7 @@ let stallSeconds = 0;
 let compactions = 0;
 setMetricsHooks({ walGroupCommit() {}, writeStall: (s) => { stallSeconds += s; }, lsmJob: (kind) => { if (kind !== 'flush') compactions++; } });
 
-interface Segment { cellsPerS: number; tables?: number; stallS?: number }
+interface Segment { cellsPerS: number; tables?: { files: number; runs: number }; stallS?: number }
 
 async function ingest(e: Engine): Promise<{ segments: Segment[]; readsPerS: number }> {
   const segments: Segment[] = [];
@@ -46,7 +46,7 @@ async function ingest(e: Engine): Promise<{ segments: Segment[]; readsPerS: numb
     });
     const n = e.sstables?.();
     segments.push({ cellsPerS, ...(n === undefined ? {} : { tables: n, stallS: stallSeconds - stall0 }) });
-    console.error(`${e.name} million ${s + 1}: ${Math.round(cellsPerS)} cells/s${n === undefined ? '' : `, ${n} sstables, writes stalled ${(stallSeconds - stall0).toFixed(1)} writer-s`}`);
+    console.error(`${e.name} million ${s + 1}: ${Math.round(cellsPerS)} cells/s${n === undefined ? '' : `, ${n.runs} sorted runs in ${n.files} sstables, writes stalled ${(stallSeconds - stall0).toFixed(1)} writer-s`}`);
   }
   const picks = Array.from({ length: READS }, () => key(Math.floor(Math.random() * SEGMENTS * SEGMENT), true));
   const readsPerS = await timed(async () => { await concurrently(picks, 16, (k) => e.get(k)); return READS; });
@@ -66,13 +66,13 @@ for (const [name, make] of [['leveldb', leveldb], ['tabula', tabula]] as const) 
 }
 const tab = results.tabula!;
 const ldb = results.leveldb!;
-console.log('| million | Tabula cells/s | SSTables | stalled (writer-s) | LevelDB cells/s | ratio |');
+console.log('| million | Tabula cells/s | sorted runs (SSTables) | stalled (writer-s) | LevelDB cells/s | ratio |');
 console.log('|---:|---:|---:|---:|---:|---:|');
 tab.segments.forEach((t, i) => {
   const l = ldb.segments[i]!;
-  console.log(`| ${i + 1} | ${Math.round(t.cellsPerS)} | ${t.tables} | ${t.stallS!.toFixed(1)} | ${Math.round(l.cellsPerS)} | ${(t.cellsPerS / l.cellsPerS).toFixed(2)} |`);
+  console.log(`| ${i + 1} | ${Math.round(t.cellsPerS)} | ${t.tables!.runs} (${t.tables!.files}) | ${t.stallS!.toFixed(1)} | ${Math.round(l.cellsPerS)} | ${(t.cellsPerS / l.cellsPerS).toFixed(2)} |`);
 });
 console.log(`| reads after | ${Math.round(tab.readsPerS)}/s | | | ${Math.round(ldb.readsPerS)}/s | ${(tab.readsPerS / ldb.readsPerS).toFixed(2)} |`);
 const last = (r: { segments: Segment[] }) => r.segments[r.segments.length - 1]!.cellsPerS;
 const med = (r: { segments: Segment[] }) => median(r.segments.map((s) => s.cellsPerS));
-console.log(`bench-sustained: segments=${SEGMENTS} tabula_median=${Math.round(med(tab))} leveldb_median=${Math.round(med(ldb))} last_ratio=${(last(tab) / last(ldb)).toFixed(2)} tabula_max_sstables=${Math.max(...tab.segments.map((s) => s.tables!))} read_ratio=${(tab.readsPerS / ldb.readsPerS).toFixed(2)} tabula_compactions=${compactions}`);
+console.log(`bench-sustained: segments=${SEGMENTS} tabula_median=${Math.round(med(tab))} leveldb_median=${Math.round(med(ldb))} last_ratio=${(last(tab) / last(ldb)).toFixed(2)} tabula_max_runs=${Math.max(...tab.segments.map((s) => s.tables!.runs))} tabula_max_sstables=${Math.max(...tab.segments.map((s) => s.tables!.files))} read_ratio=${(tab.readsPerS / ldb.readsPerS).toFixed(2)} tabula_compactions=${compactions}`);

@@ -23,6 +23,7 @@ import type { WalRecord } from '../lsm/wal/wal-record.js';
 import type { BlockCache } from '../lsm/cache/block-cache.js';
 import type { JobRunner } from '../lsm/compaction/job-runner.js';
 import { pickCompaction } from '../lsm/compaction/compaction-picker.js';
+import { sortedRuns, type SortedRun } from '../lsm/compaction/sorted-runs.js';
 import { newMemtable, type Memtable } from '../lsm/memtable/memtable.js';
 import { openSstable, type SstableReader } from '../lsm/sstable/sstable-reader.js';
 import { isPromise } from '../lsm/iterator/maybe-promise.js';
@@ -67,8 +68,9 @@ export interface TabletConfig {
   /** Freeze and flush the memtable past this many bytes (default 32 MiB). */
   memtableBytes?: number;
   /**
-   * Compact when a tablet holds more SSTables than this (default 8); at
-   * STOP_FACTOR times as many, flushes wait for compaction (writes stall).
+   * Compact when a tablet holds more sorted runs (lsm/compaction/sorted-runs.ts:
+   * a flush's file, or a compaction's files together) than this (default 8);
+   * at STOP_FACTOR times as many, flushes wait for compaction (writes stall).
    */
   maxSstables?: number;
   blockSize?: number;
@@ -94,6 +96,8 @@ export interface TabletStats {
   memtableBytes: number;
   frozenMemtables: number;
   sstables: number;
+  /** The SSTables as sorted runs (what compaction bounds; see sorted-runs.ts). */
+  sortedRuns: number;
   sstableBytes: number;
   appliedSeq: number;
   flushedSeq: number;
@@ -543,6 +547,7 @@ export class Tablet {
       memtableBytes: this.active.approximateBytes + this.frozen.reduce((s, f) => s + f.mem.approximateBytes, 0),
       frozenMemtables: this.frozen.length,
       sstables: this.tables.length,
+      sortedRuns: this.runs().length,
       sstableBytes: this.tables.reduce((s, t) => s + t.reader.properties.fileSize, 0),
       appliedSeq: this.appliedSeq,
       flushedSeq: this.flushedSeq,
@@ -891,27 +896,35 @@ export class Tablet {
   }
 
   /**
-   * Back-pressure: at maxSstables × STOP_FACTOR tables, a flush first waits
-   * for the running compaction (one round, which merges four tables into
-   * about one, or fails). Frozen memtables then pile up and writes stall
+   * Back-pressure: at maxSstables × STOP_FACTOR sorted runs, a flush first
+   * waits for the running compaction (one round, which merges four runs into
+   * one, or fails). Frozen memtables then pile up and writes stall
    * (writeStall), so under sustained ingest the table count — what a point
    * read probes and a scan merges — stays bounded, as LevelDB's L0 stop
    * trigger bounds it. Without it compaction fell ever further behind:
    * 50 tables after 10M cells and climbing (bench:sustained).
    */
   private async waitForCompaction(): Promise<void> {
-    if (this.cfg.background === false || this.tables.length < (this.cfg.maxSstables ?? 8) * STOP_FACTOR) return;
+    if (this.cfg.background === false || this.runs().length < (this.cfg.maxSstables ?? 8) * STOP_FACTOR) return;
     this.maybeCompact();
     const running = this.compacting;
     if (running === undefined) return;
     const start = performance.now();
     await running.catch(() => {});
-    log.info({ tablet: this.id, tables: this.tables.length, ms: Math.round(performance.now() - start) }, 'flush waited for compaction');
+    log.info({ tablet: this.id, runs: this.runs().length, ms: Math.round(performance.now() - start) }, 'flush waited for compaction');
+  }
+
+  /** The tables as sorted runs (newest first). */
+  private runs(tables: readonly TableSource[] = this.tables): SortedRun[] {
+    return sortedRuns(tables.map((t) => {
+      const p = t.reader.properties;
+      return { smallestKey: p.smallestKey, largestKey: p.largestKey, entryCount: p.entryCount, size: p.fileSize };
+    }));
   }
 
   private maybeCompact(): void {
     if (this.compacting || this.closed) return;
-    if (this.tables.length <= (this.cfg.maxSstables ?? 8)) return;
+    if (this.runs().length <= (this.cfg.maxSstables ?? 8)) return;
     this.compacting = this.runCompaction(false).then(() => {}).finally(() => { this.compacting = undefined; });
     this.compacting.catch((e) => log.warn({ tablet: this.id, err: String(e) }, 'background compaction failed'));
   }
@@ -925,9 +938,10 @@ export class Tablet {
       chosen = current;
       isFull = true;
     } else {
-      const pick = pickCompaction(current.map((t) => ({ size: t.reader.properties.fileSize })), { maxTables });
+      const runs = this.runs(current);
+      const pick = pickCompaction(runs, { maxTables });
       if (!pick) return false;
-      chosen = pick.indices.map((i) => current[i]!);
+      chosen = current.slice(runs[pick.indices[0]!]!.first, runs[pick.indices[pick.indices.length - 1]!]!.end);
       isFull = pick.full;
     }
     const start = Date.now();

@@ -1,9 +1,10 @@
 /**
- * Compaction back-pressure: the table count stays bounded under sustained
+ * Compaction back-pressure: the sorted-run count stays bounded under sustained
  * ingest. A compaction starts after any flush that leaves more than
- * maxSstables tables (not only once the flush backlog drains), and at
- * maxSstables × 3 tables a flush waits for it, so frozen memtables pile up and
- * writes stall instead of the tablet growing tables without bound.
+ * maxSstables runs (not only once the flush backlog drains), and at
+ * maxSstables × 3 runs a flush waits for it, so frozen memtables pile up and
+ * writes stall instead of the tablet growing runs without bound. A
+ * compaction's output files count as one run, however many there are.
  */
 import { describe, it, expect } from 'vitest';
 import { setMetricsHooks } from '../../src/base/metrics-hooks.js';
@@ -43,7 +44,14 @@ class GatedFlushes extends MemoryStorage {
 }
 
 const families = new Map<string, GcRule>([['f', { kind: 'never' }]]);
-const put = (i: number): RowMutation[] => [{ row: Buffer.from(`r${String(i).padStart(3, '0')}`), mutations: [{ type: 'setCell', family: 'f', qualifier: Buffer.from('q'), timestamp: 1000, value: Buffer.alloc(3000, i) }] }];
+/**
+ * Row i, plus a small cell in row "a" that every write shares: every flush then overlaps every other
+ * (each is a sorted run of its own, as under random-key ingest; sequential rows alone would make one run).
+ */
+const put = (i: number, bytes = 3000): RowMutation[] => [
+  { row: Buffer.from(`r${String(i).padStart(3, '0')}`), mutations: [{ type: 'setCell', family: 'f', qualifier: Buffer.from('q'), timestamp: 1000, value: Buffer.alloc(bytes, i) }] },
+  { row: Buffer.from('a'), mutations: [{ type: 'setCell', family: 'f', qualifier: Buffer.from('q'), timestamp: 1000 + i, value: Buffer.from([i]) }] },
+];
 const until = async (cond: () => boolean) => { for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1)); expect(cond()).toBe(true); };
 
 describe('compaction back-pressure', () => {
@@ -102,5 +110,24 @@ describe('compaction back-pressure', () => {
     const r2 = setInterval(() => storage.releaseAll(), 1);
     await closing;
     clearInterval(r2);
+  });
+
+  it("counts a compaction's output files as one sorted run: a tablet larger than the bound times the target file size settles", async () => {
+    const host = await TabletHost.open({ storage: new MemoryStorage(), serverId: 's', jobs: 'inline' });
+    // Every write freezes a memtable; compactions write files of about 4 KB, so 20 writes of 3 KB never fit in 2 files.
+    const t = await host.openTablet({ id: 't', epoch: 1, families, memtableBytes: 2000, maxSstables: 2, targetFileBytes: 4000 });
+    for (let i = 0; i < 20; i++) await t.mutate(put(i));
+    await t.flush();
+    // Drain: each round merges 4 runs into one. Counting files, the bound of 2 could never be met
+    // and every round would merge 4 files into about as many.
+    let rounds = 0;
+    while (await t.compact()) expect(++rounds).toBeLessThan(20);
+    const s = t.stats();
+    expect(s.sortedRuns).toBeLessThanOrEqual(2);
+    expect(s.sstables).toBeGreaterThan(2);
+    expect(await t.compact()).toBe(false);
+    for (let i = 0; i < 20; i++) expect((await t.readRow(put(i)[0]!.row))?.cells[0]?.value.equals(Buffer.alloc(3000, i))).toBe(true);
+    expect((await t.readRow(Buffer.from('a')))?.cells.length).toBe(20);
+    await host.close();
   });
 });

@@ -57,7 +57,7 @@ describe('tablet hand-off through the manifest tail', () => {
     const a = await s.open('s1', 1);
     await s.write(a.tablet, 0, 15);
     await a.tablet.flush();
-    await s.write(a.tablet, 15, 30);
+    await s.write(a.tablet, 5, 30); // overlaps the first SSTable's rows: two sorted runs, which a compaction merges
     await a.tablet.flush();
     await s.write(a.tablet, 30, 70);
     const before = await s.ssts();
@@ -126,7 +126,7 @@ describe('tablet hand-off through the manifest tail', () => {
     const a = await s.open('s1', 1);
     await s.write(a.tablet, 0, 10);
     await a.tablet.flush();
-    await s.write(a.tablet, 10, 20);
+    await s.write(a.tablet, 5, 20); // overlapping rows: two sorted runs
     await a.tablet.flush();
     await s.write(a.tablet, 20, 30);
     const compaction = a.tablet.compact({ maxTables: 1 }); // still running when the close installs

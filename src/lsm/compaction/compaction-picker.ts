@@ -1,12 +1,13 @@
 /**
  * Compaction policy (what to compact), apart from the job that does it.
  *
- * Size-tiered with a bound: while a tablet has more than `maxTables`
- * SSTables, merge the run of `width` adjacent tables (in newest-first order)
- * with the smallest total size; the tablet repeats it until back at the
- * bound. Adjacent tables are of similar age and, under steady ingest, of
- * similar size, so each byte is rewritten about log_width(data / flush)
- * times; a run that covers every table is a full compaction.
+ * Size-tiered with a bound: while a tablet has more than `maxTables` sorted
+ * runs (sorted-runs.ts: a flush's SSTable, or all the files one compaction
+ * wrote), merge the `width` adjacent runs (in newest-first order) with the
+ * smallest total size; the tablet repeats it until back at the bound.
+ * Adjacent runs are of similar age and, under steady ingest, of similar
+ * size, so each byte is rewritten about log_width(data / flush) times; a pick
+ * that covers every run is a full compaction.
  *
  * The width is fixed (4, as Cassandra's size-tiered minimum threshold and
  * LevelDB's L0 trigger). It used to grow to bring the count back to the
@@ -19,9 +20,9 @@ export interface PickerTable {
 }
 
 export interface CompactionPick {
-  /** Indices into the newest-first table list, contiguous and ascending. */
+  /** Indices into the newest-first list, contiguous and ascending. */
   indices: number[];
-  /** True when every table of the tablet is included (tombstones may be dropped). */
+  /** True when every entry of the list is included (tombstones may be dropped). */
   full: boolean;
 }
 
