@@ -922,11 +922,19 @@ export class Tablet {
     }));
   }
 
+  /**
+   * Starts a background compaction when the tablet is past its bound; once
+   * one lands, the next starts, until the tablet is back at the bound (an
+   * ingest that stops must not leave the tablet with every run it piled up).
+   * A failed one is logged and retried after the next flush. None starts
+   * while the tablet closes: a move or split should not wait for it.
+   */
   private maybeCompact(): void {
-    if (this.compacting || this.closed) return;
+    if (this.compacting || this.closed || this.closing) return;
     if (this.runs().length <= (this.cfg.maxSstables ?? 8)) return;
-    this.compacting = this.runCompaction(false).then(() => {}).finally(() => { this.compacting = undefined; });
-    this.compacting.catch((e) => log.warn({ tablet: this.id, err: String(e) }, 'background compaction failed'));
+    const running = this.runCompaction(false).then(() => {}).finally(() => { this.compacting = undefined; });
+    this.compacting = running;
+    running.then(() => this.maybeCompact(), (e) => log.warn({ tablet: this.id, err: String(e) }, 'background compaction failed'));
   }
 
   private async runCompaction(full: boolean, maxTables = this.cfg.maxSstables ?? 8): Promise<boolean> {

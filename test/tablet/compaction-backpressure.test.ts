@@ -118,16 +118,34 @@ describe('compaction back-pressure', () => {
     const t = await host.openTablet({ id: 't', epoch: 1, families, memtableBytes: 2000, maxSstables: 2, targetFileBytes: 4000 });
     for (let i = 0; i < 20; i++) await t.mutate(put(i));
     await t.flush();
-    // Drain: each round merges 4 runs into one. Counting files, the bound of 2 could never be met
-    // and every round would merge 4 files into about as many.
-    let rounds = 0;
-    while (await t.compact()) expect(++rounds).toBeLessThan(20);
-    const s = t.stats();
-    expect(s.sortedRuns).toBeLessThanOrEqual(2);
-    expect(s.sstables).toBeGreaterThan(2);
-    expect(await t.compact()).toBe(false);
+    // Background compactions (each merges 4 runs into one) go on until the bound is met, then stop.
+    // Counting files, the bound of 2 could never be met, and each merge of 4 files into about as many would follow the last.
+    await until(() => t.stats().sortedRuns <= 2);
+    const settled = t.stats().compactions;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.stats().compactions).toBe(settled);
+    expect(t.stats().sstables).toBeGreaterThan(2);
     for (let i = 0; i < 20; i++) expect((await t.readRow(put(i)[0]!.row))?.cells[0]?.value.equals(Buffer.alloc(3000, i))).toBe(true);
     expect((await t.readRow(Buffer.from('a')))?.cells.length).toBe(20);
+    await host.close();
+  });
+
+  it('keeps compacting after the ingest stops, until back at the bound', async () => {
+    const storage = new MemoryStorage();
+    // Twelve overlapping flushes piled up by a tablet that does not compact on its own.
+    let host = await TabletHost.open({ storage, serverId: 's1', jobs: 'inline' });
+    let t = await host.openTablet({ id: 't', epoch: 1, families, background: false });
+    for (let i = 0; i < 12; i++) { await t.mutate(put(i, 10)); await t.flush(); }
+    expect(t.stats().sortedRuns).toBe(12);
+    await host.close();
+    host = await TabletHost.open({ storage, serverId: 's2', jobs: 'inline' });
+    t = await host.openTablet({ id: 't', epoch: 2, families, maxSstables: 2 });
+    // One more flush starts a compaction; the ones after it need no flush to start.
+    await t.mutate(put(12, 10));
+    await t.flush();
+    await until(() => t.stats().sortedRuns <= 2);
+    expect(t.stats().compactions).toBeGreaterThanOrEqual(4);
+    for (let i = 0; i <= 12; i++) expect((await t.readRow(put(i)[0]!.row))?.cells[0]?.value.equals(Buffer.alloc(10, i))).toBe(true);
     await host.close();
   });
 });
