@@ -138,29 +138,33 @@ async function compact(ctx: JobContext, input: CompactInput): Promise<CompactOut
     while (it.valid()) {
       entriesIn++;
       const key = it.key();
+      if (vis === undefined) {
+        // A partial compaction passes entries through; where a row starts matters only once a file
+        // may end (files split only between rows, so a row never spans two outputs of one job).
+        if (run.length >= input.targetFileBytes && !run.lastRowIs(key)) await finishFile();
+        run.add(key, it.value());
+        r = it.next();
+        if (r) await r;
+        continue;
+      }
       // Another coordinate (cell key up to its sequence number): the pending cell is complete.
       if (pendingKey !== undefined && compareRanges(key, 0, key.length - 8, pendingKey, 0, pendingKey.length - 8) !== 0) writePending();
       const len = bloomKeyLengthOf(key, 0, key.length);
       if (len !== rowLen || compareRanges(key, 0, len, rowKey, 0, len) !== 0) {
-        // Files split only between rows, so a row never spans two outputs of one job.
         if (run.length >= input.targetFileBytes) await finishFile();
         rowLen = len;
         if (len > rowKey.length) rowKey = Buffer.allocUnsafe(len * 2);
         rowKey.set(key.subarray(0, len));
-        vis?.startRow(key);
+        vis.startRow(key);
       }
       const value = it.value();
-      if (vis === undefined) {
-        run.add(key, value);
-      } else {
-        view.decode(key);
-        if (vis.accept(view, value)) {
-          if (vis.aggValue !== undefined) {
-            pendingKey = Buffer.from(key);
-            pendingValue = vis.aggValue;
-          } else {
-            run.add(key, value);
-          }
+      view.decode(key);
+      if (vis.accept(view, value)) {
+        if (vis.aggValue !== undefined) {
+          pendingKey = Buffer.from(key);
+          pendingValue = vis.aggValue;
+        } else {
+          run.add(key, value);
         }
       }
       r = it.next();
@@ -190,6 +194,10 @@ class RunWriter {
     this.buf = Buffer.allocUnsafe(Math.max(64 << 10, Math.ceil(expectBytes)));
   }
 
+  /** Where the last added key starts and its length (-1: none since the last reset). */
+  private lastKeyAt = -1;
+  private lastKeyLen = 0;
+
   add(key: Uint8Array, value: Uint8Array): void {
     const need = this.length + key.length + value.length + 10;
     if (need > this.buf.length) {
@@ -198,6 +206,8 @@ class RunWriter {
       this.buf = grown;
     }
     let p = writeVarint(this.buf, this.length, key.length);
+    this.lastKeyAt = p;
+    this.lastKeyLen = key.length;
     this.buf.set(key, p);
     p = writeVarint(this.buf, p + key.length, value.length);
     this.buf.set(value, p);
@@ -208,8 +218,16 @@ class RunWriter {
     return this.buf.subarray(0, this.length);
   }
 
+  /** True when the last added key is a cell of the same row as `key` (same esc(row) component). */
+  lastRowIs(key: Uint8Array): boolean {
+    if (this.lastKeyAt < 0) return false;
+    const len = bloomKeyLengthOf(key, 0, key.length);
+    return bloomKeyLengthOf(this.buf, this.lastKeyAt, this.lastKeyLen) === len && compareRanges(key, 0, len, this.buf, this.lastKeyAt, this.lastKeyAt + len) === 0;
+  }
+
   reset(): void {
     this.length = 0;
+    this.lastKeyAt = -1;
   }
 }
 
