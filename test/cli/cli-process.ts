@@ -34,8 +34,15 @@ export function tabula(endpoint: string, args: string[], extraEnv: NodeJS.Proces
   return run(process.execPath, ['--import', 'tsx', TABULA_MAIN, ...args], cliEnv(endpoint, extraEnv), 60_000);
 }
 
+/**
+ * Runs the real cbt. An empty PATH keeps it from running `gcloud config
+ * config-helper` for credentials, as it does whenever -creds is unset: 1.2 s
+ * per call on an idle machine, and on a loaded CI run now and then past the
+ * 30 s limit (a `set` killed mid-run, exit -1, in stops 21 and 22); without
+ * gcloud on PATH it logs "-creds flag unset" and goes on (0.02 s).
+ */
 export function cbt(endpoint: string, args: string[]): Promise<RunResult> {
-  return run(CBT_BIN, args, cliEnv(endpoint), 30_000);
+  return run(CBT_BIN, args, { ...cliEnv(endpoint), PATH: '' }, 30_000);
 }
 
 /** Replaces wall-clock timestamps (not the 1970 ones tests set explicitly) by a placeholder. */
