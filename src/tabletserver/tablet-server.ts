@@ -161,10 +161,10 @@ export class TabletServer implements TabletServerService {
     return row;
   }
 
-  async tabletStats(): Promise<Array<{ id: string; bytes: number; sstables: number; memtableBytes: number }>> {
+  async tabletStats(): Promise<Array<{ id: string; bytes: number; sstables: number; sortedRuns?: number; memtableBytes: number }>> {
     return this.host.hosted().map((t) => {
       const s = t.stats();
-      return { id: t.id, bytes: t.approximateBytes(), sstables: s.sstables, memtableBytes: s.memtableBytes };
+      return { id: t.id, bytes: t.approximateBytes(), sstables: s.sstables, sortedRuns: s.sortedRuns, memtableBytes: s.memtableBytes };
     });
   }
 

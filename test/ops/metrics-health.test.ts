@@ -114,6 +114,8 @@ describe('metrics after a workload', () => {
     expect(sample(after, 'tabula_write_stall_seconds_total')).toBeGreaterThanOrEqual(0);
     expect(sample(after, 'tabula_tablets')).toBe(1);
     expect(sample(after, 'tabula_tablet_sstables')).toBeGreaterThanOrEqual(1);
+    expect(sample(after, 'tabula_tablet_sorted_runs')).toBeGreaterThanOrEqual(1);
+    expect(sample(after, 'tabula_tablet_sorted_runs')).toBeLessThanOrEqual(sample(after, 'tabula_tablet_sstables'));
     expect(sample(after, 'tabula_memtable_bytes')).toBeGreaterThan(0);
     // The point read of a flushed row went through the block cache.
     expect(sample(after, 'tabula_block_cache_misses_total') + sample(after, 'tabula_block_cache_hits_total')).toBeGreaterThan(0);
