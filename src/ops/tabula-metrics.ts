@@ -94,7 +94,7 @@ export function createTabulaMetrics(opts: { defaultMetrics?: boolean } = {}): Ta
 
 /** What watchTabletServer reads (TabletServer's public surface). */
 export interface TabletStatsSource {
-  tabletStats(): Promise<Array<{ id: string; bytes: number; sstables: number; sortedRuns?: number; memtableBytes: number }>>;
+  tabletStats(): Promise<Array<{ id: string; bytes: number; sstables: number; sortedRuns: number; memtableBytes: number }>>;
 }
 
 /** Per-tablet figures of a tablet server, read at scrape time. */
@@ -115,9 +115,9 @@ export function watchTabletServer(m: TabulaMetrics, server: TabletStatsSource): 
   });
   new Gauge({
     // What compaction bounds (a flush's SSTable, or all the files one compaction wrote): near
-    // 3 x the bound (24), flushes wait for compaction and writes stall.
+    // 3 x the bound (24), flushes wait for compaction and writes may stall.
     name: 'tabula_tablet_sorted_runs', help: 'Sorted runs of SSTables per tablet (what compaction bounds)', labelNames: ['tablet'], registers,
-    async collect() { this.reset(); for (const t of await stats()) if (t.sortedRuns !== undefined) this.set({ tablet: t.id }, t.sortedRuns); },
+    async collect() { this.reset(); for (const t of await stats()) this.set({ tablet: t.id }, t.sortedRuns); },
   });
   new Gauge({
     name: 'tabula_tablet_bytes', help: 'SSTable bytes per tablet', labelNames: ['tablet'], registers,

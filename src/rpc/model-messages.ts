@@ -204,12 +204,12 @@ export function rmwRuleFromMessage(m: RmwRuleMessage, i: number): ReadModifyWrit
 
 // ---- stats ----------------------------------------------------------------------------
 
-export interface TabletStatsMessage { id?: string; bytes?: Long; sstables?: Long; memtableBytes?: Long }
+export interface TabletStatsMessage { id?: string; bytes?: Long; sstables?: Long; memtableBytes?: Long; sortedRuns?: Long }
 
 export function tabletStatsToMessage(t: TabletStatsEntry): TabletStatsMessage {
-  return { id: t.id, bytes: t.bytes, sstables: t.sstables, memtableBytes: t.memtableBytes };
+  return { id: t.id, bytes: t.bytes, sstables: t.sstables, memtableBytes: t.memtableBytes, sortedRuns: t.sortedRuns };
 }
 
 export function tabletStatsFromMessage(m: TabletStatsMessage): TabletStatsEntry {
-  return { id: m.id ?? '', bytes: num(m.bytes), sstables: num(m.sstables), memtableBytes: num(m.memtableBytes) };
+  return { id: m.id ?? '', bytes: num(m.bytes), sstables: num(m.sstables), sortedRuns: num(m.sortedRuns), memtableBytes: num(m.memtableBytes) };
 }

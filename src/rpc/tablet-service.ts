@@ -107,6 +107,8 @@ export interface TabletStatsEntry {
   /** Approximate bytes of data in the tablet's range (SSTables + memtables). */
   bytes: number;
   sstables: number;
+  /** The SSTables as sorted runs (what compaction bounds; lsm/compaction/sorted-runs.ts). */
+  sortedRuns: number;
   memtableBytes: number;
 }
 

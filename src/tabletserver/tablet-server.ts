@@ -13,7 +13,7 @@ import { pointKey, toRowRange, type KeyRange } from '../model/key-range.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowFilter } from '../model/row-filter.js';
 import type {
-  ReadModifyWriteRule, TabletDescriptor, TabletReadOptions, TabletServerService,
+  ReadModifyWriteRule, TabletDescriptor, TabletReadOptions, TabletServerService, TabletStatsEntry,
 } from '../rpc/tablet-service.js';
 import { compileFilter } from '../tablet/filter/compile-filter.js';
 import { checkAndMutate, readModifyWrite } from '../tablet/row-ops.js';
@@ -83,10 +83,10 @@ export class TabletServer implements TabletServerService {
    * this server is still opening for one it lost (a long WAL replay asked
    * by a master that restarted meanwhile).
    */
-  async heartbeatReport(): Promise<Array<{ id: string; bytes: number; sstables: number; memtableBytes: number }>> {
+  async heartbeatReport(): Promise<TabletStatsEntry[]> {
     const stats = await this.tabletStats();
     const have = new Set(stats.map((t) => t.id));
-    for (const id of this.opening.keys()) if (!have.has(id)) stats.push({ id, bytes: 0, sstables: 0, memtableBytes: 0 });
+    for (const id of this.opening.keys()) if (!have.has(id)) stats.push({ id, bytes: 0, sstables: 0, sortedRuns: 0, memtableBytes: 0 });
     return stats;
   }
 
@@ -161,7 +161,7 @@ export class TabletServer implements TabletServerService {
     return row;
   }
 
-  async tabletStats(): Promise<Array<{ id: string; bytes: number; sstables: number; sortedRuns?: number; memtableBytes: number }>> {
+  async tabletStats(): Promise<TabletStatsEntry[]> {
     return this.host.hosted().map((t) => {
       const s = t.stats();
       return { id: t.id, bytes: t.approximateBytes(), sstables: s.sstables, sortedRuns: s.sortedRuns, memtableBytes: s.memtableBytes };

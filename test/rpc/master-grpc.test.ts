@@ -76,8 +76,8 @@ describe('Master over gRPC', () => {
     expect(await remote.heartbeat('s1', [])).toEqual({ ok: false, tablets: [], drop: [], leaseMs: 0 });
     expect(await remote.registerServer('s1', '127.0.0.1:7001')).toEqual({ leaseMs: 10_000 });
     const stats: TabletStatsEntry[] = [
-      { id: 'tb-1', bytes: 2 ** 40 + 1, sstables: 3, memtableBytes: 4096 },
-      { id: 'tb-old', bytes: 0, sstables: 0, memtableBytes: 0 },
+      { id: 'tb-1', bytes: 2 ** 40 + 1, sstables: 3, sortedRuns: 2, memtableBytes: 4096 },
+      { id: 'tb-old', bytes: 0, sstables: 0, sortedRuns: 0, memtableBytes: 0 },
     ];
     expect(await remote.heartbeat('s1', stats)).toEqual({ ok: true, tablets: ['tb-1'], drop: ['tb-old'], leaseMs: 10_000 });
     expect(fake.servers.get('s1')!.tablets).toEqual(stats);
