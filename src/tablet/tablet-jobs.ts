@@ -2,7 +2,8 @@
  * The tablet's background jobs, runnable inline or in a worker thread
  * (lsm/compaction/job-runner.ts): inputs and outputs are plain, cloneable data.
  *
- * flush:   a frozen memtable, exported as one flat sorted buffer -> one SSTable.
+ * flush:   a frozen memtable (in shared memory), exported as one flat sorted
+ *          buffer -> one SSTable.
  * compact: several SSTables (each maybe restricted to a key range) -> new
  *          SSTables of at most targetFileBytes. A full compaction (every table
  *          of the tablet) also applies visibility and GC rules and drops
@@ -14,6 +15,7 @@ import { newMergingIterator } from '../lsm/iterator/merging-iterator.js';
 import { newRangeIterator } from '../lsm/iterator/range-iterator.js';
 import type { KvIterator } from '../lsm/iterator/kv-iterator.js';
 import { newSstableBuilder, type SstableBuilder } from '../lsm/sstable/sstable-builder.js';
+import { exportSharedMemtable, type SharedMemtable } from '../lsm/memtable/memtable.js';
 import { giveBuffer, takeBuffer } from '../base/spare-buffer.js';
 import { openSstable, type SstableReader } from '../lsm/sstable/sstable-reader.js';
 import type { GcRule } from '../model/gc-rule.js';
@@ -25,7 +27,8 @@ import { Drops, type DropsData } from './drops.js';
 import { PUT } from './cell-value.js';
 
 export interface FlushInput {
-  data: Uint8Array;
+  /** The frozen memtable, in shared memory: the job exports it (off the event loop when it runs in a worker). */
+  memtable: SharedMemtable;
   file: string;
   blockSize: number;
   /** A buffer to build the SSTable in (the caller's spare, transferred); else the job takes its own. */
@@ -36,12 +39,9 @@ export interface OutputFile {
   file: string;
   size: number;
   entries: number;
-  /**
-   * A flush hands back its input buffer (for the next export) and the buffer
-   * it built the file in (job-runner transfers both).
-   */
+  /** A flush hands back the buffer it built the file in (job-runner transfers it). */
   returned?: Uint8Array[];
-  /** A flush's file bytes (a view into returned[1]): the caller warms its block cache from them. */
+  /** A flush's file bytes (a view into returned[0]): the caller warms its block cache from them. */
   built?: Uint8Array;
 }
 
@@ -69,14 +69,16 @@ function builder(blockSize: number, sizeHint?: number, into?: Uint8Array): Sstab
 }
 
 async function flush(ctx: JobContext, input: FlushInput): Promise<OutputFile> {
+  const mem = input.memtable;
   // Prefix compression shrinks keys, restarts and index and bloom add a little: the input size is a close upper bound.
-  const b = builder(input.blockSize, input.data.length * 1.05, input.out);
-  // The export format is the kernel's input as it is: the whole memtable goes in one call
-  // (rows are the bloom keys: a cell key's first escaped component).
-  const { minSeq, maxSeq } = b.addSortedRun(input.data, { bloomKey: 'first-escaped-component', seqSuffix: true });
+  const b = builder(input.blockSize, mem.exportBytes * 1.05, input.out);
+  // The export format is the kernel's input as it is: the memtable is exported straight into the
+  // kernel's memory and encoded in one call (rows are the bloom keys: a cell key's first escaped component).
+  const run = { length: mem.exportBytes, writeTo: (into: Uint8Array) => void exportSharedMemtable(mem, into) };
+  const { minSeq, maxSeq } = b.addSortedRun(run, { bloomKey: 'first-escaped-component', seqSuffix: true });
   const bytes = b.finish({ minSeq, maxSeq });
   await ctx.storage.writeFile(input.file, bytes);
-  return { file: input.file, size: bytes.length, entries: b.entryCount, returned: [input.data, b.buffer], built: bytes };
+  return { file: input.file, size: bytes.length, entries: b.entryCount, returned: [b.buffer], built: bytes };
 }
 
 /** Bytes a compaction reads from each input at a time (a block at a time cost one read per 16 KiB and left the job waiting on each). */

@@ -11,7 +11,6 @@
  * writing a new manifest version (fenced by the owner's epoch).
  */
 import type { CancelSignal } from '../base/cancel-signal.js';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Clock } from '../base/clock.js';
 import { InvalidArgumentError, NotFoundError, NotServingError, UnavailableError } from '../base/errors.js';
 import { logger } from '../base/log.js';
@@ -813,24 +812,13 @@ export class Tablet {
     const maxSeq = this.writeFailure === undefined ? f.maxSeq : Math.min(f.maxSeq, this.appliedSeq);
     const mem = this.writeFailure === undefined ? f.mem : publishedOnly(f.mem, this.appliedSeq);
     if (mem.count > 0) {
-      // Into the previous flush's buffer when it fits: its pages are already faulted in (base/spare-buffer.ts).
-      // In slices of a few milliseconds, letting reads, writes and WAL acknowledgements run in
-      // between: a memtable of scattered keys took ~50 ms to export in one go, an event-loop
-      // stall on every flush. (Keys written in order export in ~5 ms, as whole runs.)
-      const exporter = mem.exportSteps(takeBuffer(mem.exportSize()));
-      for (let slice = performance.now(); !exporter.step(1024); ) {
-        if (performance.now() - slice < EXPORT_SLICE_MS) continue;
-        await yieldToEventLoop();
-        slice = performance.now();
-      }
-      const data = exporter.result();
-      const sst = takeBuffer(Math.ceil(data.length * 1.05));
+      // The job exports the memtable itself, in its worker: the memtable is shared memory (Memtable.share).
+      const sst = takeBuffer(Math.ceil(mem.exportSize() * 1.05));
       const file = `sst/${newFileId()}.sst`;
-      const input: FlushInput = { data, file, blockSize: this.cfg.blockSize ?? 16 << 10, out: sst };
-      // Transfer, not copy: nothing else holds these buffers (a spare goes to one taker); the job hands them back.
-      const out = await this.cfg.runner.run<OutputFile>('flush', input, [data.buffer as ArrayBuffer, sst.buffer as ArrayBuffer]);
-      const [exported, builtIn] = (out.returned ?? []).map((r) => Buffer.from(r.buffer, 0, r.buffer.byteLength));
-      if (exported) giveBuffer(exported);
+      const input: FlushInput = { memtable: mem.share(), file, blockSize: this.cfg.blockSize ?? 16 << 10, out: sst };
+      // Transfer, not copy: nothing else holds this buffer (a spare goes to one taker); the job hands it back.
+      const out = await this.cfg.runner.run<OutputFile>('flush', input, [sst.buffer as ArrayBuffer]);
+      const [builtIn] = (out.returned ?? []).map((r) => Buffer.from(r.buffer, 0, r.buffer.byteLength));
       built = out.built && builtIn ? { bytes: out.built, buffer: builtIn } : undefined;
       bytesOut = out.size;
       source = { ref: { file: out.file }, reader: await openSstable(this.cfg.storage, out.file, this.cfg.cache) };
@@ -1049,9 +1037,6 @@ function publishedOnly(mem: Memtable, seq: number): Memtable {
   out.freeze();
   return out;
 }
-
-/** How long a flush exports a memtable before yielding to the event loop. */
-const EXPORT_SLICE_MS = 4;
 
 /** What mutate holds instead of the request once it is staged. */
 const NO_ROWS: RowMutation[] = [];

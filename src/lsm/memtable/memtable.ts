@@ -17,6 +17,11 @@
  *   comparisons never touch the arena at all.
  * - A skiplist rather than a B-tree: nodes never move and are never removed,
  *   so an iterator (which holds a node offset) survives any interleaved put.
+ * - Arena chunks and node records live in SharedArrayBuffers, so a frozen
+ *   memtable is handed to a flush job in a worker thread without a copy
+ *   (share()): the worker exports it in key order, off the event loop. (On
+ *   the main thread that export cost 6% of a sequential bulk load's main
+ *   thread and 15% of a random one's.)
  */
 import { FailedPreconditionError } from '../../base/errors.js';
 import { varintLength, writeVarint } from '../../base/varint.js';
@@ -72,21 +77,41 @@ export interface Memtable {
    */
   exportSorted(into?: Uint8Array): Uint8Array;
   /**
-   * exportSorted in steps, for a frozen memtable: each step copies a bounded
-   * number of entries, so the caller can let other work run in between (a
-   * memtable of scattered keys takes ~50 ms to export in one go).
+   * A frozen memtable's entries, in shared memory: structured-cloneable (a
+   * worker receives the same memory, not a copy) and read with
+   * exportSharedMemtable. FailedPreconditionError unless frozen (the
+   * receiver reads without synchronisation, so nothing may change).
    */
-  exportSteps(into?: Uint8Array): MemtableExport;
+  share(): SharedMemtable;
   /** Bytes exportSorted() writes. */
   exportSize(): number;
 }
 
-/** An export in progress (Memtable.exportSteps). */
-export interface MemtableExport {
-  /** Copies up to `maxEntries` more entries; true once every entry is copied. */
-  step(maxEntries: number): boolean;
-  /** The export, exactly as exportSorted returns it; only after step() returned true. */
-  result(): Uint8Array;
+/**
+ * A frozen memtable as another thread receives it (Memtable.share): views of
+ * its arena chunks and its node records, all backed by SharedArrayBuffers.
+ */
+export interface SharedMemtable {
+  chunks: Uint8Array[];
+  nodes: Int32Array;
+  /** Bytes of its export (Memtable.exportSize). */
+  exportBytes: number;
+  /** Entries (Memtable.count). */
+  count: number;
+}
+
+/** exportSorted of a shared memtable (Memtable.share), on any thread. */
+export function exportSharedMemtable(m: SharedMemtable, into?: Uint8Array): Uint8Array {
+  return exportNodes(m.nodes, m.chunks, m.exportBytes, into);
+}
+
+/** Zeroed memory another thread can be handed without a copy. */
+function sharedBytes(size: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(size));
+}
+
+function sharedInts(count: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * count));
 }
 
 export interface MemtableOptions {
@@ -190,7 +215,7 @@ class SkiplistMemtable implements Memtable {
   nodes: Int32Array;
   private nodesUsed: number;
   /** Arena chunks. Chunk 0 is empty so zero-length entries always have a valid chunk. */
-  readonly chunks: Buffer[] = [Buffer.alloc(0)];
+  readonly chunks: Buffer[] = [sharedBytes(0)];
   private chunkIdx = 0;
   private chunk: Buffer = this.chunks[0]!;
   private chunkPos = 0;
@@ -214,7 +239,7 @@ class SkiplistMemtable implements Memtable {
     this.rnd = seed | 0 || 1;
     // Heights are geometric with p = 1/4 (mean 4/3 links per node); capped at 64 Mi words.
     const words = Math.min(1 << 26, Math.ceil(Math.max(0, expectedEntries) * (N_NEXT + 1.4)));
-    this.nodes = new Int32Array(Math.max(1 << 12, words));
+    this.nodes = sharedInts(Math.max(1 << 12, words));
     this.nodes[HEAD + N_HEIGHT] = MAX_HEIGHT;
     this.nodesUsed = N_NEXT + MAX_HEIGHT;
   }
@@ -451,7 +476,7 @@ class SkiplistMemtable implements Memtable {
     }
     // Big entries get a chunk of their own so they do not waste a shared one.
     const size = n > this.chunkSize >>> 2 ? n : this.chunkSize;
-    this.chunk = Buffer.allocUnsafeSlow(size);
+    this.chunk = sharedBytes(size);
     this.chunks.push(this.chunk);
     this.chunkIdx = this.chunks.length - 1;
     this.chunkPos = n;
@@ -461,7 +486,7 @@ class SkiplistMemtable implements Memtable {
   private growNodes(extra: number): Int32Array {
     let cap = this.nodes.length * 2;
     while (cap < this.nodesUsed + extra) cap *= 2;
-    const nn = new Int32Array(cap);
+    const nn = sharedInts(cap);
     nn.set(this.nodes.subarray(0, this.nodesUsed));
     this.nodes = nn;
     return nn;
@@ -593,91 +618,62 @@ class SkiplistMemtable implements Memtable {
   }
 
   exportSorted(into?: Uint8Array): Uint8Array {
-    // In one go, so it may run on a memtable still taking writes (a manifest tail).
-    const e = new Exporter(this, into);
-    e.step(Infinity);
-    return e.result();
+    // Synchronous, so it may run on a memtable still taking writes (a manifest tail).
+    return exportNodes(this.nodes, this.chunks, this.exportBytes, into);
   }
 
-  exportSteps(into?: Uint8Array): MemtableExport {
-    if (!this.isFrozen) throw new FailedPreconditionError('exportSteps: the memtable must be frozen');
-    return new Exporter(this, into);
+  share(): SharedMemtable {
+    if (!this.isFrozen) throw new FailedPreconditionError('share: the memtable must be frozen');
+    return { chunks: this.chunks.slice(), nodes: this.nodes, exportBytes: this.exportBytes, count: this.n };
   }
 }
 
 /**
- * Copies a memtable's entries in key order into one flat buffer, a bounded
- * number per step. Consecutive entries that also sit back to back in one
- * arena chunk (keys inserted in order) are copied as one run.
+ * Copies a memtable's entries (its node records and arena chunks) in key
+ * order into one flat buffer: `into` when it holds `size` bytes (the result
+ * is a view of it at offset 0), else a new Uint8Array, which owns its
+ * ArrayBuffer and can be transferred. Consecutive entries that also sit back
+ * to back in one arena chunk (keys inserted in order) are copied as one run.
  */
-class Exporter implements MemtableExport {
-  private readonly out: Uint8Array;
-  private pos = 0;
-  /** The next node to copy (0: done). */
-  private x: number;
-  private runChunk = -1;
-  private runStart = 0;
-  private runEnd = 0;
-
-  constructor(private readonly mt: SkiplistMemtable, into: Uint8Array | undefined) {
-    const size = mt.exportSize();
-    // A plain Uint8Array owns its ArrayBuffer, so it can be transferred.
-    this.out = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
-    this.x = mt.nodes[HEAD + N_NEXT]!;
-  }
-
-  step(maxEntries: number): boolean {
-    const nodes = this.mt.nodes;
-    const chunks = this.mt.chunks;
-    const out = this.out;
-    let { x, pos, runChunk, runStart, runEnd } = this;
-    for (let n = 0; x !== 0 && n < maxEntries; x = nodes[x + N_NEXT]!, n++) {
-      const kc = nodes[x + N_KCHUNK]!;
-      const koff = nodes[x + N_KOFF]!;
-      const klen = nodes[x + N_KLEN]!;
-      const vlen = nodes[x + N_VLEN]!;
-      const voff = nodes[x + N_VOFF]!;
-      const start = koff - varintLength(klen);
-      const vc = nodes[x + N_VCHUNK]!;
-      if ((vc & MOVED) === 0) {
-        if (kc === runChunk && start === runEnd) {
-          runEnd = voff + vlen;
-          continue;
-        }
-        if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
-        runChunk = kc;
-        runStart = start;
+function exportNodes(nodes: Int32Array, chunks: readonly Uint8Array[], size: number, into: Uint8Array | undefined): Uint8Array {
+  const out = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
+  let pos = 0;
+  let runChunk = -1;
+  let runStart = 0;
+  let runEnd = 0;
+  for (let x = nodes[HEAD + N_NEXT]!; x !== 0; x = nodes[x + N_NEXT]!) {
+    const kc = nodes[x + N_KCHUNK]!;
+    const koff = nodes[x + N_KOFF]!;
+    const klen = nodes[x + N_KLEN]!;
+    const vlen = nodes[x + N_VLEN]!;
+    const voff = nodes[x + N_VOFF]!;
+    const start = koff - varintLength(klen);
+    const vc = nodes[x + N_VCHUNK]!;
+    if ((vc & MOVED) === 0) {
+      if (kc === runChunk && start === runEnd) {
         runEnd = voff + vlen;
         continue;
       }
       if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
-      runChunk = -1;
-      pos = writeVarint(out, pos, klen);
-      pos = copyInto(out, pos, chunks[kc]!, koff, klen);
-      pos = writeVarint(out, pos, vlen);
-      pos = copyInto(out, pos, chunks[vc & CHUNK_MASK]!, voff, vlen);
+      runChunk = kc;
+      runStart = start;
+      runEnd = voff + vlen;
+      continue;
     }
-    if (x === 0 && runChunk >= 0) {
-      pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
-      runChunk = -1;
-    }
-    this.x = x;
-    this.pos = pos;
-    this.runChunk = runChunk;
-    this.runStart = runStart;
-    this.runEnd = runEnd;
-    return x === 0;
+    if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+    runChunk = -1;
+    pos = writeVarint(out, pos, klen);
+    pos = copyInto(out, pos, chunks[kc]!, koff, klen);
+    pos = writeVarint(out, pos, vlen);
+    pos = copyInto(out, pos, chunks[vc & CHUNK_MASK]!, voff, vlen);
   }
-
-  result(): Uint8Array {
-    if (this.x !== 0) throw new FailedPreconditionError('memtable export: not finished');
-    if (this.pos !== this.out.length) throw new Error(`memtable export size mismatch: ${this.pos} != ${this.out.length}`);
-    return this.out;
-  }
+  if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+  if (pos !== size) throw new Error(`memtable export size mismatch: ${pos} != ${size}`);
+  return out;
 }
 
 /** Copies src[off, off+len) to out[pos...] without allocating a view; returns the end position. */
-function copyInto(out: Uint8Array, pos: number, src: Buffer, off: number, len: number): number {
+function copyInto(out: Uint8Array, pos: number, src: Uint8Array, off: number, len: number): number {
   if (len > 32) {
     // TypedArray set: Buffer.copy's argument handling costs more than the memcpy at these sizes.
     out.set(src.subarray(off, off + len), pos);

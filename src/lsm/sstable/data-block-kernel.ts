@@ -101,8 +101,19 @@ function load(): KernelExports {
 
 const align = (n: number) => (n + 63) & ~63;
 
+/**
+ * A run that writes itself into the kernel's memory (a flush's memtable
+ * export), saving the copy of a run built elsewhere first.
+ */
+export interface RunSource {
+  /** The run's exact length in bytes. */
+  readonly length: number;
+  /** Writes the run into `into` (exactly `length` bytes). */
+  writeTo(into: Uint8Array): void;
+}
+
 /** Encodes `run` (varint keyLength, key, varint valueLength, value; keys strictly increasing) as data blocks. */
-export function encodeRun(run: Uint8Array, opts: RunOptions): EncodedRun {
+export function encodeRun(run: Uint8Array | RunSource, opts: RunOptions): EncodedRun {
   const k = load();
   if (!(opts.blockSize >= 1) || !(opts.restartInterval >= 1)) throw new InvalidArgumentError('blockSize, restartInterval: must be positive');
   const base = align(k.heapBase());
@@ -121,7 +132,8 @@ export function encodeRun(run: Uint8Array, opts: RunOptions): EncodedRun {
     const have = k.memory.buffer.byteLength;
     if (end > have) k.memory.grow(Math.ceil((end - have) / 65536));
     const mem = new Uint8Array(k.memory.buffer);
-    mem.set(run, inp);
+    if (run instanceof Uint8Array) mem.set(run, inp);
+    else run.writeTo(mem.subarray(inp, inp + run.length));
     const n = k.encode(inp, run.length, out, outCap, meta, metaCap, hashes, hashCap, restarts, restartCap,
       opts.blockSize, opts.restartInterval, BLOOM_MODES[opts.bloomKey], BLOOM_SEED_1, BLOOM_SEED_2, opts.seqSuffix ? 1 : 0);
     if (n === NO_ROOM) {

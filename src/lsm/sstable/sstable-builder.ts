@@ -14,7 +14,7 @@ import { newBlockBuilder, writeRawBlock, type BlockBuilder, type BlockHandle } f
 import { bloomLayoutOf, newBloomFilterBuilder, type BloomFilterBuilder } from './bloom-filter.js';
 import { writePropertiesBlock } from './table-properties.js';
 import { writeFooter } from './footer.js';
-import { encodeRun, type RunBloomKey } from './data-block-kernel.js';
+import { encodeRun, type RunBloomKey, type RunSource } from './data-block-kernel.js';
 
 export interface SstableBuilderOptions {
   /** Target size of a data block's contents in bytes (default 16 KiB). An entry larger than this gets a block of its own. */
@@ -66,9 +66,10 @@ export interface SstableBuilder {
    * empty builder; nothing can be added after it. `bloomKey` names the part
    * of each key the bloom filter hashes (the builder's bloomKey options are
    * functions the kernel cannot call). seqSuffix: keys end in MAX_U53 - seq
-   * (big-endian); the sequence range is returned.
+   * (big-endian); the sequence range is returned. A RunSource writes the
+   * run straight into the kernel's memory.
    */
-  addSortedRun(run: Uint8Array, opts: { bloomKey: Exclude<RunBloomKey, 'none'>; seqSuffix: boolean }): { minSeq: number; maxSeq: number };
+  addSortedRun(run: Uint8Array | RunSource, opts: { bloomKey: Exclude<RunBloomKey, 'none'>; seqSuffix: boolean }): { minSeq: number; maxSeq: number };
   readonly entryCount: number;
   /** Approximate size of the file if finished now. */
   readonly estimatedSize: number;
@@ -152,7 +153,7 @@ class SstableBuilderImpl implements SstableBuilder {
     this.addParts(key, 0, key.length, value, 0, value.length);
   }
 
-  addSortedRun(run: Uint8Array, opts: { bloomKey: Exclude<RunBloomKey, 'none'>; seqSuffix: boolean }): { minSeq: number; maxSeq: number } {
+  addSortedRun(run: Uint8Array | RunSource, opts: { bloomKey: Exclude<RunBloomKey, 'none'>; seqSuffix: boolean }): { minSeq: number; maxSeq: number } {
     if (this.finished) throw new FailedPreconditionError('sstable builder: add after finish');
     if (this.entryCount > 0) throw new FailedPreconditionError('sstable builder: addSortedRun into a builder that has entries');
     const enc = encodeRun(run, { blockSize: this.blockSize, restartInterval: this.restartInterval, bloomKey: this.bloom ? opts.bloomKey : 'none', seqSuffix: opts.seqSuffix });
