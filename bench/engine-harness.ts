@@ -8,6 +8,7 @@
  * of a cached point read).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import type { Tablet } from '../src/tablet/tablet.js';
 import type { TabletHost as TabletHostType } from '../src/tabletserver/tablet-host.js';
@@ -137,3 +138,23 @@ export async function concurrently<T>(items: T[], n: number, fn: (t: T) => Promi
 
 /** The median of xs (the upper one of an even count); NaN when empty. */
 export const median = (xs: number[]): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
+
+/** The main thread's [ns on a core, ns waiting for one] (schedstat), or undefined off Linux. */
+export function schedstat(): [number, number] | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ').map(Number);
+    return [run!, wait!];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The main thread's minor page faults so far (field 10 of its stat), or undefined off Linux. */
+export function minorFaults(): number | undefined {
+  try {
+    const s = readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
+    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return undefined;
+  }
+}

@@ -13,10 +13,10 @@
  * CPU in cores; GC pauses by kind; event-loop delay; and for Tabula the WAL
  * groups, flushes and write stalls its metrics hooks report.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver, constants as perf, monitorEventLoopDelay } from 'node:perf_hooks';
-import { lib, leveldb, load, median, tabula, type Engine } from './engine-harness.js';
+import { lib, leveldb, load, median, minorFaults, schedstat, tabula, type Engine } from './engine-harness.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -64,26 +64,6 @@ new PerformanceObserver((list) => {
     tally.gcMs.set(kind, (tally.gcMs.get(kind) ?? 0) + e.duration);
   }
 }).observe({ entryTypes: ['gc'] });
-
-/** The main thread's [ns on a core, ns waiting for one] (schedstat), or undefined off Linux. */
-function schedstat(): [number, number] | undefined {
-  try {
-    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ').map(Number);
-    return [run!, wait!];
-  } catch {
-    return undefined;
-  }
-}
-
-/** The main thread's minor page faults so far (field 10 of its stat), or undefined off Linux. */
-function minorFaults(): number | undefined {
-  try {
-    const s = readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
-    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[7]);
-  } catch {
-    return undefined;
-  }
-}
 
 async function probe(label: string, cells: number): Promise<void> {
   const dir = mkdtempSync(join(base, 'p-'));
