@@ -21,7 +21,7 @@
  *   memtable is handed to a flush job in a worker thread without a copy
  *   (share()): the worker exports it in key order, off the event loop. (On
  *   the main thread that export cost 6% of a sequential bulk load's main
- *   thread and 15% of a random one's.)
+ *   thread and 13% of a random one's.)
  */
 import { FailedPreconditionError } from '../../base/errors.js';
 import { varintLength, writeVarint } from '../../base/varint.js';
