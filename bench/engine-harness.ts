@@ -158,3 +158,20 @@ export function minorFaults(): number | undefined {
     return undefined;
   }
 }
+
+/** The integer after `name` among the command-line arguments (at least `min`: 0 or 1), or `dflt` when it is absent. */
+export function intArg(name: string, dflt: number, min: 0 | 1): number {
+  const args = process.argv.slice(2);
+  if (!args.includes(name)) return dflt;
+  const v = Number(args[args.indexOf(name) + 1]);
+  if (!Number.isSafeInteger(v) || v < min) throw new Error(`${name}: a ${min === 0 ? 'non-negative' : 'positive'} integer, got ${args[args.indexOf(name) + 1]}`);
+  return v;
+}
+
+/** The engine `--engine` names: tabula (the default) or leveldb. */
+export function engineArg(): 'tabula' | 'leveldb' {
+  const args = process.argv.slice(2);
+  const e = args.includes('--engine') ? args[args.indexOf('--engine') + 1] : 'tabula';
+  if (e !== 'tabula' && e !== 'leveldb') throw new Error(`--engine: tabula or leveldb, got ${e}`);
+  return e;
+}

@@ -16,17 +16,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver, constants as perf, monitorEventLoopDelay } from 'node:perf_hooks';
-import { lib, leveldb, load, median, minorFaults, schedstat, tabula, type Engine } from './engine-harness.js';
+import { engineArg, intArg, lib, leveldb, load, median, minorFaults, schedstat, tabula, type Engine } from './engine-harness.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: number): number => {
-  if (!args.includes(name)) return dflt;
-  const v = Number(args[args.indexOf(name) + 1]);
-  if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${name}: a non-negative integer, got ${args[args.indexOf(name) + 1]}`);
-  return v;
-};
-const ENGINE = args.includes('--engine') ? args[args.indexOf('--engine') + 1] : 'tabula';
-if (ENGINE !== 'tabula' && ENGINE !== 'leveldb') throw new Error(`--engine: tabula or leveldb, got ${ENGINE}`);
+const opt = (name: string, dflt: number): number => intArg(name, dflt, 0);
+const ENGINE = engineArg();
 const RANDOM = args.includes('--random');
 const DURABLE = !args.includes('--nosync');
 const CELLS = opt('--cells', 1_000_000) || 1_000_000;

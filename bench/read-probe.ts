@@ -19,20 +19,13 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { concurrently, key, leveldb, lib, load, minorFaults, schedstat, tabula, type Engine } from './engine-harness.js';
+import { concurrently, engineArg, intArg, key, leveldb, lib, load, minorFaults, schedstat, tabula, type Engine } from './engine-harness.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: number): number => {
-  if (!args.includes(name)) return dflt;
-  const v = Number(args[args.indexOf(name) + 1]);
-  if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${name}: a positive integer, got ${args[args.indexOf(name) + 1]}`);
-  return v;
-};
-const ENGINE = args.includes('--engine') ? args[args.indexOf('--engine') + 1] : 'tabula';
-if (ENGINE !== 'tabula' && ENGINE !== 'leveldb') throw new Error(`--engine: tabula or leveldb, got ${ENGINE}`);
-const CELLS = opt('--cells', 10_000_000);
-const READS = opt('--reads', 50_000);
-const ROUNDS = opt('--rounds', 3);
+const ENGINE = engineArg();
+const CELLS = intArg('--cells', 10_000_000, 1);
+const READS = intArg('--reads', 50_000, 1);
+const ROUNDS = intArg('--rounds', 3, 1);
 const CONCURRENCY = 16;
 const base = process.env.BENCH_DIR ?? join(process.cwd(), '.bench-data-kept');
 const dir = join(base, `read-probe-${ENGINE}-${CELLS}`);
