@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { serveJobs } from '../lsm/compaction/job-runner.js';
 import { LocalStorage } from '../storage/local-storage.js';
 import { tabletJobs } from './tablet-jobs.js';
-import { collectGarbage } from '../base/collect-garbage.js';
+import { CollectionThrottle } from '../base/collect-garbage.js';
 
 if (!parentPort) throw new Error('job-worker must run in a worker thread');
 
@@ -24,7 +24,9 @@ function storageFor(spec: unknown): LocalStorage {
   return st;
 }
 
-// Collected after each job. A flush sends its memtable as shared memory, which does not prompt V8
-// to collect here, and a compaction leaves big buffers behind: this thread allocates few objects
-// of its own, so without it they stayed resident long after (base/collect-garbage.ts).
-serveJobs(parentPort, storageFor, tabletJobs, () => collectGarbage());
+// Collected after jobs, at most once a second. A flush sends its memtable as shared memory, which
+// does not prompt V8 to collect here, and a compaction leaves big buffers behind: this thread
+// allocates few objects of its own, so without it they stayed resident long after. Not after every
+// job: each collection costs the next job its optimised code (base/collect-garbage.ts).
+const collections = new CollectionThrottle(1000);
+serveJobs(parentPort, storageFor, tabletJobs, () => collections.request());
