@@ -55,6 +55,15 @@ export function cellKeyLength(rowEscLength: number, family: Uint8Array, qualifie
 }
 
 /**
+ * At least cellKeyLength of such a key, from lengths alone (no scan of the
+ * bytes for zeros): esc(x) is at most 2|x| + 2 bytes. `qualifierLength` -1:
+ * no qualifier (a family tombstone).
+ */
+export function cellKeyLengthBound(rowLength: number, familyLength: number, qualifierLength: number): number {
+  return 2 * (rowLength + familyLength + (qualifierLength > 0 ? qualifierLength : 0)) + 22;
+}
+
+/**
  * Writes the cell key (as encodeCellKey) at out[pos]; returns the end position.
  * The row is escaped in place, so a batch needs no per-row prefix buffer.
  */

@@ -5,7 +5,7 @@
  * (Each entry is thus also in the memtable's arena format.)
  */
 import { readVarint, varintEnd, varintLength, writeVarint } from '../base/varint.js';
-import { cellKeyLength, writeCellKey } from './cell-key.js';
+import { cellKeyLength, cellKeyLengthBound, escLength, writeCellKey } from './cell-key.js';
 
 /**
  * Encodes a batch straight into its final place — the memtable's arena
@@ -25,7 +25,8 @@ export class EntryWriter {
 
   /**
    * `count` entries exactly, written into buf[start, start + size): `size`
-   * must be at least the batch's encoded size (else add throws RangeError).
+   * must be at least the batch's encoded size (else add throws RangeError);
+   * the sum of entrySizeBound over its entries, plus 10 for the count, is.
    * `offsets`:
    * an array to reuse when it has room for 4 * count values (the batch is
    * linked into the memtable before the next one is encoded).
@@ -41,17 +42,30 @@ export class EntryWriter {
 
   /**
    * Appends an entry: the cell key of (row, family, qualifier, ts, seq), then
-   * the engine value: `type` followed by `value`. rowEscLength = escLength(row).
+   * the engine value: `type` followed by `value`.
    */
-  add(row: Uint8Array, rowEscLength: number, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number, type: number, value: Uint8Array | undefined): void {
+  add(row: Uint8Array, family: Uint8Array, qualifier: Uint8Array | undefined, ts: number, seq: number, type: number, value: Uint8Array | undefined): void {
     if (this.count >= this.expected) throw new RangeError('EntryWriter: more entries than announced');
-    const kl = cellKeyLength(rowEscLength, family, qualifier);
     const vl = 1 + (value ? value.length : 0);
-    if (this.pos + varintLength(kl) + kl + varintLength(vl) + vl > this.end) throw new RangeError('EntryWriter: batch larger than its announced size');
     const b = this.buf;
-    let p = writeVarint(b, this.pos, kl);
-    const ko = p;
-    p = writeCellKey(b, p, row, family, qualifier, ts, seq);
+    let p = this.pos;
+    let ko: number;
+    let kl: number;
+    const bound = cellKeyLengthBound(row.length, family.length, qualifier ? qualifier.length : -1);
+    if (bound < 128 && p + 1 + bound + varintLength(vl) + vl <= this.end) {
+      // The usual case, in one pass: the key's length takes one varint byte whatever its
+      // escapes, so the key is written first and its exact length put before it after.
+      ko = p + 1;
+      p = writeCellKey(b, ko, row, family, qualifier, ts, seq);
+      kl = p - ko;
+      b[ko - 1] = kl;
+    } else {
+      kl = cellKeyLength(escLength(row), family, qualifier);
+      if (p + varintLength(kl) + kl + varintLength(vl) + vl > this.end) throw new RangeError('EntryWriter: batch larger than its announced size');
+      p = writeVarint(b, p, kl);
+      ko = p;
+      p = writeCellKey(b, p, row, family, qualifier, ts, seq);
+    }
     p = writeVarint(b, p, vl);
     const vo = p;
     b[p++] = type;
@@ -86,4 +100,14 @@ export function forEachEntry(buf: Uint8Array, fn: (key: Uint8Array, value: Uint8
     if (key.length !== kl || value.length !== vl) throw new RangeError('truncated entry batch');
     fn(key, value);
   }
+}
+
+/**
+ * At least the bytes an entry of this cell takes in a batch (EntryWriter.add),
+ * from lengths alone: a batch's size is bounded without scanning its keys.
+ * `qualifierLength` -1: no qualifier; `valueLength`: the engine value's (type byte included).
+ */
+export function entrySizeBound(rowLength: number, familyLength: number, qualifierLength: number, valueLength: number): number {
+  const kb = cellKeyLengthBound(rowLength, familyLength, qualifierLength);
+  return (kb < 128 ? 1 : varintLength(kb)) + kb + varintLength(valueLength) + valueLength;
 }

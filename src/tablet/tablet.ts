@@ -34,11 +34,10 @@ import type { GcRule } from '../model/gc-rule.js';
 import type { Row } from '../model/cell.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowRange } from '../model/row-set.js';
-import { CellKeyView, TOMBSTONE_TS, cellKeyLength, escLength, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
-import { varintLength } from '../base/varint.js';
+import { CellKeyView, TOMBSTONE_TS, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { AGGREGATE, DELETE_COLUMN, DELETE_FAMILY, DELETE_ROW, PUT, aggregateOperand, encodeDeleteColumn } from './cell-value.js';
 import type { Aggregator } from '../model/aggregate.js';
-import { EntryWriter, forEachEntry } from './entry-batch.js';
+import { EntryWriter, entrySizeBound, forEachEntry } from './entry-batch.js';
 import { RowLocks } from './row-lock.js';
 import { readRow, scanRows, type ReadContext, type ScanOptions } from './tablet-reader.js';
 import type { TableSource, TabletVersion } from './tablet-version.js';
@@ -128,8 +127,6 @@ export class Tablet {
   private flushing: Promise<void> | undefined;
   /** EntryWriter's offsets, reused from batch to batch (consumed before the next batch is encoded). */
   private entryOffsets: Int32Array | undefined;
-  /** stage()'s esc(row) lengths, reused from batch to batch. */
-  private rowLens = new Int32Array(1024);
   /** Writers stalled in writeStall, woken after each flush. */
   private flushWaiters: Array<() => void> = [];
   private compacting: Promise<void> | undefined;
@@ -270,27 +267,24 @@ export class Tablet {
    */
   private stage(rows: RowMutation[]): { seq: number; durable: Promise<void> } | undefined {
     const now = this.cfg.clock.nowMicros();
-    // The payload's exact size first, so it is written once into a buffer of that size.
+    // A bound on the payload's size first (from lengths alone: no pass over the keys' bytes), so it
+    // is written once into a region that big; the region's unused end is given back after.
     let count = 0;
     let size = 10;
-    // esc(row) lengths only: keys escape the row in place (no prefix buffer per row).
-    const rowLens = rows.length <= this.rowLens.length ? this.rowLens : new Int32Array(rows.length);
-    if (rows.length <= 1 << 16) this.rowLens = rowLens; // a huge batch's array is not kept
     // The family bytes of the last family seen: a batch rarely switches (saves a map lookup per cell).
     const aggs = this.cfg.aggregates;
     let famName: string | undefined;
     let famBytes: Buffer = EMPTY_FAMILY;
     for (let r = 0; r < rows.length; r++) {
       const rm = rows[r]!;
-      const rowLen = escLength(rm.row);
-      rowLens[r] = rowLen;
+      const rowLen = rm.row.length;
       const ms = rm.mutations;
       count += ms.length;
       for (let i = 0; i < ms.length; i++) {
         const m = ms[i]!;
         if (m.type !== 'deleteFromRow' && m.family !== famName) famBytes = this.fam((famName = m.family));
         if (m.type === 'addToCell' && m.value.length === 0) count--; // a merge of NULL: no entry
-        else size += entrySize(rowLen, m, famBytes, aggs !== undefined && m.type === 'setCell' && aggs.has(m.family));
+        else size += entryBound(rowLen, m, famBytes, aggs !== undefined && m.type === 'setCell' && aggs.has(m.family));
       }
     }
     if (count === 0) return undefined;
@@ -307,7 +301,6 @@ export class Tablet {
     famName = undefined;
     for (let r = 0; r < rows.length; r++) {
       const rm = rows[r]!;
-      const rowLen = rowLens[r]!;
       const ms = rm.mutations;
       for (let i = 0; i < ms.length; i++) {
         const m = ms[i]!;
@@ -316,22 +309,22 @@ export class Tablet {
           case 'setCell': {
             const agg = aggs?.get(m.family);
             // Into an aggregate family a set_cell is combined like an input (as Google's emulator does).
-            if (agg !== undefined) batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, AGGREGATE, aggregateOperand(agg, m.value));
-            else batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, PUT, m.value);
+            if (agg !== undefined) batch.add(rm.row, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, AGGREGATE, aggregateOperand(agg, m.value));
+            else batch.add(rm.row, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, PUT, m.value);
             break;
           }
           case 'addToCell':
             if (m.value.length === 0) break; // a merge of NULL has no effect
-            batch.add(rm.row, rowLen, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, AGGREGATE, aggregateOperand(aggs?.get(m.family), m.value));
+            batch.add(rm.row, famBytes, m.qualifier, m.timestamp < 0 ? now : m.timestamp, seq++, AGGREGATE, aggregateOperand(aggs?.get(m.family), m.value));
             break;
           case 'deleteFromColumn':
-            batch.add(rm.row, rowLen, famBytes, m.qualifier, TOMBSTONE_TS, seq++, DELETE_COLUMN, encodeDeleteColumn(m.start, m.end).subarray(1));
+            batch.add(rm.row, famBytes, m.qualifier, TOMBSTONE_TS, seq++, DELETE_COLUMN, encodeDeleteColumn(m.start, m.end).subarray(1));
             break;
           case 'deleteFromFamily':
-            batch.add(rm.row, rowLen, famBytes, undefined, TOMBSTONE_TS, seq++, DELETE_FAMILY, undefined);
+            batch.add(rm.row, famBytes, undefined, TOMBSTONE_TS, seq++, DELETE_FAMILY, undefined);
             break;
           case 'deleteFromRow':
-            batch.add(rm.row, rowLen, EMPTY_FAMILY, undefined, TOMBSTONE_TS, seq++, DELETE_ROW, undefined);
+            batch.add(rm.row, EMPTY_FAMILY, undefined, TOMBSTONE_TS, seq++, DELETE_ROW, undefined);
             break;
         }
       }
@@ -339,6 +332,7 @@ export class Tablet {
     const last = seq - 1;
     this.nextSeq = seq;
     const payload = batch.finish();
+    this.active.trimReserved(size - payload.length);
     region.chunk.set(payload, region.off);
     const durable = this.cfg.wal.append(this.id, first, last, payload);
     // Insert while the WAL syncs (the fsync is the long part of a write): the
@@ -1058,21 +1052,20 @@ function stagingBuffer(size: number): Buffer {
 /** What mutate holds instead of the request once it is staged. */
 const NO_ROWS: RowMutation[] = [];
 
-/** Bytes of one mutation's entry in an EntryWriter payload (see entry-batch.ts); `family`: its family's bytes. */
 const NO_AGGREGATES: ReadonlyMap<string, Aggregator> = new Map();
 
-/** Bytes of the entry `m` becomes; `aggregated`: a set_cell into an aggregate family (an AGGREGATE entry). */
-function entrySize(rowLen: number, m: Mutation, family: Buffer, aggregated: boolean): number {
-  let kl: number;
-  let vl: number;
+/**
+ * entrySizeBound of the entry `m` becomes in an EntryWriter payload; `family`: its family's bytes;
+ * `aggregated`: a set_cell into an aggregate family (an AGGREGATE entry).
+ */
+function entryBound(rowLen: number, m: Mutation, family: Buffer, aggregated: boolean): number {
   switch (m.type) {
-    case 'setCell': kl = cellKeyLength(rowLen, family, m.qualifier); vl = aggregated ? 10 : 1 + m.value.length; break;
-    case 'addToCell': kl = cellKeyLength(rowLen, family, m.qualifier); vl = 10; break;
-    case 'deleteFromColumn': kl = cellKeyLength(rowLen, family, m.qualifier); vl = 17; break;
-    case 'deleteFromFamily': kl = cellKeyLength(rowLen, family, undefined); vl = 1; break;
-    case 'deleteFromRow': kl = cellKeyLength(rowLen, EMPTY_FAMILY, undefined); vl = 1; break;
+    case 'setCell': return entrySizeBound(rowLen, family.length, m.qualifier.length, aggregated ? 10 : 1 + m.value.length);
+    case 'addToCell': return entrySizeBound(rowLen, family.length, m.qualifier.length, 10);
+    case 'deleteFromColumn': return entrySizeBound(rowLen, family.length, m.qualifier.length, 17);
+    case 'deleteFromFamily': return entrySizeBound(rowLen, family.length, -1, 1);
+    case 'deleteFromRow': return entrySizeBound(rowLen, 0, -1, 1);
   }
-  return varintLength(kl) + kl + varintLength(vl) + vl;
 }
 
 /** Flushes wait for compaction at maxSstables × this many tables (see waitForCompaction). */

@@ -320,6 +320,27 @@ describe('memtable', () => {
     expect(() => mt.putReserved(0, new Int32Array(0), 0)).toThrow(FailedPreconditionError);
   });
 
+  it('trimReserved gives back a reservation\'s unused end, which the next entries take; only right after it', () => {
+    const mt = newMemtable({ chunkSize: 256 });
+    const first = mt.reserveEncoded(40);
+    mt.trimReserved(30); // 10 written
+    const next = mt.reserveEncoded(8);
+    expect(next.ci).toBe(first.ci);
+    expect(next.off).toBe(first.off + 10);
+    mt.trimReserved(0);
+    expect(() => mt.trimReserved(0)).toThrow(FailedPreconditionError); // once per reservation
+    const third = mt.reserveEncoded(8);
+    expect(() => mt.trimReserved(9)).toThrow(FailedPreconditionError); // more than reserved
+    mt.put(b('k'), b('v'));
+    expect(() => mt.trimReserved(1)).toThrow(FailedPreconditionError); // a put came between
+    // A region of its own chunk (over a quarter of chunkSize): its end is taken by what follows.
+    const big = mt.reserveEncoded(240);
+    expect(big.ci).not.toBe(third.ci);
+    expect(big.chunk.length).toBe(240);
+    mt.trimReserved(190);
+    expect(mt.reserveEncoded(40)).toMatchObject({ ci: big.ci, off: 50 });
+  });
+
   it('exportSorted round-trips through the flat iterator', () => {
     fc.assert(
       fc.property(

@@ -43,6 +43,13 @@ export interface Memtable {
    */
   reserveEncoded(size: number): { chunk: Buffer; ci: number; off: number };
   /**
+   * Gives back the last `unused` bytes of the region the last reserveEncoded
+   * gave (a caller that reserved a bound and wrote less); the next entries
+   * take them. Only right after that reserveEncoded, before any other put
+   * (else FailedPreconditionError).
+   */
+  trimReserved(unused: number): void;
+  /**
    * Inserts `count` entries written into the region reserveEncoded gave
    * (chunk `ci`): entry i's key at chunk[offsets[4i], +offsets[4i+1]) and
    * value at chunk[offsets[4i+2], +offsets[4i+3]); what put() does for each,
@@ -219,6 +226,10 @@ class SkiplistMemtable implements Memtable {
   private chunkIdx = 0;
   private chunk: Buffer = this.chunks[0]!;
   private chunkPos = 0;
+  /** The last reserveEncoded's region in the current chunk, for trimReserved (-1: none to trim). */
+  private reservedChunk = -1;
+  private reservedFrom = 0;
+  private reservedEnd = -1;
   private readonly chunkSize: number;
   /** Current list height (levels in use). */
   private height = 1;
@@ -373,7 +384,18 @@ class SkiplistMemtable implements Memtable {
   reserveEncoded(size: number): { chunk: Buffer; ci: number; off: number } {
     if (this.isFrozen) throw new FailedPreconditionError('memtable is frozen');
     const off = this.reserve(size);
+    this.reservedChunk = this.chunkIdx;
+    this.reservedEnd = this.chunkPos;
+    this.reservedFrom = off;
     return { chunk: this.chunk, ci: this.chunkIdx, off };
+  }
+
+  trimReserved(unused: number): void {
+    if (this.chunkIdx !== this.reservedChunk || this.chunkPos !== this.reservedEnd || !(unused >= 0 && unused <= this.reservedEnd - this.reservedFrom)) {
+      throw new FailedPreconditionError('trimReserved: not right after the reserveEncoded it trims, or more than it reserved');
+    }
+    this.chunkPos -= unused;
+    this.reservedEnd = -1;
   }
 
   /**
