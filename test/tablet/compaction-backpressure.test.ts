@@ -79,8 +79,8 @@ describe('compaction back-pressure', () => {
     const uninstall = setMetricsHooks({ walGroupCommit() {}, lsmJob() {}, writeStall: (s) => stalls.push(s) });
     const storage = new GatedCompactions();
     const host = await TabletHost.open({ storage, serverId: 's', jobs: 'inline' });
-    // Every write freezes a memtable; a compaction starts past 2 tables; flushes wait at 6.
-    const t = await host.openTablet({ id: 't', epoch: 1, families, memtableBytes: 2000, maxSstables: 2 });
+    // Every write freezes a memtable; a compaction starts past 2 tables; flushes wait at 6; writes stall behind 2 frozen memtables.
+    const t = await host.openTablet({ id: 't', epoch: 1, families, memtableBytes: 2000, maxSstables: 2, frozenMemtables: 2 });
     let acked = 0;
     let maxTables = 0;
     const writer = (async () => {

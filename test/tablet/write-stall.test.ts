@@ -1,6 +1,6 @@
 /**
- * The write stall (two memtables waiting to flush) lifts as soon as one of
- * them is flushed, not when the flush loop has flushed them all: otherwise
+ * The write stall (frozenMemtables memtables waiting to flush: 3 by default)
+ * lifts as soon as one of them is flushed, not when the flush loop has flushed them all: otherwise
  * the flusher idles while writers refill a memtable.
  */
 import { describe, it, expect } from 'vitest';
@@ -30,19 +30,22 @@ const put = (i: number): RowMutation[] => [{ row: Buffer.from(`r${i}`), mutation
 const until = async (cond: () => boolean) => { for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1)); expect(cond()).toBe(true); };
 
 describe('write stall', () => {
-  it('lifts when one of the two waiting memtables is flushed', async () => {
+  it.each([
+    { frozen: 2, cfg: { frozenMemtables: 2 } },
+    { frozen: 3, cfg: {} }, // the default
+  ])('lifts when one of the $frozen waiting memtables is flushed', async ({ frozen, cfg }) => {
     const stalls: number[] = [];
     const uninstall = setMetricsHooks({ walGroupCommit() {}, lsmJob() {}, writeStall: (s) => stalls.push(s) });
     const storage = new GatedStorage();
     const host = await TabletHost.open({ storage, serverId: 's', jobs: 'inline' });
-    const t = await host.openTablet({ id: 't', epoch: 1, families, memtableBytes: 2000 });
-    await t.mutate(put(1)); // freezes; its flush waits at the gate
-    await t.mutate(put(2)); // freezes too: two memtables wait
+    const t = await host.openTablet({ id: 't', epoch: 1, families, memtableBytes: 2000, ...cfg });
+    // Each write fills a memtable, which freezes; the first flush waits at the gate.
+    for (let i = 1; i <= frozen; i++) await t.mutate(put(i));
     await until(() => storage.waiting === 1);
-    expect(t.stats().frozenMemtables).toBe(2);
+    expect(t.stats().frozenMemtables).toBe(frozen);
     expect(stalls).toEqual([]); // writes that did not wait report nothing
     let done = false;
-    const stalled = t.mutate(put(3)).then(() => { done = true; });
+    const stalled = t.mutate(put(frozen + 1)).then(() => { done = true; });
     await new Promise((r) => setTimeout(r, 20));
     expect(done).toBe(false);
     storage.releaseOne(); // the first flush completes; the second starts and waits at the gate
@@ -56,7 +59,7 @@ describe('write stall', () => {
     // Let the remaining flushes through.
     await until(() => { storage.releaseOne(); return storage.waiting === 0 && t.stats().frozenMemtables === 0; });
     await until(() => storage.waiting === 0 && t.stats().frozenMemtables === 0);
-    expect((await t.readRow(Buffer.from('r3')))?.cells[0]?.value.equals(Buffer.alloc(3000, 3))).toBe(true);
+    expect((await t.readRow(Buffer.from(`r${frozen + 1}`)))?.cells[0]?.value.equals(Buffer.alloc(3000, frozen + 1))).toBe(true);
     await host.close();
   });
 });
