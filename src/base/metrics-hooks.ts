@@ -13,7 +13,7 @@ export interface MetricsHooks {
   walGroupCommit(seconds: number, records: number, bytes: number, synced: boolean): void;
   /** A background job (flush or compaction) ended: duration, bytes written, outcome. */
   lsmJob(kind: string, seconds: number, bytesOut: number, ok: boolean): void;
-  /** A write waited for memtable flushes (two memtables already waiting to flush): how long it waited. */
+  /** A write waited for memtable flushes (frozenMemtables, 3 by default, already waiting to flush): how long it waited. */
   writeStall(seconds: number): void;
 }
 

@@ -43,7 +43,7 @@ export function createTabulaMetrics(opts: { defaultMetrics?: boolean } = {}): Ta
   const jobBytes = new Counter({ name: 'tabula_lsm_job_bytes_written_total', help: 'SSTable bytes written by flushes and compactions', labelNames: ['kind'], registers });
   const jobSeconds = new Histogram({ name: 'tabula_lsm_job_duration_seconds', help: 'Flush and compaction durations', labelNames: ['kind'], buckets: JOB_BUCKETS, registers });
   // As HBase's "updates blocked" time and RocksDB's stall counters: writes outrunning flushes.
-  const stalls = new Counter({ name: 'tabula_write_stalls_total', help: 'Writes that waited for memtable flushes (two memtables of their tablet already waiting)', registers });
+  const stalls = new Counter({ name: 'tabula_write_stalls_total', help: 'Writes that waited for memtable flushes (frozenMemtables, 3 by default, of their tablet already waiting)', registers });
   const stallSeconds = new Counter({ name: 'tabula_write_stall_seconds_total', help: 'Seconds writes spent waiting for memtable flushes', registers });
 
   const cacheSum = () => {

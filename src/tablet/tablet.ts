@@ -750,7 +750,7 @@ export class Tablet {
   }
 
   /**
-   * Bounds memory: writers wait while two memtables are already waiting to
+   * Bounds memory: writers wait while frozenMemtables (3) memtables are already waiting to
    * flush, until one of them is flushed (not until the flush loop has flushed
    * them all, which left the worker idle while writers refilled a memtable).
    */
