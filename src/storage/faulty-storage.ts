@@ -230,10 +230,10 @@ class FaultyFile implements ReadableFile {
     return this.inner.size;
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     const f = this.owner.before('read', this.name);
     if (f && !f.tear) throw f.error;
-    const data = await this.inner.read(offset, length);
+    const data = await this.inner.read(offset, length, into);
     if (f) throw f.error;
     return data;
   }

@@ -274,7 +274,7 @@ async function makeDurableDir(dir: string): Promise<void> {
  * FileHandle.read (no FileHandle promise machinery), and block reads are the
  * hot path of cache misses.
  */
-function readAt(fd: number, buf: Buffer, at: number, length: number, position: number): Promise<number> {
+function readAt(fd: number, buf: Uint8Array, at: number, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
     fsRead(fd, buf, at, length, position, (err, n) => (err ? reject(err) : resolve(n)));
   });
@@ -287,14 +287,15 @@ class LocalReadableFile implements ReadableFile {
   private idle: (() => void) | undefined;
   constructor(readonly name: string, readonly size: number, private readonly fh: fsp.FileHandle) {}
 
-  /** Returns a fresh unpooled buffer owned by the caller (safe to cache). */
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  /** Without `into`, a fresh unpooled buffer owned by the caller (safe to cache). */
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     if (!(offset >= 0 && length >= 0 && offset + length <= this.size)) {
       throw new CorruptionError(this.name, `short read: ${length} bytes at ${offset} of ${this.size}`);
     }
     if (this.closed) throw new StorageError(`${this.name}: file is closed`);
+    if (into !== undefined && into.length < length) throw new RangeError(`${this.name}: read of ${length} bytes into ${into.length}`);
     // Unpooled: a cached 2 KiB block must not pin a shared 8 KiB pool slab.
-    const buf = Buffer.allocUnsafeSlow(length);
+    const buf = into !== undefined ? into.subarray(0, length) : Buffer.allocUnsafeSlow(length);
     let done = 0;
     this.inflight++;
     try {

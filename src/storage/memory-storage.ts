@@ -23,11 +23,15 @@ export class MemoryStorage implements Storage {
     return {
       name,
       size: snapshot.length,
-      read: async (offset: number, length: number) => {
+      read: async (offset: number, length: number, into?: Uint8Array) => {
         if (offset < 0 || offset + length > snapshot.length) {
           throw new CorruptionError(name, `short read: ${length} bytes at ${offset} of ${snapshot.length}`);
         }
-        return snapshot.subarray(offset, offset + length);
+        if (into === undefined) return snapshot.subarray(offset, offset + length);
+        if (into.length < length) throw new RangeError(`${name}: read of ${length} bytes into ${into.length}`);
+        const out = into.subarray(0, length);
+        out.set(snapshot.subarray(offset, offset + length));
+        return out;
       },
       close: async () => {},
     };

@@ -13,8 +13,12 @@
 export interface ReadableFile {
   readonly name: string;
   readonly size: number;
-  /** Reads exactly `length` bytes at `offset`; a short read rejects with CorruptionError. */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads exactly `length` bytes at `offset`; a short read rejects with
+   * CorruptionError. Into the start of `into` when given (at least `length`
+   * bytes; the result is then a view of it), else into memory of its own.
+   */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 

@@ -44,6 +44,13 @@ function readRowAt(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: Ce
   return collectRow(it, prefix, vis, view, []);
 }
 
+/** An entry's cell value (after its type byte), in memory of its own. */
+function copyValue(v: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(v.length - 1);
+  out.set(v.subarray(1));
+  return out;
+}
+
 /** Appends the row's visible cells from the iterator's position on; continues asynchronously after a block fetch. */
 function collectRow(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: CellKeyView, cells: Cell[]): MaybePromise<Cell[]> {
   while (it.valid()) {
@@ -52,15 +59,15 @@ function collectRow(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: C
     view.decode(key);
     const value = it.value();
     if (vis.accept(view, value)) {
-      // The value is a view, not a copy: it sits in immutable memory (a
-      // cached or freshly read block, or the append-only memtable arena).
-      // The key is not: a block iterator rebuilds it in place.
+      // The value is copied: a block's memory is reused once its iterator
+      // moves on and the cache evicts it (BlockCache, recycling). The key is
+      // rebuilt by the block iterator in place, so it is decoded into copies too.
       cells.push({
         family: vis.family,
         qualifier: view.qualifier(),
         timestamp: view.ts,
         // An aggregate's value is its own buffer, completed as the row's later entries come.
-        value: vis.aggValue ?? Buffer.from(value.buffer, value.byteOffset + 1, value.length - 1),
+        value: vis.aggValue ?? copyValue(value),
       });
     }
     const r = it.next();

@@ -33,6 +33,8 @@ export interface TabletHostOptions {
   serverId: string;
   clock?: Clock;
   cacheBytes?: number;
+  /** A block cache to use instead of a new one of cacheBytes (tests give one that poisons recycled memory). */
+  blockCache?: BlockCache;
   /**
    * Where flush/compaction jobs run: 'inline' (this thread; required for
    * storage that cannot cross threads) or worker threads over a local
@@ -75,7 +77,7 @@ export class TabletHost {
     const runner = jobs === 'inline'
       ? newInlineRunner(opts.storage, tabletJobs)
       : newWorkerRunner({ workerUrl: workerUrl(), storageSpec: { kind: 'local', root: jobs.localRoot }, threads: jobs.threads ?? JOB_THREADS });
-    const host = new TabletHost(opts.storage, wal, newBlockCache(opts.cacheBytes ?? 256 << 20), runner, opts.clock ?? systemClock, `wal/${opts.serverId}`);
+    const host = new TabletHost(opts.storage, wal, opts.blockCache ?? newBlockCache(opts.cacheBytes ?? 256 << 20), runner, opts.clock ?? systemClock, `wal/${opts.serverId}`);
     host.pending = pending;
     return host;
   }

@@ -52,6 +52,20 @@ export function describeStorageContract(label: string, make: () => Promise<Stora
       await f.close();
     });
 
+    it('reads a range into the start of given memory, leaving the rest alone; refuses memory too small', async () => {
+      const data = bytes(10_000, 3);
+      await s.writeFile('sst/000002.sst', data);
+      const f = await s.open('sst/000002.sst');
+      const into = new Uint8Array(5000).fill(0xee);
+      const got = await f.read(1234, 4000, into);
+      expect(got.buffer).toBe(into.buffer);
+      expect(got.byteOffset).toBe(0);
+      expect(Buffer.from(got).equals(data.subarray(1234, 5234))).toBe(true);
+      expect(into.subarray(4000).every((x) => x === 0xee)).toBe(true);
+      await expect(f.read(0, 5001, into)).rejects.toThrow(RangeError);
+      await f.close();
+    });
+
     it('rejects reads past the end with CorruptionError', async () => {
       await s.writeFile('a', enc('hello'));
       const f = await s.open('a');

@@ -12,7 +12,9 @@
  * Lifetime: key() is a view of a per-iterator key buffer that is rewritten
  * in place (often the same object from call to call), value() a view of the
  * block; both are valid until the next positioning call (KvIterator
- * contract): copy a key to keep it. Unlike the general contract, next() is
+ * contract): copy a key to keep it, and a value too: the iterator hands each
+ * block back when it moves to another or closes, and its memory may then be
+ * reused for another block. Unlike the general contract, next() is
  * also allowed after seekLT/seekToLast.
  */
 import { CorruptionError } from '../../base/errors.js';
@@ -28,8 +30,14 @@ export interface DataBlockSource {
   readonly firstKeys: SortedKeys;
   readonly lastKeys: SortedKeys;
   blockOffset(i: number): number;
-  /** The verified contents of data block i: synchronously when cached. */
+  /**
+   * The verified contents of data block i: synchronously when cached. The
+   * caller holds it until it hands it back with release (the source may then
+   * reuse its memory: see BlockCache).
+   */
   dataBlock(i: number): Uint8Array | Promise<Uint8Array>;
+  /** Takes back block i as dataBlock gave it (once per dataBlock call); absent: nothing to hand back. */
+  release?(i: number, block: Uint8Array): void;
   /** Takes back a closed iterator, to hand it out again (a point read opens one per table it probes). */
   recycle?(it: RecyclableIterator): void;
 }
@@ -52,6 +60,9 @@ class SstableIterator implements RecyclableIterator {
   private readonly bit: BlockIterator;
   /** Index of the block installed in `bit`, -1 for none. */
   private bi = -1;
+  /** The block this iterator holds (from dataBlock, not yet released), and its index. */
+  private held: Uint8Array | undefined;
+  private heldIndex = -1;
   /** False once closed: a second close must not recycle it twice. */
   private open = true;
 
@@ -98,6 +109,7 @@ class SstableIterator implements RecyclableIterator {
     this.open = false;
     this.bit.release();
     this.bi = -1;
+    this.letGo();
     this.src.recycle?.(this);
   }
 
@@ -116,6 +128,11 @@ class SstableIterator implements RecyclableIterator {
       if (!(b instanceof Uint8Array)) {
         this.bit.invalidate();
         return b.then((block) => {
+          // Closed meanwhile (a reader that gave up): nothing will read it.
+          if (!this.open) {
+            this.src.release?.(i, block);
+            return;
+          }
           this.install(i, block);
           this.apply(op, target);
         });
@@ -128,7 +145,18 @@ class SstableIterator implements RecyclableIterator {
   private install(i: number, block: Uint8Array): void {
     this.bi = -1;
     this.bit.reset(block, this.src.blockOffset(i));
+    this.letGo();
+    this.held = block;
+    this.heldIndex = i;
     this.bi = i;
+  }
+
+  /** Hands the held block back (once). */
+  private letGo(): void {
+    const h = this.held;
+    if (h === undefined) return;
+    this.held = undefined;
+    this.src.release?.(this.heldIndex, h);
   }
 
   private apply(op: Op, target: Uint8Array | undefined): void {

@@ -201,7 +201,8 @@ async function load(file: ReadableFile, name: string, cache: BlockCache): Promis
 
 class SstableReaderImpl implements SstableReader, DataBlockSource {
   readonly blockCount: number;
-  private readonly inflight = new Map<number, Promise<Uint8Array>>();
+  /** Reads in flight by block offset, and how many callers wait for each (each gets the block pinned). */
+  private readonly inflight = new Map<number, { block: Promise<Uint8Array>; waiters: number }>();
   private closed = false;
   /** Closed iterators of this table, handed out again (saves an iterator, a block iterator and its key buffer per point read). */
   private readonly spareIterators: RecyclableIterator[] = [];
@@ -278,23 +279,28 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
   dataBlock(i: number): Uint8Array | Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new UnavailableError(`${this.name}: sstable reader is closed`));
     const offset = this.offsets[i]!;
-    const hit = this.cache.get(this.name, offset);
+    const hit = this.cache.acquire(this.name, offset);
     if (hit !== undefined) return hit;
     if (this.image !== undefined) {
-      // A copy, unpooled: a cached block must not pin the image (released when dropped) or a pool slab.
+      // A copy: a cached block must not pin the image (released when dropped).
       const size = this.sizes[i]!;
-      const block = Buffer.allocUnsafeSlow(size);
+      const block = this.cache.takeBuffer(size);
       block.set(this.image.subarray(offset, offset + size));
-      this.cache.put(this.name, offset, block);
+      this.cache.put(this.name, offset, block, { recyclable: true, pins: 1 });
       return block;
     }
-    // Concurrent misses on one block share a single read.
-    let p = this.inflight.get(offset);
-    if (p === undefined) {
-      p = this.fetch(offset, this.sizes[i]!);
-      this.inflight.set(offset, p);
+    // Concurrent misses on one block share a single read; each is handed the block pinned.
+    let f = this.inflight.get(offset);
+    if (f === undefined) {
+      f = { block: this.fetch(offset, this.sizes[i]!), waiters: 0 };
+      this.inflight.set(offset, f);
     }
-    return p;
+    f.waiters++;
+    return f.block;
+  }
+
+  release(i: number, block: Uint8Array): void {
+    this.cache.release(this.name, this.offsets[i]!, block);
   }
 
   adoptImage(fileBytes: Uint8Array, release: () => void): void {
@@ -319,13 +325,18 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
   }
 
   private async fetch(offset: number, size: number): Promise<Uint8Array> {
+    const buf = this.cache.takeBuffer(size + BLOCK_TRAILER_SIZE);
+    let block: Uint8Array | undefined;
     try {
       const h = { offset, size };
-      const block = verifyBlock(this.name, await this.file.read(offset, size + BLOCK_TRAILER_SIZE), h, BlockType.DATA);
-      this.cache.put(this.name, offset, block);
+      block = verifyBlock(this.name, await this.file.read(offset, size + BLOCK_TRAILER_SIZE, buf), h, BlockType.DATA);
+      // Pinned for every caller waiting, as it is cached (from then on others' misses may evict it).
+      // Recyclable only in the memory taken for it: a storage may answer with memory of its own.
+      this.cache.put(this.name, offset, block, { recyclable: block.buffer === buf.buffer, pins: this.inflight.get(offset)!.waiters });
       return block;
     } finally {
       this.inflight.delete(offset);
+      if (block?.buffer !== buf.buffer) this.cache.giveBack(buf); // failed, or the storage read into memory of its own
     }
   }
 }
