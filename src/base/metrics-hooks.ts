@@ -19,7 +19,7 @@ export interface MetricsHooks {
 
 /** What a block cache can tell the metrics system (polled at scrape time). */
 export interface BlockCacheStatsSource {
-  stats(): { hits: number; misses: number; bytes: number; capacity: number; entries: number };
+  stats(): { hits: number; misses: number; bytes: number; capacity: number; entries: number; recycled: number };
 }
 
 const noop: MetricsHooks = { walGroupCommit() {}, lsmJob() {}, writeStall() {} };

@@ -47,16 +47,17 @@ export function createTabulaMetrics(opts: { defaultMetrics?: boolean } = {}): Ta
   const stallSeconds = new Counter({ name: 'tabula_write_stall_seconds_total', help: 'Seconds writes spent waiting for memtable flushes', registers });
 
   const cacheSum = () => {
-    const s = { hits: 0, misses: 0, bytes: 0, capacity: 0 };
+    const s = { hits: 0, misses: 0, bytes: 0, capacity: 0, recycled: 0 };
     for (const c of blockCaches()) {
       const x = c.stats();
-      s.hits += x.hits; s.misses += x.misses; s.bytes += x.bytes; s.capacity += x.capacity;
+      s.hits += x.hits; s.misses += x.misses; s.bytes += x.bytes; s.capacity += x.capacity; s.recycled += x.recycled;
     }
     return s;
   };
   // Counters kept by the cache itself, exposed at scrape time (no per-lookup cost).
   new Counter({ name: 'tabula_block_cache_hits_total', help: 'Block cache hits', registers, collect() { this.reset(); this.inc(cacheSum().hits); } });
   new Counter({ name: 'tabula_block_cache_misses_total', help: 'Block cache misses', registers, collect() { this.reset(); this.inc(cacheSum().misses); } });
+  new Counter({ name: 'tabula_block_cache_recycled_total', help: 'Block reads into the memory of an evicted block (the rest of the misses read into fresh memory)', registers, collect() { this.reset(); this.inc(cacheSum().recycled); } });
   new Gauge({ name: 'tabula_block_cache_bytes', help: 'Bytes held by block caches', registers, collect() { this.set(cacheSum().bytes); } });
   new Gauge({ name: 'tabula_block_cache_capacity_bytes', help: 'Configured block cache capacity', registers, collect() { this.set(cacheSum().capacity); } });
 

@@ -5,8 +5,8 @@
  * (DESIGN §5), so entries never go stale — `evictFile` only frees memory
  * when a file is deleted.
  *
- * Blocks are stored by reference and must not be mutated by anyone.
- * A block larger than the whole capacity is not cached.
+ * Blocks are stored by reference and must not be mutated by anyone while
+ * cached. A block larger than the whole capacity is not cached.
  *
  * Recycling. A point read that misses used to read into fresh memory: on a
  * 2-core machine about 8 µs of a miss's ~30 µs of main thread went to
@@ -20,6 +20,10 @@
  * the garbage collector takes it once its readers are done, so a reader
  * that never releases costs only the recycling. The pins live in the cache
  * entry (no per-block map), so acquire and release cost a lookup each.
+ * Recycled memory comes in 1 KiB size classes (a block may take up to 1 KiB
+ * more than its length, which is what the capacity counts), and the pool of
+ * free memory is bounded apart from the capacity: 1/16 of it, 256 KiB to
+ * 8 MiB.
  */
 import { InvalidArgumentError } from '../../base/errors.js';
 import { registerBlockCache } from '../../base/metrics-hooks.js';
