@@ -9,6 +9,7 @@ import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { FaultyStorage } from '../../src/storage/faulty-storage.js';
 import { ManualClock } from '../../src/base/clock.js';
 import { TabletHost } from '../../src/tabletserver/tablet-host.js';
+import { newBlockCache } from '../../src/lsm/cache/block-cache.js';
 import type { Tablet } from '../../src/tablet/tablet.js';
 import type { GcRule } from '../../src/model/gc-rule.js';
 import type { Mutation, RowMutation } from '../../src/model/mutation.js';
@@ -103,8 +104,11 @@ class Harness {
 
   async open(): Promise<void> {
     this.view = new FaultyStorage(this.storage);
-    this.host = await TabletHost.open({ storage: this.view, serverId: `s${this.server}`, clock: this.clock, jobs: 'inline' });
-    this.tablet = await this.host.openTablet({ id: 't1', epoch: this.epoch, families, aggregates, memtableBytes: 1500, maxSstables: 1000 });
+    // A block cache of a few small blocks that overwrites the memory it recycles: reads evict and
+    // reuse blocks all the time, so a block reused under a reader would show as a wrong read.
+    const blockCache = newBlockCache(1024, { poisonRecycled: true });
+    this.host = await TabletHost.open({ storage: this.view, serverId: `s${this.server}`, clock: this.clock, jobs: 'inline', blockCache });
+    this.tablet = await this.host.openTablet({ id: 't1', epoch: this.epoch, families, aggregates, memtableBytes: 1500, maxSstables: 1000, blockSize: 256 });
   }
 }
 
