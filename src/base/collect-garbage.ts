@@ -5,7 +5,8 @@
  * thread allocates few objects of its own: it kept the dead memtables that
  * flushes had sent it for as long as it stayed idle (test/compaction/
  * job-runner.test.ts shows it): 10M random-key cells ended at 1.64 GB RSS,
- * against 1.13-1.18 GB collecting after each job (measured).
+ * against 1.11-1.20 GB collecting after jobs (measured; CollectionThrottle
+ * below says how often).
  *
  * `gc` is exposed by turning on V8's --expose-gc at run time and taking the
  * function from a fresh context, where the flag installs it (node:v8's

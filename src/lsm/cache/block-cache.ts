@@ -100,7 +100,6 @@ const CLASS_BYTES = 1024;
 /** Blocks above this size are not recycled (they are rare; a class each would hold memory idle). */
 const MAX_RECYCLED_BYTES = 256 * 1024;
 
-
 class LruBlockCache implements BlockCache {
   /** Two-level map: no string concatenation per lookup. */
   private readonly files = new Map<string, Map<number, Node>>();

@@ -187,11 +187,11 @@ export function newWorkerRunner(opts: WorkerRunnerOptions): JobRunner {
 
 /**
  * Worker side: answers job messages using `jobs`, each against the storage
- * its message's spec names. `settled(name)` runs after each job's answer is
- * sent, once the job's message is no longer referenced.
+ * its message's spec names. `settled` runs after each job's answer is sent,
+ * once the job's message is no longer referenced.
  */
 export function serveJobs(
-  port: import('node:worker_threads').MessagePort, storageFor: (spec: unknown) => Storage, jobs: JobTable, settled?: (name: string) => void,
+  port: import('node:worker_threads').MessagePort, storageFor: (spec: unknown) => Storage, jobs: JobTable, settled?: () => void,
 ): void {
   port.on('message', async (m: { id: number; name: string; storage: unknown; input: unknown }) => {
     try {
@@ -206,7 +206,7 @@ export function serveJobs(
       port.postMessage({ id: m.id, ok: false, error: { message: String(err?.message ?? e), name: String(err?.name ?? 'Error'), code: err?.code, file: err?.file } });
     }
     // After this handler has returned: then nothing here holds the message any more.
-    if (settled) setImmediate(settled, m.name);
+    if (settled) setImmediate(settled);
   });
 }
 
