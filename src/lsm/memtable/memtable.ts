@@ -24,6 +24,7 @@
  *   thread and 13% of a random one's.)
  */
 import { compareRanges } from '../../base/bytes.js';
+import { copyFromShared } from '../../base/copy-shared.js';
 import { FailedPreconditionError } from '../../base/errors.js';
 import { varintLength, writeVarint } from '../../base/varint.js';
 import type { KvIterator } from '../iterator/kv-iterator.js';
@@ -694,33 +695,22 @@ function exportNodes(nodes: Int32Array, chunks: readonly Uint8Array[], size: num
         runEnd = voff + vlen;
         continue;
       }
-      if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+      if (runChunk >= 0) pos = copyFromShared(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
       runChunk = kc;
       runStart = start;
       runEnd = voff + vlen;
       continue;
     }
-    if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+    if (runChunk >= 0) pos = copyFromShared(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
     runChunk = -1;
     pos = writeVarint(out, pos, klen);
-    pos = copyInto(out, pos, chunks[kc]!, koff, klen);
+    pos = copyFromShared(out, pos, chunks[kc]!, koff, klen);
     pos = writeVarint(out, pos, vlen);
-    pos = copyInto(out, pos, chunks[vc & CHUNK_MASK]!, voff, vlen);
+    pos = copyFromShared(out, pos, chunks[vc & CHUNK_MASK]!, voff, vlen);
   }
-  if (runChunk >= 0) pos = copyInto(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+  if (runChunk >= 0) pos = copyFromShared(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
   if (pos !== size) throw new Error(`memtable export size mismatch: ${pos} != ${size}`);
   return out;
-}
-
-/** Copies src[off, off+len) to out[pos...] without allocating a view; returns the end position. */
-function copyInto(out: Uint8Array, pos: number, src: Uint8Array, off: number, len: number): number {
-  if (len > 32) {
-    // TypedArray set: Buffer.copy's argument handling costs more than the memcpy at these sizes.
-    out.set(src.subarray(off, off + len), pos);
-  } else {
-    for (let i = 0; i < len; i++) out[pos + i] = src[off + i]!;
-  }
-  return pos + len;
 }
 
 /**
