@@ -20,6 +20,9 @@ export const lib = COMPILED ? '../dist' : '../src';
 const { LocalStorage } = (await import(`${lib}/storage/local-storage.js`)) as typeof import('../src/storage/local-storage.js');
 const { TabletHost } = (await import(`${lib}/tabletserver/tablet-host.js`)) as typeof import('../src/tabletserver/tablet-host.js');
 
+/** BENCH_READ_WORKER=0: Tabula reads through libuv's threadpool (`--no-read-worker`), for A/B runs. */
+const READ_WORKER = process.env.BENCH_READ_WORKER !== '0';
+
 export const BATCH = 1000;
 export const PIPELINE = 4;
 
@@ -64,7 +67,7 @@ export async function tabula(dir: string, walSync = true): Promise<Engine> {
   let host: TabletHostType;
   let t: Tablet;
   const open = async () => {
-    host = await TabletHost.open({ storage: new LocalStorage(dir), serverId: 'bench', jobs: { localRoot: dir }, walSync });
+    host = await TabletHost.open({ storage: new LocalStorage(dir, { readWorker: READ_WORKER }), serverId: 'bench', jobs: { localRoot: dir }, walSync });
     t = await host.openTablet({ id: 'bench', epoch: 1, families });
   };
   await open();

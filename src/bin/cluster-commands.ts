@@ -62,6 +62,7 @@ export const TABLET_SERVER_OPTIONS: OptionSpec[] = [
   { flag: '--heartbeat-ms <ms>', description: 'heartbeat interval (keep well below the master\'s lease)', env: 'TABULA_HEARTBEAT_MS', default: 2000, parse: millis },
   { flag: '--cache <size>', description: 'block cache size', env: 'TABULA_CACHE', default: 256 << 20, defaultText: '256m', parse: bytes },
   { flag: '--no-wal-sync', description: 'do not fsync the write-ahead log (benchmarks only: acknowledged writes may be lost); config file key walSync: false', parse: parsers.boolean },
+  { flag: '--no-read-worker', description: 'read SSTable blocks through libuv\'s threadpool instead of the read worker thread (which polls 50 µs after each batch of reads); config file key readWorker: false', parse: parsers.boolean },
   ...CLUSTER_OPS_OPTIONS,
 ];
 
@@ -70,7 +71,7 @@ type MasterCommandOptions = ClusterOps & {
   data: string; host: string; port: number; leaseMs: number; tickMs: number; splitSize: number; balanceMs: number; fileGcInterval: number; fileGcMinAge: number;
 };
 type TabletServerCommandOptions = ClusterOps & {
-  master?: string; data: string; host: string; port: number; advertiseHost?: string; id?: string; heartbeatMs: number; cache: number; walSync: boolean;
+  master?: string; data: string; host: string; port: number; advertiseHost?: string; id?: string; heartbeatMs: number; cache: number; walSync: boolean; readWorker: boolean;
 };
 
 const env = process.env;
@@ -97,7 +98,7 @@ export function registerClusterCommands(program: Command): void {
       if (!o.master) throw new ConfigError('--master: required (HOST:PORT of the master; env TABULA_MASTER)');
       const s = await startTabletServerProcess({
         data: o.data, master: o.master, host: o.host, port: o.port, advertiseHost: o.advertiseHost, id: o.id,
-        heartbeatMs: o.heartbeatMs, cacheBytes: o.cache, walSync: o.walSync, ops: o, onMetricsListening,
+        heartbeatMs: o.heartbeatMs, cacheBytes: o.cache, walSync: o.walSync, readWorker: o.readWorker, ops: o, onMetricsListening,
       });
       return { line: `tabula tablet-server ${s.id} listening on ${o.host}:${s.port}`, close: s.close };
     },

@@ -23,11 +23,12 @@ export const SERVE_OPTIONS: OptionSpec[] = [
     env: 'TABULA_TABLET_SERVERS', default: 1, parse: parsers.integer(1, 64),
   },
   { flag: '--no-wal-sync', description: 'do not fsync the write-ahead log (benchmarks only: acknowledged writes may be lost); config file key walSync: false', parse: parsers.boolean },
+  { flag: '--no-read-worker', description: 'read SSTable blocks through libuv\'s threadpool instead of the read worker thread (which polls 50 µs after each batch of reads); config file key readWorker: false', parse: parsers.boolean },
   ...FILE_GC_OPTION_SPECS,
   ...opsOptionSpecs({ bytes, duration }),
 ];
 
-type ServeCommandOptions = OpsOptions & { data: string; host: string; port: number; cache: number; tabletServers: number; walSync: boolean; fileGcInterval: number; fileGcMinAge: number };
+type ServeCommandOptions = OpsOptions & { data: string; host: string; port: number; cache: number; tabletServers: number; walSync: boolean; readWorker: boolean; fileGcInterval: number; fileGcMinAge: number };
 
 export function registerServeCommand(program: Command): void {
   const cmd = program.command('serve').description('run master, tablet servers and the Bigtable API in one process');
@@ -37,7 +38,7 @@ export function registerServeCommand(program: Command): void {
     try {
       const o = resolveOptions<ServeCommandOptions>(cmd, SERVE_OPTIONS);
       s = await serve({
-        data: o.data, host: o.host, port: o.port, cacheBytes: o.cache, tabletServers: o.tabletServers, walSync: o.walSync, ops: o,
+        data: o.data, host: o.host, port: o.port, cacheBytes: o.cache, tabletServers: o.tabletServers, walSync: o.walSync, readWorker: o.readWorker, ops: o,
         fileGc: { intervalMs: o.fileGcInterval, minAgeMs: o.fileGcMinAge },
         onMetricsListening: (p) => process.stdout.write(`tabula metrics on ${o.metricsHost ?? o.host}:${p} (/metrics /healthz /readyz)\n`),
       });

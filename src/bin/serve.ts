@@ -39,6 +39,8 @@ export interface ServeOptions {
   balanceMs?: number;
   /** false = do not fsync the WAL (benchmarks only; acknowledged writes may be lost). */
   walSync?: boolean;
+  /** false = read SSTable blocks through libuv's threadpool, not the read worker thread (storage/read-worker.ts). Default true. */
+  readWorker?: boolean;
   /** Background deletion of unreferenced SSTables (default FILE_GC_DEFAULTS: every 5 min, files older than 10 min). */
   fileGc?: FileGcOptions;
   /** Logging, metrics endpoint, TLS, auth and limits (defaults: as `tabula serve --help` shows). */
@@ -79,7 +81,7 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
     await opts.beforeLoad?.();
 
     mkdirSync(data, { recursive: true });
-    const storage = new LocalStorage(data);
+    const storage = new LocalStorage(data, { readWorker: opts.readWorker ?? true });
     cluster = await openEmbeddedCluster({
       storage, masterDir: join(data, 'master'), tabletServers: n,
       server: {

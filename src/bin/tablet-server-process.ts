@@ -54,6 +54,8 @@ export interface TabletServerProcessOptions {
   heartbeatMs: number;
   cacheBytes?: number;
   walSync?: boolean;
+  /** false = read SSTable blocks through libuv's threadpool, not the read worker thread (storage/read-worker.ts). Default true. */
+  readWorker?: boolean;
   /** Logging, metrics endpoint, TLS, auth, limits and internal TLS (defaults: as `tabula tablet-server --help` shows). */
   ops?: Partial<OpsOptions> & InternalClientOptions;
   /** Called as soon as the metrics endpoint listens (before tablets load). */
@@ -86,7 +88,7 @@ export async function startTabletServerProcess(opts: TabletServerProcessOptions)
 
     mkdirSync(data, { recursive: true });
     const ts = await TabletServer.open({
-      storage: new LocalStorage(data), serverId: id, jobs: { localRoot: data }, cacheBytes: opts.cacheBytes, walSync: opts.walSync,
+      storage: new LocalStorage(data, { readWorker: opts.readWorker ?? true }), serverId: id, jobs: { localRoot: data }, cacheBytes: opts.cacheBytes, walSync: opts.walSync,
     });
     cleanup.push(() => ts.close());
     watchTabletServer(ops.metrics, ts);

@@ -22,6 +22,7 @@ import * as fsp from 'node:fs/promises';
 import { constants as fsConstants, read as fsRead, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CorruptionError, NotFoundError, StorageError } from '../base/errors.js';
+import { READ_WORKER_MAX_BYTES, sharedReadWorker } from './read-worker.js';
 import type { LogFile, ReadableFile, Storage } from './storage.js';
 
 /** Prefix of temp files; `list` skips them and valid names may not use it. */
@@ -34,8 +35,16 @@ export class LocalStorage implements Storage {
   /** Directories known to exist (and to be durable in their parents). */
   private readonly dirReady = new Map<string, Promise<void>>();
 
-  /** `root` need not exist yet; it is created by the first write. */
-  constructor(readonly root: string) {}
+  private readonly readWorker: boolean;
+
+  /**
+   * `root` need not exist yet; it is created by the first write.
+   * `readWorker` (default true): small reads go through the process's read
+   * worker (read-worker.ts) when it runs, else libuv's threadpool.
+   */
+  constructor(readonly root: string, opts: { readWorker?: boolean } = {}) {
+    this.readWorker = opts.readWorker ?? true;
+  }
 
   /**
    * Absolute path of `name`. Rejects names that are empty, absolute, contain
@@ -53,7 +62,7 @@ export class LocalStorage implements Storage {
       fh = await fsp.open(path, 'r');
       const st = await fh.stat();
       if (!st.isFile()) throw new StorageError(`${name}: not a regular file`);
-      return new LocalReadableFile(name, st.size, fh);
+      return new LocalReadableFile(name, st.size, fh, this.readWorker);
     } catch (e) {
       await fh?.close().catch(() => {});
       throw toStorageError(e, name, 'open');
@@ -285,7 +294,7 @@ class LocalReadableFile implements ReadableFile {
   /** Reads in flight on the raw fd: close waits for them, so the fd is never closed (and reused) under a read. */
   private inflight = 0;
   private idle: (() => void) | undefined;
-  constructor(readonly name: string, readonly size: number, private readonly fh: fsp.FileHandle) {}
+  constructor(readonly name: string, readonly size: number, private readonly fh: fsp.FileHandle, private readonly readWorker: boolean) {}
 
   /** Without `into`, a fresh unpooled buffer owned by the caller (safe to cache). */
   async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
@@ -302,7 +311,8 @@ class LocalReadableFile implements ReadableFile {
       while (done < length) {
         let n: number;
         try {
-          n = await readAt(this.fh.fd, buf, done, length - done, offset + done);
+          const rw = this.readWorker && length - done <= READ_WORKER_MAX_BYTES ? sharedReadWorker() : undefined;
+          n = await (rw ? rw.read(this.fh.fd, buf, done, length - done, offset + done) : readAt(this.fh.fd, buf, done, length - done, offset + done));
         } catch (e) {
           throw toStorageError(e, this.name, 'read');
         }

@@ -7,6 +7,7 @@
  * their segments until forgetTablet). Closing and reopening a host over the
  * same storage is a restart: every acknowledged write comes back.
  */
+import { siblingModule } from '../base/start-worker.js';
 import { systemClock, type Clock } from '../base/clock.js';
 import { logger } from '../base/log.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../base/errors.js';
@@ -160,6 +161,5 @@ export class TabletHost {
 }
 
 function workerUrl(): URL {
-  const self = import.meta.url;
-  return new URL(self.endsWith('.ts') ? '../tablet/job-worker.ts' : '../tablet/job-worker.js', self);
+  return siblingModule(import.meta.url, '../tablet/job-worker');
 }

@@ -22,6 +22,14 @@ describeStorageContract(
   },
 );
 
+describeStorageContract(
+  'LocalStorage, reads through the threadpool (no read worker)',
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tabula-storage-'));
+    return { storage: new LocalStorage(join(dir, 'root'), { readWorker: false }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  },
+);
+
 describeStorageContract('FaultyStorage(MemoryStorage)', async () => ({
   storage: new FaultyStorage(new MemoryStorage()),
   cleanup: async () => {},

@@ -8,9 +8,10 @@
  * build the storage from a serialisable spec sent with each job, so reads and
  * writes never stall behind a compaction.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Storage } from '../../storage/storage.js';
 import { metricsHooks } from '../../base/metrics-hooks.js';
+import { startWorker } from '../../base/start-worker.js';
 import { CorruptionError, StorageError, TabulaError, type Code } from '../../base/errors.js';
 
 export interface JobContext {
@@ -130,10 +131,7 @@ class WorkerPool {
   }
 
   private spawn(): Slot {
-    // Under vitest/tsx the source is TypeScript: the worker registers tsx first.
-    const w = this.workerUrl.pathname.endsWith('.ts')
-      ? new Worker(tsBootstrap(this.workerUrl), { eval: true })
-      : new Worker(this.workerUrl);
+    const w = startWorker(this.workerUrl);
     const slot: Slot = { w, busy: 0, pending: new Map() };
     w.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: { message: string; name: string; code?: number; file?: string } }) => {
       const p = slot.pending.get(m.id);
@@ -215,10 +213,4 @@ function reviveError(e: { message: string; name: string; code?: number; file?: s
   if (e.name === 'StorageError') return new StorageError(e.message);
   if (typeof e.code === 'number') return new TabulaError(e.code as Code, e.message);
   return new Error(e.message);
-}
-
-/** Worker source that registers tsx's loader, then imports the TypeScript entry (tests and tsx runs only). */
-function tsBootstrap(entry: URL): string {
-  const api = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
 }

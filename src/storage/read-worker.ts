@@ -1,0 +1,172 @@
+/**
+ * Point reads of local files through a worker thread fed by shared memory,
+ * instead of libuv's threadpool.
+ *
+ * Why: a block-cache miss is one small pread, and through the threadpool each
+ * one woke a sleeping pool thread. On the bench VMs that wake-up (a futex and
+ * an interrupt to an idle virtual CPU) cost the main thread more than the
+ * read: 22% of its samples were in try_to_wake_up under fs.read, and point
+ * reads over a 10M-cell tablet reached 38k/s. This worker takes requests
+ * from a ring in shared memory, polls briefly before it sleeps (so a steady
+ * stream of reads rarely wakes it) and wakes the main thread once per batch
+ * of completions (Atomics.waitAsync). Protocol and memory layout:
+ * read-worker-memory.ts.
+ *
+ * One worker per process, started on the first read, on the main thread
+ * only (a job thread's reads are large and sequential, and it may block).
+ * Reads longer than a slot go to the threadpool, as do all reads once the
+ * worker has failed.
+ */
+import { getSystemErrorName } from 'node:util';
+import { isMainThread, type Worker } from 'node:worker_threads';
+import { copyFromShared } from '../base/copy-shared.js';
+import { siblingModule, startWorker } from '../base/start-worker.js';
+import { C_DONE, C_HEAD, C_SLEEPING, newReadWorkerMemory, type ReadWorkerMemory } from './read-worker-memory.js';
+
+/** Reads in flight at most (more wait in a queue on the main thread). */
+const SLOTS = 64;
+/** The longest read the worker takes: a data block (16 KiB by default) with room to spare. */
+export const READ_WORKER_MAX_BYTES = 64 * 1024;
+
+interface Request {
+  fd: number;
+  into: Uint8Array;
+  at: number;
+  length: number;
+  position: number;
+  resolve: (n: number) => void;
+  reject: (e: Error) => void;
+}
+
+export class ReadWorker {
+  private readonly mem: ReadWorkerMemory;
+  private readonly data: Uint8Array;
+  private readonly worker: Worker;
+  private readonly mask = SLOTS - 1;
+  /** The request in each slot (undefined: free). */
+  private readonly slots: (Request | undefined)[] = new Array(SLOTS).fill(undefined);
+  private readonly free: number[] = [];
+  /** Requests waiting for a free slot, oldest first. */
+  private readonly queued: Request[] = [];
+  private head = 0;
+  private seen = 0;
+  private inflight = 0;
+  private failed: Error | undefined;
+  private readonly drainBound = (): void => this.drain();
+
+  constructor() {
+    this.mem = newReadWorkerMemory(SLOTS, READ_WORKER_MAX_BYTES);
+    this.data = new Uint8Array(this.mem.data);
+    for (let i = SLOTS - 1; i >= 0; i--) this.free.push(i);
+    this.worker = startWorker(siblingModule(import.meta.url, './read-worker-thread'), { workerData: this.mem });
+    // Idle, the worker must not keep the process alive; with reads in flight it must (nothing else
+    // may: Atomics.waitAsync holds no handle).
+    this.worker.unref();
+    this.worker.on('error', (e) => this.fail(e));
+    this.worker.on('exit', (code) => this.fail(new Error(`read worker exited with code ${code}`)));
+    this.arm();
+  }
+
+  /** Whether reads may be sent here (false once the worker has failed). */
+  get usable(): boolean {
+    return this.failed === undefined;
+  }
+
+  /**
+   * preads up to `length` bytes (at most READ_WORKER_MAX_BYTES) at `position`
+   * of `fd` into into[at, at + length); resolves with the bytes read, as
+   * fs.read does. The caller keeps `fd` open until it settles.
+   */
+  read(fd: number, into: Uint8Array, at: number, length: number, position: number): Promise<number> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (!(length >= 0 && length <= READ_WORKER_MAX_BYTES)) return Promise.reject(new RangeError(`read worker: length ${length}`));
+    return new Promise<number>((resolve, reject) => {
+      const r: Request = { fd, into, at, length, position, resolve, reject };
+      if (this.inflight++ === 0) this.worker.ref();
+      const slot = this.free.pop();
+      if (slot === undefined) this.queued.push(r);
+      else this.submit(slot, r);
+    });
+  }
+
+  private submit(slot: number, r: Request): void {
+    const { ctrl, requests, submitted } = this.mem;
+    this.slots[slot] = r;
+    requests[3 * slot] = r.fd;
+    requests[3 * slot + 1] = r.position;
+    requests[3 * slot + 2] = r.length;
+    submitted[this.head & this.mask] = slot;
+    this.head = (this.head + 1) | 0;
+    Atomics.store(ctrl, C_HEAD, this.head);
+    if (Atomics.load(ctrl, C_SLEEPING) === 1) Atomics.notify(ctrl, C_HEAD);
+  }
+
+  /** Waits for the worker's next completions (or takes them now if there are some already). */
+  private arm(): void {
+    if (this.failed) return;
+    const w = Atomics.waitAsync(this.mem.ctrl, C_DONE, this.seen);
+    if (w.async) void w.value.then(this.drainBound);
+    else queueMicrotask(this.drainBound);
+  }
+
+  private drain(): void {
+    if (this.failed) return;
+    const { ctrl, completed, status, slotBytes } = this.mem;
+    const done = Atomics.load(ctrl, C_DONE);
+    while (this.seen !== done) {
+      const slot = completed[this.seen & this.mask]!;
+      this.seen = (this.seen + 1) | 0;
+      const r = this.slots[slot]!;
+      this.slots[slot] = undefined;
+      const n = status[slot]!;
+      if (n >= 0) copyFromShared(r.into, r.at, this.data, slot * slotBytes, n);
+      const next = this.queued.shift();
+      if (next) this.submit(slot, next);
+      else this.free.push(slot);
+      if (--this.inflight === 0) this.worker.unref();
+      if (n >= 0) r.resolve(n);
+      else r.reject(errnoError(n));
+    }
+    this.arm();
+  }
+
+  /** Stops the worker: the reads it holds fail, later ones are refused (tests; a process simply exits). */
+  async close(): Promise<void> {
+    this.fail(new Error('read worker closed'));
+    await this.worker.terminate();
+  }
+
+  /** The worker died (a bug, or the process is exiting): every read it holds fails, later ones use the threadpool. */
+  private fail(e: unknown): void {
+    if (this.failed) return;
+    this.failed = e instanceof Error ? e : new Error(String(e));
+    const pending = [...this.slots.filter((r): r is Request => r !== undefined), ...this.queued.splice(0)];
+    this.slots.fill(undefined);
+    this.inflight = 0;
+    this.worker.unref();
+    for (const r of pending) r.reject(this.failed);
+  }
+}
+
+/** An error like the one fs.read gives for -errno `n` (code, errno, syscall). */
+function errnoError(n: number): Error {
+  let code: string;
+  try {
+    code = getSystemErrorName(n);
+  } catch {
+    code = 'EIO';
+  }
+  return Object.assign(new Error(`${code}: read failed`), { code, errno: n, syscall: 'read' });
+}
+
+let shared: ReadWorker | undefined;
+
+/**
+ * The process's read worker, started on first use; undefined off the main
+ * thread or once it has failed.
+ */
+export function sharedReadWorker(): ReadWorker | undefined {
+  if (!isMainThread) return undefined;
+  shared ??= new ReadWorker();
+  return shared.usable ? shared : undefined;
+}
