@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { compareBytes, prefixSuccessor } from '../base/bytes.js';
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../base/errors.js';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../base/errors.js';
 import { KeyedSerial } from '../base/keyed-serial.js';
 import { logger } from '../base/log.js';
 import type { GcRule } from '../model/gc-rule.js';
@@ -83,7 +83,7 @@ export class Master implements AdminBackend {
     for (const t of this.catalog.allTablets()) if (t.server && counts.has(t.server)) counts.set(t.server, counts.get(t.server)! + 1);
     let best: string | undefined;
     for (const [s, n] of counts) if (best === undefined || n < counts.get(best)!) best = s;
-    if (!best) throw new FailedPreconditionError('no tablet server is available');
+    if (!best) throw new UnavailableError('no tablet server is available; retry once one has registered');
     extra.set(best, (extra.get(best) ?? 0) + 1);
     return best;
   }
@@ -210,10 +210,20 @@ export class Master implements AdminBackend {
     return lost.filter((id): id is string => !!id);
   }
 
+  /**
+   * The server of a tablet. UnavailableError when it has none: the tablet is
+   * being recovered or reassigned, which the master does on its own, so the
+   * caller may retry (FAILED_PRECONDITION would tell a client not to).
+   */
   private control(t: TabletRecord): TabletControlService {
     const s = t.server && this.servers.get(t.server);
-    if (!s) throw new FailedPreconditionError(`tablet ${t.id} is not assigned`);
+    if (!s) throw new UnavailableError(`tablet ${t.id} has no live server (it is being recovered or reassigned); retry`);
     return s;
+  }
+
+  /** Whether a tablet has a live server now (control() would not throw). */
+  private served(t: TabletRecord): boolean {
+    return !!t.server && this.servers.has(t.server);
   }
 
   /** Where each tablet of a table is served, sorted by start row. NotFoundError for an unknown table. */
@@ -500,8 +510,9 @@ export class Master implements AdminBackend {
       await this.catalog.write({ deleteTables: [r.name], deleteTablets: tablets.map((t) => t.id) });
       return { r, tablets };
     });
-    // The catalog no longer names the table; its files go once no manifest references them.
-    await Promise.all(tablets.map((t) => this.control(t).destroyTablet(t.id).catch((e) => log.warn({ tablet: t.id, err: String(e) }, 'destroy tablet failed'))));
+    // The catalog no longer names the table; its files go once no manifest references them. A
+    // tablet without a live server is never opened again: there is nothing to close.
+    await Promise.all(tablets.filter((t) => this.served(t)).map((t) => this.control(t).destroyTablet(t.id).catch((e) => log.warn({ tablet: t.id, err: String(e) }, 'destroy tablet failed'))));
     log.info({ table: r.name }, 'delete table');
   }
 
@@ -541,8 +552,31 @@ export class Master implements AdminBackend {
     // Data of a dropped family is deleted before the schema forgets it, so a re-created family starts empty.
     for (const f of dropped) await Promise.all(tablets.map((t) => this.control(t).dropFamily(t.id, f)));
     await this.catalog.write({ tables: [next] });
-    await Promise.all(tablets.map((t) => this.control(t).updateSchema(t.id, next.families, next.aggregates)));
+    await this.pushSchema(r.name);
     return this.info(next);
+  }
+
+  /**
+   * Gives every tablet of `table` that has a server the schema the catalog
+   * holds now, each under its structural lock: an assignment (or split) in
+   * progress then either finished first and is updated here, or starts after
+   * and reads the new schema from the catalog itself. A tablet without a live
+   * server is skipped for the same reason. Tablets that appear meanwhile (a
+   * split's children) are updated too.
+   */
+  private async pushSchema(table: string): Promise<void> {
+    const done = new Set<string>();
+    for (;;) {
+      const todo = this.catalog.tabletsOf(table).filter((t) => !done.has(t.id));
+      if (todo.length === 0) return;
+      await Promise.all(todo.map((t) => this.exclusive(t.id, async () => {
+        done.add(t.id);
+        const cur = this.catalog.tablet(t.id);
+        const rec = this.catalog.table(table);
+        if (!cur || !rec || !this.served(cur)) return;
+        await this.control(cur).updateSchema(cur.id, rec.families, rec.aggregates);
+      }, { mark: false })));
+    }
   }
 
   async dropRowRange(name: TableName, range: { prefix: Buffer } | { all: true }): Promise<void> {
@@ -733,10 +767,11 @@ export class Master implements AdminBackend {
       bytes += await this.exclusive(t.id, async () => {
         const cur = this.catalog.tablet(t.id);
         if (!cur) return undefined; // split (or deleted) before its turn: cover its range again below
+        const server = this.control(cur); // before the directory is recorded: no server, nothing to remove
         const snap: BackupTablet = { id: this.newTabletId(), startRow: cur.startRow, endRow: cur.endRow };
         record.tablets.push(snap);
         await this.catalog.write({ backups: [record] });
-        return (await this.control(cur).snapshotTablet(cur.id, snap.id, record.name)).bytes;
+        return (await server.snapshotTablet(cur.id, snap.id, record.name)).bytes;
       }, { mark: false }) ?? await this.snapshotRange(table, t.startRow, t.endRow, record);
     }
     return bytes;
@@ -784,7 +819,7 @@ export class Master implements AdminBackend {
   private async removeBackup(r: BackupRecord): Promise<void> {
     await this.catalog.write({ backups: [{ ...r, state: 'deleting' }] });
     const servers = [...this.servers.values()];
-    if (servers.length === 0) throw new FailedPreconditionError('no tablet server is available to delete the backup');
+    if (servers.length === 0 && r.tablets.length > 0) throw new UnavailableError('no tablet server is available to delete the backup; retry');
     for (const t of r.tablets) {
       let err: unknown;
       for (const s of servers) {
@@ -866,7 +901,7 @@ export class Master implements AdminBackend {
     };
     return this.reading(src.name, () => this.build(record, async () => {
       const servers = [...this.servers.values()];
-      if (servers.length === 0) throw new FailedPreconditionError('no tablet server is available to copy the backup');
+      if (servers.length === 0) throw new UnavailableError('no tablet server is available to copy the backup; retry');
       for (const [i, t] of src.tablets.entries()) {
         const copy: BackupTablet = { ...t, id: this.newTabletId() };
         record.tablets.push(copy);

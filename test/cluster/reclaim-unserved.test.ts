@@ -8,22 +8,12 @@
  * replays its own WAL for it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { TabletServer } from '../../src/tabletserver/tablet-server.js';
-import { ClusterMember } from '../../src/tabletserver/cluster-member.js';
-import { Master } from '../../src/master/master.js';
-import { ClusterMaster } from '../../src/master/cluster-master.js';
-import { Router } from '../../src/api/router.js';
-import { RouteCache } from '../../src/rpc/route-cache.js';
-import type { TabletControlService } from '../../src/rpc/tablet-service.js';
 import type { RowMutation } from '../../src/model/mutation.js';
 import { scanAll, TABLE } from './in-process-cluster.js';
+import { LEASE, leasedCluster } from './leased-cluster.js';
 
-const LEASE = 10_000;
 const put = (k: string): RowMutation => ({ row: Buffer.from(k), mutations: [{ type: 'setCell', family: 'f', qualifier: Buffer.from('q'), timestamp: 1000, value: Buffer.from(k) }] });
 const ROWS = ['a', 'c', 'n', 'x'];
 
@@ -33,33 +23,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(storage: Storage = new MemoryStorage()) {
-  let now = 1_000_000;
-  const clock = () => now;
-  const byAddress = new Map<string, TabletServer>();
-  const open: TabletServer[] = [];
-  const servers = new Map<string, TabletControlService>();
-  const master = await Master.open({ dir: mkdtempSync(join(tmpdir(), 'tabula-reclaim-')), servers, assignOnOpen: false });
-  // Like a gRPC stub, a connection reaches whatever process listens at the address now; closing it closes no server.
-  const connect = (a: string) => new Proxy({}, {
-    get: (_, method: string) => (method === 'close' ? () => {} : (...args: unknown[]) =>
-      (byAddress.get(a) as unknown as Record<string, (...x: unknown[]) => unknown>)[method]!(...args)),
-  }) as TabletControlService;
-  const cm = new ClusterMaster({ master, servers, leaseMs: LEASE, now: clock, connect });
-  /** Starts (or, after a crash, restarts) server `id` at address addr-<id>. */
-  const start = async (id: string) => {
-    const ts = await TabletServer.open({ storage, serverId: id, jobs: 'inline' });
-    open.push(ts);
-    byAddress.set(`addr-${id}`, ts);
-    return { ts, member: new ClusterMember({ server: ts, master: cm, address: `addr-${id}`, heartbeatMs: 1000, now: clock }) };
-  };
-  const router = new Router(new RouteCache(cm), { server: (a) => byAddress.get(a)! });
-  cleanup.push(async () => {
-    for (const s of open) await s.close().catch(() => {});
-    await master.close();
-  });
-  return { cm, master, router, start, advance: (ms: number) => { now += ms; } };
-}
+const setup = (storage?: Storage) => leasedCluster((close) => cleanup.push(close), storage);
 
 describe('reclaiming tablets a server does not serve', () => {
   it('a server restarted with the same id before its lease ran out gets its tablets back with its WAL replayed', async () => {
