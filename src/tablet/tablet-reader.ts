@@ -8,7 +8,7 @@ import { compareBytes, hasPrefix } from '../base/bytes.js';
 import type { Cell, Row } from '../model/cell.js';
 import type { KvIterator, MaybePromise } from '../lsm/iterator/kv-iterator.js';
 import { isPromise } from '../lsm/iterator/maybe-promise.js';
-import { CellKeyView, bloomKeyOf, rowOfCellKey, rowPrefix } from './cell-key.js';
+import { CellKeyView, bloomKeyOf, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { Visibility, type SchemaLookup } from './visibility.js';
 import type { Drops } from './drops.js';
 import { versionIterator, type TabletVersion } from './tablet-version.js';
@@ -79,7 +79,9 @@ function collectRow(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: C
 /** The row's visible cells as a Row (undefined when none); synchronous when every block it needs is cached. */
 export function readRow(ctx: ReadContext, row: Buffer): MaybePromise<Row | undefined> {
   const prefix = rowPrefix(row);
-  const it = versionIterator(ctx.version, prefix, undefined, prefix);
+  // Bounded above too: a table whose keys all sort after the row is skipped by its key range, not
+  // by a bloom probe (a cache miss each, and now and then a false positive's block read).
+  const it = versionIterator(ctx.version, prefix, rowEndKey(row), prefix);
   const toRow = (cells: Cell[]): Row | undefined => (cells.length ? { key: row, cells } : undefined);
   const rest = (): MaybePromise<Row | undefined> => {
     const cells = readRowAt(it, prefix, new Visibility(ctx.schema, ctx.snapshotSeq, ctx.nowMicros, ctx.drops), new CellKeyView());
