@@ -298,6 +298,16 @@ class LocalReadableFile implements ReadableFile {
 
   /** Without `into`, a fresh unpooled buffer owned by the caller (safe to cache). */
   async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    return (await this.readRange(offset, length, 0, into)).bytes;
+  }
+
+  /** The hash comes from the read worker (which checksums while the bytes are in its core's cache). */
+  readHashed(offset: number, length: number, hashLength: number, into?: Uint8Array): Promise<{ bytes: Uint8Array; hash: number | undefined }> {
+    if (!(hashLength >= 0 && hashLength <= length)) return Promise.reject(new RangeError(`${this.name}: hash of ${hashLength} bytes of a read of ${length}`));
+    return this.readRange(offset, length, hashLength, into);
+  }
+
+  private async readRange(offset: number, length: number, hashLength: number, into: Uint8Array | undefined): Promise<{ bytes: Uint8Array; hash: number | undefined }> {
     if (!(offset >= 0 && length >= 0 && offset + length <= this.size)) {
       throw new CorruptionError(this.name, `short read: ${length} bytes at ${offset} of ${this.size}`);
     }
@@ -306,13 +316,21 @@ class LocalReadableFile implements ReadableFile {
     // Unpooled: a cached 2 KiB block must not pin a shared 8 KiB pool slab.
     const buf = into !== undefined ? into.subarray(0, length) : Buffer.allocUnsafeSlow(length);
     let done = 0;
+    let hash: number | undefined;
     this.inflight++;
     try {
       while (done < length) {
         let n: number;
         try {
           const rw = this.readWorker && length - done <= READ_WORKER_MAX_BYTES ? sharedReadWorker() : undefined;
-          n = await (rw ? rw.read(this.fh.fd, buf, done, length - done, offset + done) : readAt(this.fh.fd, buf, done, length - done, offset + done));
+          if (rw) {
+            // Only a first read that returns the whole hashed range is hashed by the worker.
+            const r = await rw.read(this.fh.fd, buf, done, length - done, offset + done, done === 0 ? hashLength : 0);
+            n = r.n;
+            if (done === 0) hash = r.hash;
+          } else {
+            n = await readAt(this.fh.fd, buf, done, length - done, offset + done);
+          }
         } catch (e) {
           throw toStorageError(e, this.name, 'read');
         }
@@ -324,7 +342,7 @@ class LocalReadableFile implements ReadableFile {
     } finally {
       if (--this.inflight === 0) this.idle?.();
     }
-    return buf;
+    return { bytes: buf, hash };
   }
 
   async close(): Promise<void> {

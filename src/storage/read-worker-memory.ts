@@ -7,10 +7,12 @@
  * ctrl      Int32[4]      C_HEAD requests submitted (written by the main thread)
  *                         C_DONE requests completed (written by the worker)
  *                         C_SLEEPING 1 while the worker is (about to be) blocked in Atomics.wait
- * requests  Float64[3·S]  per slot: fd, file position, length
+ * requests  Float64[4·S]  per slot: fd, file position, length, hash length
  * submitted Int32[S]      ring of slot ids in submission order (index: count & (S-1))
  * completed Int32[S]      ring of slot ids in completion order
  * status    Int32[S]      per slot: bytes read (>= 0), or -errno
+ * hashes    Int32[S]      per slot: checksum32 of the first `hash length` bytes read
+ *                         (when that many were read and the length is not 0)
  * data      S·slotBytes   per slot: the bytes read
  * ```
  *
@@ -27,6 +29,7 @@ export interface ReadWorkerMemory {
   submitted: Int32Array;
   completed: Int32Array;
   status: Int32Array;
+  hashes: Int32Array;
   data: SharedArrayBuffer;
   slotBytes: number;
 }
@@ -34,6 +37,8 @@ export interface ReadWorkerMemory {
 export const C_HEAD = 0;
 export const C_DONE = 1;
 export const C_SLEEPING = 2;
+/** Fields per slot in `requests`. */
+export const REQUEST_FIELDS = 4;
 
 /**
  * How long the worker polls for more requests before it sleeps. Measured
@@ -49,10 +54,11 @@ export function newReadWorkerMemory(slots: number, slotBytes: number): ReadWorke
   const ints = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
   return {
     ctrl: ints(4),
-    requests: new Float64Array(new SharedArrayBuffer(8 * 3 * slots)),
+    requests: new Float64Array(new SharedArrayBuffer(8 * REQUEST_FIELDS * slots)),
     submitted: ints(slots),
     completed: ints(slots),
     status: ints(slots),
+    hashes: ints(slots),
     data: new SharedArrayBuffer(slots * slotBytes),
     slotBytes,
   };

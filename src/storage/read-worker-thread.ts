@@ -1,17 +1,19 @@
 /**
  * The read worker's thread (see read-worker.ts for the protocol): takes
  * requests from the submission ring, preads each into its slot, publishes
- * the completions, and wakes the main thread once per batch. With nothing
+ * the completions, and wakes the main thread once per batch; when asked, it
+ * also checksums what it read (checksum32). With nothing
  * to do it polls for SPIN_MS before it sleeps, so a steady stream of reads
  * finds it awake: waking a sleeping thread is what a threadpool read cost
  * the main thread on the bench VMs.
  */
 import { readSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
-import { C_DONE, C_HEAD, C_SLEEPING, SPIN_MS, type ReadWorkerMemory } from './read-worker-memory.js';
+import { checksum32 } from '../base/checksum.js';
+import { C_DONE, C_HEAD, C_SLEEPING, REQUEST_FIELDS, SPIN_MS, type ReadWorkerMemory } from './read-worker-memory.js';
 
 const m = workerData as ReadWorkerMemory;
-const { ctrl, requests, submitted, completed, status } = m;
+const { ctrl, requests, submitted, completed, status, hashes } = m;
 const data = new Uint8Array(m.data);
 const mask = submitted.length - 1;
 
@@ -33,14 +35,18 @@ for (;;) {
   let done = Atomics.load(ctrl, C_DONE);
   while (tail !== head) {
     const slot = submitted[tail & mask]!;
-    const r = 3 * slot;
+    const r = REQUEST_FIELDS * slot;
+    const at = slot * m.slotBytes;
     let n: number;
     try {
-      n = readSync(requests[r]!, data, slot * m.slotBytes, requests[r + 2]!, requests[r + 1]!);
+      n = readSync(requests[r]!, data, at, requests[r + 2]!, requests[r + 1]!);
     } catch (e) {
       const errno = (e as NodeJS.ErrnoException).errno;
       n = typeof errno === 'number' && errno < 0 ? errno : -5; // EIO when the error names none
     }
+    // Hashed here, where the bytes are in this core's cache, instead of on the main thread.
+    const hashLength = requests[r + 3]!;
+    if (hashLength > 0 && n >= hashLength) hashes[slot] = checksum32(data.subarray(at, at + hashLength));
     status[slot] = n;
     completed[done & mask] = slot;
     done = (done + 1) | 0;

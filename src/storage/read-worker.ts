@@ -21,12 +21,18 @@ import { getSystemErrorName } from 'node:util';
 import { isMainThread, type Worker } from 'node:worker_threads';
 import { copyFromShared } from '../base/copy-shared.js';
 import { siblingModule, startWorker } from '../base/start-worker.js';
-import { C_DONE, C_HEAD, C_SLEEPING, newReadWorkerMemory, type ReadWorkerMemory } from './read-worker-memory.js';
+import { C_DONE, C_HEAD, C_SLEEPING, REQUEST_FIELDS, newReadWorkerMemory, type ReadWorkerMemory } from './read-worker-memory.js';
 
 /** Reads in flight at most (more wait in a queue on the main thread). */
 const SLOTS = 64;
 /** The longest read the worker takes: a data block (16 KiB by default) with room to spare. */
 export const READ_WORKER_MAX_BYTES = 64 * 1024;
+
+/** A read's result: the bytes read, and the checksum32 of the first `hashLength` of them when asked and that many were read. */
+export interface WorkerRead {
+  n: number;
+  hash: number | undefined;
+}
 
 interface Request {
   fd: number;
@@ -34,7 +40,8 @@ interface Request {
   at: number;
   length: number;
   position: number;
-  resolve: (n: number) => void;
+  hashLength: number;
+  resolve: (r: WorkerRead) => void;
   reject: (e: Error) => void;
 }
 
@@ -75,13 +82,16 @@ export class ReadWorker {
   /**
    * preads up to `length` bytes (at most READ_WORKER_MAX_BYTES) at `position`
    * of `fd` into into[at, at + length); resolves with the bytes read, as
-   * fs.read does. The caller keeps `fd` open until it settles.
+   * fs.read does, and with checksum32 of the first `hashLength` of them when
+   * that is not 0 and that many were read (computed by the worker). The
+   * caller keeps `fd` open until it settles.
    */
-  read(fd: number, into: Uint8Array, at: number, length: number, position: number): Promise<number> {
+  read(fd: number, into: Uint8Array, at: number, length: number, position: number, hashLength = 0): Promise<WorkerRead> {
     if (this.failed) return Promise.reject(this.failed);
     if (!(length >= 0 && length <= READ_WORKER_MAX_BYTES)) return Promise.reject(new RangeError(`read worker: length ${length}`));
-    return new Promise<number>((resolve, reject) => {
-      const r: Request = { fd, into, at, length, position, resolve, reject };
+    if (!(hashLength >= 0 && hashLength <= length)) return Promise.reject(new RangeError(`read worker: hash length ${hashLength} of ${length}`));
+    return new Promise<WorkerRead>((resolve, reject) => {
+      const r: Request = { fd, into, at, length, position, hashLength, resolve, reject };
       if (this.inflight++ === 0) this.worker.ref();
       const slot = this.free.pop();
       if (slot === undefined) this.queued.push(r);
@@ -92,9 +102,11 @@ export class ReadWorker {
   private submit(slot: number, r: Request): void {
     const { ctrl, requests, submitted } = this.mem;
     this.slots[slot] = r;
-    requests[3 * slot] = r.fd;
-    requests[3 * slot + 1] = r.position;
-    requests[3 * slot + 2] = r.length;
+    const q = REQUEST_FIELDS * slot;
+    requests[q] = r.fd;
+    requests[q + 1] = r.position;
+    requests[q + 2] = r.length;
+    requests[q + 3] = r.hashLength;
     submitted[this.head & this.mask] = slot;
     this.head = (this.head + 1) | 0;
     Atomics.store(ctrl, C_HEAD, this.head);
@@ -111,7 +123,7 @@ export class ReadWorker {
 
   private drain(): void {
     if (this.failed) return;
-    const { ctrl, completed, status, slotBytes } = this.mem;
+    const { ctrl, completed, status, hashes, slotBytes } = this.mem;
     const done = Atomics.load(ctrl, C_DONE);
     while (this.seen !== done) {
       const slot = completed[this.seen & this.mask]!;
@@ -124,7 +136,7 @@ export class ReadWorker {
       if (next) this.submit(slot, next);
       else this.free.push(slot);
       if (--this.inflight === 0) this.worker.unref();
-      if (n >= 0) r.resolve(n);
+      if (n >= 0) r.resolve({ n, hash: r.hashLength > 0 && n >= r.hashLength ? hashes[slot]! >>> 0 : undefined });
       else r.reject(errnoError(n));
     }
     this.arm();

@@ -19,6 +19,12 @@ export interface ReadableFile {
    * bytes; the result is then a view of it), else into memory of its own.
    */
   read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional: read(), plus checksum32 (base/checksum.ts) of the result's
+   * first `hashLength` bytes when the storage computed it on the way (off the
+   * main thread); undefined when it did not, and the caller hashes itself.
+   */
+  readHashed?(offset: number, length: number, hashLength: number, into?: Uint8Array): Promise<{ bytes: Uint8Array; hash: number | undefined }>;
   close(): Promise<void>;
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checksum32 } from '../../src/base/checksum.js';
 import { READ_WORKER_MAX_BYTES, ReadWorker, sharedReadWorker } from '../../src/storage/read-worker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tabula-read-worker-'));
@@ -19,7 +20,7 @@ function testFile(name: string, size: number): { bytes: Buffer; fd: number } {
 }
 
 describe('ReadWorker', () => {
-  it('reads what pread reads: any range (short at the end of the file, empty past it), into any offset, many more at once than it has slots (property)', async () => {
+  it('reads what pread reads: any range (short at the end of the file, empty past it), into any offset, many more at once than it has slots, with the checksum of the first bytes asked for (property)', async () => {
     const size = 300_000;
     const { bytes, fd } = testFile('a', size);
     const rw = sharedReadWorker()!;
@@ -28,17 +29,21 @@ describe('ReadWorker', () => {
       position: fc.integer({ min: 0, max: size + 10 }),
       length: fc.integer({ min: 0, max: READ_WORKER_MAX_BYTES }),
       at: fc.integer({ min: 0, max: 9 }),
+      hashShare: fc.double({ min: 0, max: 1, noNaN: true }),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(read, { minLength: 1, maxLength: 200 }), async (reads) => {
-        const results = await Promise.all(reads.map(async ({ position, length, at }) => {
+        const results = await Promise.all(reads.map(async ({ position, length, at, hashShare }) => {
           const into = Buffer.alloc(at + length + 3, 0xee);
-          const n = await rw.read(fd, into, at, length, position);
-          return { position, length, at, into, n };
+          const hashLength = Math.floor(hashShare * length);
+          const { n, hash } = await rw.read(fd, into, at, length, position, hashLength);
+          return { position, length, at, into, n, hash, hashLength };
         }));
-        for (const { position, length, at, into, n } of results) {
+        for (const { position, length, at, into, n, hash, hashLength } of results) {
           const want = bytes.subarray(Math.min(position, size), Math.min(position + length, size));
           expect(n).toBe(want.length);
+          // Hashed when asked and the hashed range was read whole.
+          expect(hash).toBe(hashLength > 0 && n >= hashLength ? checksum32(want.subarray(0, hashLength)) : undefined);
           expect(into.subarray(at, at + n).equals(want)).toBe(true);
           expect(into.subarray(0, at).every((b) => b === 0xee)).toBe(true); // nothing else written
           expect(into.subarray(at + n).every((b) => b === 0xee)).toBe(true);
@@ -57,9 +62,10 @@ describe('ReadWorker', () => {
     closeSync(dirFd);
     await expect(rw.read(1 << 20, into, 0, 10, 0)).rejects.toMatchObject({ code: 'EBADF' });
     const { bytes, fd } = testFile('b', 100);
-    expect(await rw.read(fd, into, 0, 10, 5)).toBe(10);
+    expect((await rw.read(fd, into, 0, 10, 5)).n).toBe(10);
     expect(into.equals(bytes.subarray(5, 15))).toBe(true);
     await expect(rw.read(fd, into, 0, READ_WORKER_MAX_BYTES + 1, 0)).rejects.toThrow(RangeError);
+    await expect(rw.read(fd, into, 0, 10, 0, 11)).rejects.toThrow(RangeError);
     closeSync(fd);
   });
 
@@ -67,7 +73,7 @@ describe('ReadWorker', () => {
     const rw = new ReadWorker();
     const { fd } = testFile('c', 1000);
     const into = Buffer.alloc(100);
-    expect(await rw.read(fd, into, 0, 100, 0)).toBe(100); // started and serving
+    expect((await rw.read(fd, into, 0, 100, 0)).n).toBe(100); // started and serving
     const held = Array.from({ length: 100 }, () => rw.read(fd, Buffer.alloc(100), 0, 100, 0).then(() => 'read', () => 'failed'));
     await rw.close();
     // Each held read either completed before the close or failed: none is left hanging.
@@ -87,7 +93,7 @@ describe('ReadWorker', () => {
       import { openSync } from 'node:fs';
       const { sharedReadWorker } = await import(${JSON.stringify(mod)});
       const into = Buffer.alloc(26);
-      sharedReadWorker().read(openSync(${JSON.stringify(path)}, 'r'), into, 0, 26, 0).then((n) => console.log(n, into.toString()));
+      sharedReadWorker().read(openSync(${JSON.stringify(path)}, 'r'), into, 0, 26, 0).then(({ n }) => console.log(n, into.toString()));
     `;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000, encoding: 'utf8' });
     expect(out.trim()).toBe('26 hello from the read worker');

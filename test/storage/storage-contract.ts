@@ -5,6 +5,7 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import fc from 'fast-check';
 import { CorruptionError, NotFoundError, StorageError } from '../../src/base/errors.js';
+import { checksum32 } from '../../src/base/checksum.js';
 import type { Storage } from '../../src/storage/storage.js';
 
 export interface StorageFixture {
@@ -63,6 +64,28 @@ export function describeStorageContract(label: string, make: () => Promise<Stora
       expect(Buffer.from(got).equals(data.subarray(1234, 5234))).toBe(true);
       expect(into.subarray(4000).every((x) => x === 0xee)).toBe(true);
       await expect(f.read(0, 5001, into)).rejects.toThrow(RangeError);
+      await f.close();
+    });
+
+    it('readHashed, where offered, reads as read() does and hashes the first bytes asked for, or says it did not (undefined)', async () => {
+      const data = bytes(100_000, 11);
+      await s.writeFile('sst/000003.sst', data);
+      const f = await s.open('sst/000003.sst');
+      if (!f.readHashed) return void (await f.close());
+      let hashed = 0;
+      for (const [off, len, hashLength] of [[0, 16389, 16385], [777, 4096, 4096], [99_000, 1000, 0], [5, 70_000, 60_000], [50_000, 10, 1], [100_000, 0, 0]] as const) {
+        const into = new Uint8Array(len + 3);
+        const { bytes: got, hash } = await f.readHashed(off, len, hashLength, into);
+        expect(Buffer.from(got).equals(data.subarray(off, off + len))).toBe(true);
+        if (hashLength === 0) expect(hash).toBeUndefined();
+        if (hash !== undefined) {
+          hashed++;
+          expect(hash).toBe(checksum32(data.subarray(off, off + hashLength)));
+        }
+      }
+      // LocalStorage's read worker hashes every read of up to 64 KiB (the 70,000-byte one goes to the threadpool).
+      if (s.constructor.name === 'LocalStorage' && (s as unknown as { readWorker: boolean }).readWorker) expect(hashed).toBe(3);
+      await expect(f.readHashed(0, 10, 11)).rejects.toThrow(RangeError);
       await f.close();
     });
 

@@ -109,13 +109,14 @@ const TYPE_NAMES: Record<number, string> = {
  * Checks the trailer of a raw block (contents + trailer) and returns the contents.
  * Throws CorruptionError naming the file and the block offset.
  */
-function verifyBlock(file: string, raw: Uint8Array, h: BlockHandle, type: BlockType): Uint8Array {
+/** `hash`: checksum32 of raw[0, h.size + 1) when the storage computed it (ReadableFile.readHashed). */
+function verifyBlock(file: string, raw: Uint8Array, h: BlockHandle, type: BlockType, hash?: number): Uint8Array {
   const kind = TYPE_NAMES[type];
   if (raw.length !== h.size + BLOCK_TRAILER_SIZE) {
     throw new CorruptionError(file, `${kind} block at offset ${h.offset}: read ${raw.length} bytes, expected ${h.size + BLOCK_TRAILER_SIZE}`);
   }
   const stored = readUint32LE(raw, h.size + 1);
-  if (checksum32(raw.subarray(0, h.size + 1)) !== stored) {
+  if ((hash ?? checksum32(raw.subarray(0, h.size + 1))) !== stored) {
     throw new CorruptionError(file, `${kind} block at offset ${h.offset}: checksum mismatch`);
   }
   if (raw[h.size] !== type) {
@@ -329,7 +330,14 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
     let block: Uint8Array | undefined;
     try {
       const h = { offset, size };
-      block = verifyBlock(this.name, await this.file.read(offset, size + BLOCK_TRAILER_SIZE, buf), h, BlockType.DATA);
+      const length = size + BLOCK_TRAILER_SIZE;
+      if (this.file.readHashed) {
+        // The checksummed range is the contents and the type byte.
+        const { bytes, hash } = await this.file.readHashed(offset, length, size + 1, buf);
+        block = verifyBlock(this.name, bytes, h, BlockType.DATA, hash);
+      } else {
+        block = verifyBlock(this.name, await this.file.read(offset, length, buf), h, BlockType.DATA);
+      }
       // Pinned for every caller waiting, as it is cached (from then on others' misses may evict it).
       // Recyclable only in the memory taken for it: a storage may answer with memory of its own.
       this.cache.put(this.name, offset, block, { recyclable: block.buffer === buf.buffer, pins: this.inflight.get(offset)!.waiters });
