@@ -130,13 +130,15 @@ export class ReadWorker {
       this.seen = (this.seen + 1) | 0;
       const r = this.slots[slot]!;
       this.slots[slot] = undefined;
+      // Everything of the slot is taken before it is submitted again: the worker may fill it at once.
       const n = status[slot]!;
+      const hash = n >= 0 && r.hashLength > 0 && n >= r.hashLength ? hashes[slot]! >>> 0 : undefined;
       if (n >= 0) copyFromShared(r.into, r.at, this.data, slot * slotBytes, n);
       const next = this.queued.shift();
       if (next) this.submit(slot, next);
       else this.free.push(slot);
       if (--this.inflight === 0) this.worker.unref();
-      if (n >= 0) r.resolve({ n, hash: r.hashLength > 0 && n >= r.hashLength ? hashes[slot]! >>> 0 : undefined });
+      if (n >= 0) r.resolve({ n, hash });
       else r.reject(errnoError(n));
     }
     this.arm();
