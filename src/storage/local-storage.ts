@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { constants as fsConstants, read as fsRead, type Dirent } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { CorruptionError, NotFoundError, StorageError } from '../base/errors.js';
 import { READ_WORKER_MAX_BYTES, sharedReadWorker } from './read-worker.js';
 import type { LogFile, ReadableFile, Storage } from './storage.js';
@@ -44,6 +45,11 @@ export class LocalStorage implements Storage {
    */
   constructor(readonly root: string, opts: { readWorker?: boolean } = {}) {
     this.readWorker = opts.readWorker ?? true;
+  }
+
+  /** Reads on the main thread go through the read worker, which reads into shared memory directly. */
+  get sharedMemoryReads(): boolean {
+    return this.readWorker && isMainThread;
   }
 
   /**

@@ -7,14 +7,23 @@
  * ctrl      Int32[4]      C_HEAD requests submitted (written by the main thread)
  *                         C_DONE requests completed (written by the worker)
  *                         C_SLEEPING 1 while the worker is (about to be) blocked in Atomics.wait
- * requests  Float64[4·S]  per slot: fd, file position, length, hash length
+ * requests  Float64[6·S]  per slot: fd, file position, length, hash length,
+ *                         target id (-1: the slot's data) and offset in the target
  * submitted Int32[S]      ring of slot ids in submission order (index: count & (S-1))
  * completed Int32[S]      ring of slot ids in completion order
  * status    Int32[S]      per slot: bytes read (>= 0), or -errno
  * hashes    Int32[S]      per slot: checksum32 of the first `hash length` bytes read
  *                         (when that many were read and the length is not 0)
- * data      S·slotBytes   per slot: the bytes read
+ * data      S·slotBytes   per slot: the bytes read, when the request has no target
  * ```
+ *
+ * Targets: a read into memory backed by a SharedArrayBuffer goes straight
+ * into it (no copy out of a slot). The main thread numbers each such buffer
+ * once and posts `{ id, buffer }` on the targets port before the first
+ * request naming it, so the worker finds it with receiveMessageOnPort; once
+ * the main thread's buffer is garbage-collected it posts `{ forget: [ids] }`
+ * (no request can name a buffer the main thread no longer holds), which the
+ * worker takes whenever it goes idle.
  *
  * The counters wrap as int32 and are only compared for equality. A slot is
  * owned by the main thread from when it is completed until it is submitted
@@ -38,7 +47,14 @@ export const C_HEAD = 0;
 export const C_DONE = 1;
 export const C_SLEEPING = 2;
 /** Fields per slot in `requests`. */
-export const REQUEST_FIELDS = 4;
+export const REQUEST_FIELDS = 6;
+
+/** A message on the targets port: a new target, or targets to forget. */
+export interface TargetMessage {
+  id?: number;
+  buffer?: SharedArrayBuffer;
+  forget?: number[];
+}
 
 /**
  * How long the worker polls for more requests before it sleeps. Measured

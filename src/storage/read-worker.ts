@@ -18,8 +18,8 @@
  * worker has failed.
  */
 import { getSystemErrorName } from 'node:util';
-import { isMainThread, type Worker } from 'node:worker_threads';
-import { copyFromShared } from '../base/copy-shared.js';
+import { isMainThread, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { copyBytes } from '../base/copy-shared.js';
 import { siblingModule, startWorker } from '../base/start-worker.js';
 import { C_DONE, C_HEAD, C_SLEEPING, REQUEST_FIELDS, newReadWorkerMemory, type ReadWorkerMemory } from './read-worker-memory.js';
 
@@ -60,12 +60,22 @@ export class ReadWorker {
   private inflight = 0;
   private failed: Error | undefined;
   private readonly drainBound = (): void => this.drain();
+  /** Targets (read-worker-memory.ts): shared memory the worker reads into directly, by id. */
+  private readonly targetPort: MessagePort;
+  private readonly targetIds = new WeakMap<SharedArrayBuffer, number>();
+  private nextTargetId = 0;
+  /** Ids of targets garbage-collected here, for the worker to forget. */
+  private forgotten: number[] = [];
+  private readonly targetsCollected = new FinalizationRegistry<number>((id) => this.forgotten.push(id));
 
   constructor() {
     this.mem = newReadWorkerMemory(SLOTS, READ_WORKER_MAX_BYTES);
     this.data = new Uint8Array(this.mem.data);
     for (let i = SLOTS - 1; i >= 0; i--) this.free.push(i);
-    this.worker = startWorker(siblingModule(import.meta.url, './read-worker-thread'), { workerData: this.mem });
+    const { port1, port2 } = new MessageChannel();
+    this.targetPort = port1;
+    this.targetPort.unref();
+    this.worker = startWorker(siblingModule(import.meta.url, './read-worker-thread'), { workerData: { ...this.mem, targets: port2 }, transferList: [port2] });
     // Idle, the worker must not keep the process alive; with reads in flight it must (nothing else
     // may: Atomics.waitAsync holds no handle).
     this.worker.unref();
@@ -107,10 +117,29 @@ export class ReadWorker {
     requests[q + 1] = r.position;
     requests[q + 2] = r.length;
     requests[q + 3] = r.hashLength;
+    const shared = r.into.buffer instanceof SharedArrayBuffer ? r.into.buffer : undefined;
+    requests[q + 4] = shared ? this.targetId(shared) : -1;
+    requests[q + 5] = shared ? r.into.byteOffset + r.at : 0;
     submitted[this.head & this.mask] = slot;
     this.head = (this.head + 1) | 0;
     Atomics.store(ctrl, C_HEAD, this.head);
     if (Atomics.load(ctrl, C_SLEEPING) === 1) Atomics.notify(ctrl, C_HEAD);
+  }
+
+  /** The id of a target, announced to the worker (before any request names it) the first time. */
+  private targetId(buffer: SharedArrayBuffer): number {
+    if (this.forgotten.length > 0) {
+      this.targetPort.postMessage({ forget: this.forgotten });
+      this.forgotten = [];
+    }
+    let id = this.targetIds.get(buffer);
+    if (id === undefined) {
+      id = this.nextTargetId++;
+      this.targetIds.set(buffer, id);
+      this.targetsCollected.register(buffer, id);
+      this.targetPort.postMessage({ id, buffer });
+    }
+    return id;
   }
 
   /** Waits for the worker's next completions (or takes them now if there are some already). */
@@ -133,7 +162,8 @@ export class ReadWorker {
       // Everything of the slot is taken before it is submitted again: the worker may fill it at once.
       const n = status[slot]!;
       const hash = n >= 0 && r.hashLength > 0 && n >= r.hashLength ? hashes[slot]! >>> 0 : undefined;
-      if (n >= 0) copyFromShared(r.into, r.at, this.data, slot * slotBytes, n);
+      // A read into shared memory went there directly; one into plain memory is copied out of the slot.
+      if (n >= 0 && !(r.into.buffer instanceof SharedArrayBuffer)) copyBytes(r.into, r.at, this.data, slot * slotBytes, n);
       const next = this.queued.shift();
       if (next) this.submit(slot, next);
       else this.free.push(slot);
@@ -147,6 +177,7 @@ export class ReadWorker {
   /** Stops the worker: the reads it holds fail, later ones are refused (tests; a process simply exits). */
   async close(): Promise<void> {
     this.fail(new Error('read worker closed'));
+    this.targetPort.close();
     await this.worker.terminate();
   }
 

@@ -45,6 +45,12 @@ export interface LogFile {
 }
 
 export interface Storage {
+  /**
+   * Optional: true when reads into memory backed by a SharedArrayBuffer cost
+   * no copy (LocalStorage's read worker preads straight into it), so a block
+   * cache over this storage should hand out shared memory.
+   */
+  readonly sharedMemoryReads?: boolean;
   /** Opens an existing immutable file for random reads. NotFoundError if absent. */
   open(name: string): Promise<ReadableFile>;
   /** Reads a whole file. NotFoundError if absent. */

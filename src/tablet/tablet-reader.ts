@@ -8,6 +8,7 @@ import { compareBytes, hasPrefix } from '../base/bytes.js';
 import type { Cell, Row } from '../model/cell.js';
 import type { KvIterator, MaybePromise } from '../lsm/iterator/kv-iterator.js';
 import { isPromise } from '../lsm/iterator/maybe-promise.js';
+import { copyBytes } from '../base/copy-shared.js';
 import { CellKeyView, bloomKeyOf, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { Visibility, type SchemaLookup } from './visibility.js';
 import type { Drops } from './drops.js';
@@ -47,7 +48,7 @@ function readRowAt(it: KvIterator, prefix: Uint8Array, vis: Visibility, view: Ce
 /** An entry's cell value (after its type byte), in memory of its own. */
 function copyValue(v: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(v.length - 1);
-  out.set(v.subarray(1));
+  copyBytes(out, 0, v, 1, v.length - 1); // the block may be shared memory (BlockCacheOptions.sharedMemory)
   return out;
 }
 

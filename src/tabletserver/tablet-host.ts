@@ -78,7 +78,7 @@ export class TabletHost {
     const runner = jobs === 'inline'
       ? newInlineRunner(opts.storage, tabletJobs)
       : newWorkerRunner({ workerUrl: workerUrl(), storageSpec: { kind: 'local', root: jobs.localRoot }, threads: jobs.threads ?? JOB_THREADS });
-    const host = new TabletHost(opts.storage, wal, opts.blockCache ?? newBlockCache(opts.cacheBytes ?? 256 << 20), runner, opts.clock ?? systemClock, `wal/${opts.serverId}`);
+    const host = new TabletHost(opts.storage, wal, opts.blockCache ?? newBlockCache(opts.cacheBytes ?? 256 << 20, { sharedMemory: opts.storage.sharedMemoryReads === true }), runner, opts.clock ?? systemClock, `wal/${opts.serverId}`);
     host.pending = pending;
     return host;
   }

@@ -30,11 +30,15 @@ describe('ReadWorker', () => {
       length: fc.integer({ min: 0, max: READ_WORKER_MAX_BYTES }),
       at: fc.integer({ min: 0, max: 9 }),
       hashShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      // Into shared memory (read into directly) at some offset of it, or plain memory (copied from a slot).
+      shared: fc.boolean(),
+      viewShift: fc.integer({ min: 0, max: 9 }),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(read, { minLength: 1, maxLength: 200 }), async (reads) => {
-        const results = await Promise.all(reads.map(async ({ position, length, at, hashShare }) => {
-          const into = Buffer.alloc(at + length + 3, 0xee);
+        const results = await Promise.all(reads.map(async ({ position, length, at, hashShare, shared, viewShift }) => {
+          const size = viewShift + at + length + 3;
+          const into = Buffer.from(shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size), viewShift).fill(0xee);
           const hashLength = Math.floor(hashShare * length);
           const { n, hash } = await rw.read(fd, into, at, length, position, hashLength);
           return { position, length, at, into, n, hash, hashLength };

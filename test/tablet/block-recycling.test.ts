@@ -9,6 +9,10 @@
 import { describe, expect, it } from 'vitest';
 import { newBlockCache } from '../../src/lsm/cache/block-cache.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { LocalStorage } from '../../src/storage/local-storage.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TabletHost } from '../../src/tabletserver/tablet-host.js';
 import type { GcRule } from '../../src/model/gc-rule.js';
 import type { RowMutation } from '../../src/model/mutation.js';
@@ -37,10 +41,14 @@ async function scanAll(t: { scan(r: object, o: object): AsyncGenerator<Row[]> },
 }
 
 describe('recycled block memory', () => {
-  it('never shows in what concurrent point reads and scans return, nor in rows they returned before', async () => {
+  it.each([
+    ['in-memory storage, plain memory', () => new MemoryStorage(), false],
+    // Reads go through the read worker, straight into the cache's shared memory.
+    ['a local directory read through the read worker, shared memory', () => new LocalStorage(mkdtempSync(join(tmpdir(), 'tabula-recycling-'))), true],
+  ] as const)('never shows in what concurrent point reads and scans return, nor in rows they returned before: %s', async (_label, storage, sharedMemory) => {
     // About four 512-byte blocks fit: nearly every read misses and evicts.
-    const cache = newBlockCache(2200, { poisonRecycled: true });
-    const host = await TabletHost.open({ storage: new MemoryStorage(), serverId: 's', jobs: 'inline', blockCache: cache });
+    const cache = newBlockCache(2200, { poisonRecycled: true, sharedMemory });
+    const host = await TabletHost.open({ storage: storage(), serverId: 's', jobs: 'inline', blockCache: cache });
     const t = await host.openTablet({ id: 't', epoch: 1, families, background: false, blockSize: 512 });
     for (let k = 0; k < ROWS; k += 150) {
       await t.mutate(write(k, 150));

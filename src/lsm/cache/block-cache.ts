@@ -43,6 +43,12 @@ export interface BlockCacheStats {
 export interface BlockCacheOptions {
   /** Overwrite memory as it is recycled (tests: a reader still using it then reads garbage, not plausible stale data). */
   poisonRecycled?: boolean;
+  /**
+   * takeBuffer's memory is SharedArrayBuffers: for a storage that reads into
+   * shared memory without a copy (Storage.sharedMemoryReads: the read worker
+   * preads straight into it).
+   */
+  sharedMemory?: boolean;
 }
 
 export interface BlockCache {
@@ -77,7 +83,7 @@ export function newBlockCache(capacityBytes: number, opts: BlockCacheOptions = {
   if (!Number.isSafeInteger(capacityBytes) || capacityBytes < 0) {
     throw new InvalidArgumentError(`capacityBytes: must be a non-negative integer, got ${capacityBytes}`);
   }
-  const cache = new LruBlockCache(capacityBytes, opts.poisonRecycled ?? false);
+  const cache = new LruBlockCache(capacityBytes, opts.poisonRecycled ?? false, opts.sharedMemory ?? false);
   registerBlockCache(cache); // polled by the metrics system at scrape time
   return cache;
 }
@@ -112,12 +118,12 @@ class LruBlockCache implements BlockCache {
   private recycled = 0;
   private fresh = 0;
   /** Free memory by size class. */
-  private readonly pool = new Map<number, ArrayBuffer[]>();
+  private readonly pool = new Map<number, ArrayBufferLike[]>();
   private pooledBytes = 0;
   /** The pool's bound: what misses take back quickly (evictions and misses alternate), not a second cache. */
   private readonly maxPooled: number;
 
-  constructor(private readonly capacity: number, private readonly poison: boolean) {
+  constructor(private readonly capacity: number, private readonly poison: boolean, private readonly shared: boolean) {
     this.maxPooled = Math.min(8 << 20, Math.max(256 << 10, capacity >>> 4));
   }
 
@@ -130,14 +136,14 @@ class LruBlockCache implements BlockCache {
       this.recycled++;
     } else {
       // Unpooled memory (allocUnsafeSlow): a recycled block must own its whole ArrayBuffer.
-      ab = Buffer.allocUnsafeSlow(cls).buffer as ArrayBuffer;
+      ab = this.shared ? new SharedArrayBuffer(cls) : Buffer.allocUnsafeSlow(cls).buffer;
       this.fresh++;
     }
     return new Uint8Array(ab, 0, size);
   }
 
   giveBack(buffer: Uint8Array): void {
-    this.recycle(buffer.buffer as ArrayBuffer);
+    this.recycle(buffer.buffer);
   }
 
   acquire(fileId: string, offset: number): Uint8Array | undefined {
@@ -155,7 +161,7 @@ class LruBlockCache implements BlockCache {
   }
 
   /** Memory back to the pool, unless the pool is full or it is too big to pool. */
-  private recycle(ab: ArrayBuffer): void {
+  private recycle(ab: ArrayBufferLike): void {
     const cls = ab.byteLength;
     if (cls > MAX_RECYCLED_BYTES || cls % CLASS_BYTES !== 0 || this.pooledBytes + cls > this.maxPooled) return;
     if (this.poison) new Uint8Array(ab).fill(0xee);
@@ -222,7 +228,7 @@ class LruBlockCache implements BlockCache {
     this.bytes -= node.block.length;
     this.entries--;
     // Held by a reader: left to the garbage collector once its readers are done.
-    if (node.recyclable && node.pins === 0) this.recycle(node.block.buffer as ArrayBuffer);
+    if (node.recyclable && node.pins === 0) this.recycle(node.block.buffer);
   }
 
   private unlink(node: Node): void {

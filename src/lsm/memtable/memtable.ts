@@ -24,7 +24,7 @@
  *   thread and 13% of a random one's.)
  */
 import { compareRanges } from '../../base/bytes.js';
-import { copyFromShared } from '../../base/copy-shared.js';
+import { copyBytes } from '../../base/copy-shared.js';
 import { FailedPreconditionError } from '../../base/errors.js';
 import { varintLength, writeVarint } from '../../base/varint.js';
 import type { KvIterator } from '../iterator/kv-iterator.js';
@@ -695,20 +695,20 @@ function exportNodes(nodes: Int32Array, chunks: readonly Uint8Array[], size: num
         runEnd = voff + vlen;
         continue;
       }
-      if (runChunk >= 0) pos = copyFromShared(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+      if (runChunk >= 0) pos = copyBytes(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
       runChunk = kc;
       runStart = start;
       runEnd = voff + vlen;
       continue;
     }
-    if (runChunk >= 0) pos = copyFromShared(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+    if (runChunk >= 0) pos = copyBytes(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
     runChunk = -1;
     pos = writeVarint(out, pos, klen);
-    pos = copyFromShared(out, pos, chunks[kc]!, koff, klen);
+    pos = copyBytes(out, pos, chunks[kc]!, koff, klen);
     pos = writeVarint(out, pos, vlen);
-    pos = copyFromShared(out, pos, chunks[vc & CHUNK_MASK]!, voff, vlen);
+    pos = copyBytes(out, pos, chunks[vc & CHUNK_MASK]!, voff, vlen);
   }
-  if (runChunk >= 0) pos = copyFromShared(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
+  if (runChunk >= 0) pos = copyBytes(out, pos, chunks[runChunk]!, runStart, runEnd - runStart);
   if (pos !== size) throw new Error(`memtable export size mismatch: ${pos} != ${size}`);
   return out;
 }

@@ -23,6 +23,7 @@ import { readPropertiesBlock, type StoredProperties } from './table-properties.j
 import { newSstableIterator, type DataBlockSource, type RecyclableIterator } from './sstable-iterator.js';
 import { ReadaheadBlocks } from './readahead-blocks.js';
 import { SortedKeys } from './sorted-keys.js';
+import { copyBytes } from '../../base/copy-shared.js';
 
 /**
  * What the builder stored (smallestKey and largestKey are empty for an empty
@@ -286,7 +287,7 @@ class SstableReaderImpl implements SstableReader, DataBlockSource {
       // A copy: a cached block must not pin the image (released when dropped).
       const size = this.sizes[i]!;
       const block = this.cache.takeBuffer(size);
-      block.set(this.image.subarray(offset, offset + size));
+      copyBytes(block, 0, this.image, offset, size); // the block may be shared memory, unaligned with the image
       this.cache.put(this.name, offset, block, { recyclable: true, pins: 1 });
       return block;
     }
