@@ -59,6 +59,7 @@ export class ReadWorker {
   private seen = 0;
   private inflight = 0;
   private failed: Error | undefined;
+  private closing = false;
   private readonly drainBound = (): void => this.drain();
   /** Targets (read-worker-memory.ts): shared memory the worker reads into directly, by id. */
   private readonly targetPort: MessagePort;
@@ -80,7 +81,7 @@ export class ReadWorker {
     // may: Atomics.waitAsync holds no handle).
     this.worker.unref();
     this.worker.on('error', (e) => this.fail(e));
-    this.worker.on('exit', (code) => this.fail(new Error(`read worker exited with code ${code}`)));
+    this.worker.on('exit', (code) => this.fail(new Error(this.closing ? 'read worker closed' : `read worker exited with code ${code}`)));
     this.arm();
   }
 
@@ -174,11 +175,16 @@ export class ReadWorker {
     this.arm();
   }
 
-  /** Stops the worker: the reads it holds fail, later ones are refused (tests; a process simply exits). */
+  /**
+   * Stops the worker, then fails the reads it held (so none of their memory is
+   * reused while the worker could still write into it) and refuses later ones.
+   * For tests: a process simply exits.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    await this.worker.terminate();
     this.fail(new Error('read worker closed'));
     this.targetPort.close();
-    await this.worker.terminate();
   }
 
   /** The worker died (a bug, or the process is exiting): every read it holds fails, later ones use the threadpool. */
