@@ -128,6 +128,16 @@ export interface BackupInfo {
   endMs?: number;
   expireMs: number;
   sizeBytes: number;
+  /** HOT until hotToStandardMs (when set), then STANDARD. */
+  backupType: 'STANDARD' | 'HOT';
+  /** Only for a HOT backup: when it becomes STANDARD. */
+  hotToStandardMs?: number;
+}
+
+/** What makes a backup hot (Backup.backup_type HOT, hot_to_standard_time). */
+export interface HotBackup {
+  /** When it becomes a standard backup (at least 24 hours after it starts); absent: it stays hot. */
+  hotToStandardMs?: number;
 }
 
 /** An authorized view as the admin API sees it (google.bigtable.admin.v2.AuthorizedView). */
@@ -201,8 +211,10 @@ export interface AdminBackend {
    * schema, kept until `expireMs` (checkBackupExpiry's bounds, else
    * InvalidArgumentError naming backup.expire_time). Resolves once READY.
    * AlreadyExistsError for a taken name; NotFoundError for a missing table.
+   * `hot`: a hot backup (InvalidArgumentError naming
+   * backup.hot_to_standard_time when that is less than 24 hours after the start).
    */
-  createBackup(name: BackupName, source: TableName, expireMs: number): Promise<BackupInfo>;
+  createBackup(name: BackupName, source: TableName, expireMs: number, hot?: HotBackup): Promise<BackupInfo>;
 
   /** NotFoundError when absent. */
   getBackup(name: BackupName): Promise<BackupInfo>;
@@ -210,8 +222,13 @@ export interface AdminBackend {
   /** Every backup of the instance, in any order (the API filters, sorts and pages). */
   listBackups(instance: InstanceName): Promise<BackupInfo[]>;
 
-  /** UpdateBackup: a new expire time (checkBackupExpiry's bounds from the backup's start). */
-  updateBackup(name: BackupName, changes: { expireMs: number }): Promise<BackupInfo>;
+  /**
+   * UpdateBackup: a new expire time (checkBackupExpiry's bounds from the
+   * backup's start) and/or, for a hot backup, a new time to become standard
+   * (at least 24 hours after its start; InvalidArgumentError naming
+   * backup.hot_to_standard_time for a standard backup).
+   */
+  updateBackup(name: BackupName, changes: { expireMs?: number; hotToStandardMs?: number }): Promise<BackupInfo>;
 
   /** FailedPreconditionError while it is being created or a table is being restored from it. */
   deleteBackup(name: BackupName): Promise<void>;

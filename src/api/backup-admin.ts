@@ -4,11 +4,12 @@
  * DeleteBackup, RestoreTable and CopyBackup. The long-running ones complete
  * before the call returns and answer a done Operation (its metadata and
  * response packed as Bigtable packs them), which the official clients accept
- * without polling. Hot backups answer UNIMPLEMENTED.
+ * without polling. A hot backup (backup_type HOT) is stored like a standard
+ * one; it reports HOT until its hot_to_standard_time, STANDARD after.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';
-import type { AdminBackend, BackupInfo } from './backend.js';
+import { InvalidArgumentError } from '../base/errors.js';
+import type { AdminBackend, BackupInfo, HotBackup } from './backend.js';
 import { formatBackupName, formatClusterName, parseBackupName, parseClusterName, validateBackupId } from './backup-name.js';
 import { parseBackupFilter, parseBackupOrder } from './backup-list-query.js';
 import { unary } from './handler-helpers.js';
@@ -28,21 +29,23 @@ export function backupToProto(b: BackupInfo): ProtoObject {
     ...(b.endMs !== undefined ? { endTime: timestampToProto(b.endMs) } : {}),
     sizeBytes: String(b.sizeBytes),
     state: b.state,
-    backupType: 'STANDARD',
+    backupType: b.backupType,
+    ...(b.hotToStandardMs !== undefined ? { hotToStandardTime: timestampToProto(b.hotToStandardMs) } : {}),
   };
 }
 
-
-/** Backup.backup_type and hot_to_standard_time: only standard backups exist here. */
-function checkBackupType(backup: ProtoObject): void {
+/** Backup.backup_type and hot_to_standard_time of a CreateBackup: undefined for a standard backup. */
+function hotBackup(backup: ProtoObject): HotBackup | undefined {
   const type = backup.backupType;
-  if (type === 'HOT') throw new UnimplementedError('backup.backup_type: hot backups are not supported (STANDARD is)');
-  if (type !== undefined && type !== null && type !== 'STANDARD' && type !== 'BACKUP_TYPE_UNSPECIFIED') {
+  if (type !== undefined && type !== null && type !== 'HOT' && type !== 'STANDARD' && type !== 'BACKUP_TYPE_UNSPECIFIED') {
     throw new InvalidArgumentError(`backup.backup_type: unknown backup type ${String(type)}`);
   }
-  if (backup.hotToStandardTime !== undefined && backup.hotToStandardTime !== null) {
-    throw new InvalidArgumentError('backup.hot_to_standard_time: applies to hot backups only');
+  const hasTime = backup.hotToStandardTime !== undefined && backup.hotToStandardTime !== null;
+  if (type !== 'HOT') {
+    if (hasTime) throw new InvalidArgumentError('backup.hot_to_standard_time: applies to hot backups only (backup_type HOT)');
+    return undefined;
   }
+  return hasTime ? { hotToStandardMs: timestampFromProto(backup.hotToStandardTime, 'backup.hot_to_standard_time') } : {};
 }
 
 export function backupHandlers(backend: AdminBackend): grpc.UntypedServiceImplementation {
@@ -60,9 +63,9 @@ export function backupHandlers(backend: AdminBackend): grpc.UntypedServiceImplem
       throw new InvalidArgumentError(`backup.source_table: must be a table of ${formatInstanceName(cluster)}, got ${formatTableName(source)}`);
     }
     const expireMs = timestampFromProto(backup.expireTime, 'backup.expire_time');
-    checkBackupType(backup);
+    const hot = hotBackup(backup);
     const start = timestampNow();
-    const info = await backend.createBackup({ ...cluster, backup: backupId }, source, expireMs);
+    const info = await backend.createBackup({ ...cluster, backup: backupId }, source, expireMs, hot);
     const name = formatBackupName(info.name);
     return doneOperation(name, 'create',
       ['CreateBackupMetadata', { name, sourceTable: formatTableName(source), startTime: start, endTime: timestampNow() }],
@@ -94,16 +97,22 @@ export function backupHandlers(backend: AdminBackend): grpc.UntypedServiceImplem
     return { backups: page.map(backupToProto), nextPageToken: next < all.length ? String(next) : '' };
   });
 
-  /** UpdateBackup (UpdateBackupRequest → Backup): only expire_time can change. */
+  /** UpdateBackup (UpdateBackupRequest → Backup): expire_time and, for a hot backup, hot_to_standard_time can change. */
   handlers.UpdateBackup = unary(async (req) => {
     if (req.backup === undefined || req.backup === null) throw new InvalidArgumentError('backup: required');
     const backup = asObject(req.backup, 'backup');
     const name = parseBackupName(backup.name, 'backup.name');
     const paths = asArray(asObject(req.updateMask, 'update_mask').paths, 'update_mask.paths').map((p) => asString(p, 'update_mask.paths'));
-    if (paths.length === 0) throw new InvalidArgumentError('update_mask: at least one path required (expire_time)');
-    for (const p of paths) if (p !== 'expire_time') throw new InvalidArgumentError(`update_mask: "${p}" cannot be updated (only expire_time can)`);
-    const expireMs = timestampFromProto(backup.expireTime, 'backup.expire_time');
-    return backupToProto(await backend.updateBackup(name, { expireMs }));
+    if (paths.length === 0) throw new InvalidArgumentError('update_mask: at least one path required (expire_time, hot_to_standard_time)');
+    for (const p of paths) {
+      if (p !== 'expire_time' && p !== 'hot_to_standard_time') {
+        throw new InvalidArgumentError(`update_mask: "${p}" cannot be updated (only expire_time and hot_to_standard_time can)`);
+      }
+    }
+    return backupToProto(await backend.updateBackup(name, {
+      ...(paths.includes('expire_time') ? { expireMs: timestampFromProto(backup.expireTime, 'backup.expire_time') } : {}),
+      ...(paths.includes('hot_to_standard_time') ? { hotToStandardMs: timestampFromProto(backup.hotToStandardTime, 'backup.hot_to_standard_time') } : {}),
+    }));
   });
 
   /** DeleteBackup (DeleteBackupRequest → Empty). */

@@ -2,8 +2,8 @@
  * google.bigtable.admin.v2.BigtableTableAdmin handlers over an AdminBackend.
  * Long-running operations (UpdateTable, and the backup and authorized-view
  * ones in backup-admin.ts and authorized-view-admin.ts) complete before the
- * call returns and answer a done Operation. Hot backups, snapshots, schema
- * bundles and IAM answer UNIMPLEMENTED.
+ * call returns and answer a done Operation. Snapshots, schema bundles and IAM
+ * answer UNIMPLEMENTED.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, UnimplementedError } from '../base/errors.js';

@@ -76,6 +76,12 @@ export interface BackupRecord {
   endMs?: number;
   expireMs: number;
   sizeBytes: number;
+  /**
+   * A hot backup (Backup.backup_type HOT) until `hotToStandardMs` (when set),
+   * a standard one after. Absent: a standard backup. Tabula stores both kinds
+   * alike; the type is what the API reports.
+   */
+  hot?: { hotToStandardMs?: number };
 }
 
 type CatalogValue = TableRecord | TabletRecord | BackupRecord;

@@ -16,13 +16,13 @@ import type { Aggregator } from '../model/aggregate.js';
 import { intersectRange, type KeyRange } from '../model/key-range.js';
 import type { TabletControlService, TabletDescriptor } from '../rpc/tablet-service.js';
 import type {
-  AdminBackend, AuthorizedViewInfo, AuthorizedViewName, BackupInfo, BackupName, ColumnFamilyModification, InstanceName, TableInfo, TableName,
+  AdminBackend, AuthorizedViewInfo, AuthorizedViewName, BackupInfo, BackupName, ColumnFamilyModification, HotBackup, InstanceName, TableInfo, TableName,
 } from '../api/backend.js';
 import type { SubsetView } from '../model/authorized-view.js';
 import { addView, checkFamilyDroppable, checkTableDeletable, getView, removeView, updateView, viewInfo, type ViewList } from './authorized-views.js';
 import { formatInstanceName, formatTableName, parseTableName } from '../api/table-name.js';
 import { formatBackupName, parseBackupName } from '../api/backup-name.js';
-import { checkBackupExpiry, MAX_COPY_RETENTION_MS } from '../api/backup-expiry.js';
+import { checkBackupExpiry, checkHotToStandard, MAX_COPY_RETENTION_MS } from '../api/backup-expiry.js';
 import { Catalog, type BackupRecord, type BackupTablet, type TableRecord, type TabletRecord } from './catalog.js';
 import { planBalance } from './balance-plan.js';
 
@@ -692,18 +692,26 @@ export class Master implements AdminBackend {
       ...(r.sourceBackup ? { sourceBackup: parseBackupName(r.sourceBackup, 'source_backup') } : {}),
       state: r.state === 'ready' ? 'READY' : 'CREATING',
       startMs: r.startMs, ...(r.endMs !== undefined ? { endMs: r.endMs } : {}), expireMs: r.expireMs, sizeBytes: r.sizeBytes,
+      ...(this.isHot(r) ? { backupType: 'HOT' as const, ...(r.hot!.hotToStandardMs !== undefined ? { hotToStandardMs: r.hot!.hotToStandardMs } : {}) } : { backupType: 'STANDARD' as const }),
     };
   }
 
-  async createBackup(name: BackupName, source: TableName, expireMs: number): Promise<BackupInfo> {
+  /** A hot backup until its hot_to_standard_time passes (computed when asked: nothing is stored differently). */
+  private isHot(r: BackupRecord): boolean {
+    return r.hot !== undefined && (r.hot.hotToStandardMs === undefined || this.now() < r.hot.hotToStandardMs);
+  }
+
+  async createBackup(name: BackupName, source: TableName, expireMs: number, hot?: HotBackup): Promise<BackupInfo> {
     const canonical = formatBackupName(name);
     const table = this.record(source);
     if (this.catalog.backup(canonical) || this.creatingBackups.has(canonical)) throw new AlreadyExistsError(`backup "${canonical}" already exists`);
     const startMs = this.now();
     checkBackupExpiry(expireMs, startMs, 'backup.expire_time');
+    if (hot?.hotToStandardMs !== undefined) checkHotToStandard(hot.hotToStandardMs, startMs, 'backup.hot_to_standard_time');
     const record: BackupRecord = {
       name: canonical, sourceTable: table.name, families: table.families, ...(table.aggregates?.length ? { aggregates: table.aggregates } : {}),
       state: 'creating', tablets: [], startMs, expireMs, sizeBytes: 0,
+      ...(hot ? { hot: hot.hotToStandardMs !== undefined ? { hotToStandardMs: hot.hotToStandardMs } : {} } : {}),
     };
     return this.build(record, async () => {
       record.sizeBytes = await this.snapshotRange(table.name, '', '', record);
@@ -786,10 +794,18 @@ export class Master implements AdminBackend {
     return this.catalog.allBackups().filter((b) => b.name.startsWith(prefix) && b.state !== 'deleting').map((b) => this.backupInfo(b));
   }
 
-  async updateBackup(name: BackupName, changes: { expireMs: number }): Promise<BackupInfo> {
+  async updateBackup(name: BackupName, changes: { expireMs?: number; hotToStandardMs?: number }): Promise<BackupInfo> {
     const r = this.backupRecord(name);
-    checkBackupExpiry(changes.expireMs, r.startMs, 'backup.expire_time');
-    const next = { ...r, expireMs: changes.expireMs };
+    if (changes.expireMs !== undefined) checkBackupExpiry(changes.expireMs, r.startMs, 'backup.expire_time');
+    if (changes.hotToStandardMs !== undefined) {
+      if (!this.isHot(r)) throw new InvalidArgumentError(`backup.hot_to_standard_time: backup "${r.name}" is a standard backup (the field applies to hot backups only)`);
+      checkHotToStandard(changes.hotToStandardMs, r.startMs, 'backup.hot_to_standard_time');
+    }
+    const next: BackupRecord = {
+      ...r,
+      ...(changes.expireMs !== undefined ? { expireMs: changes.expireMs } : {}),
+      ...(changes.hotToStandardMs !== undefined ? { hot: { hotToStandardMs: changes.hotToStandardMs } } : {}),
+    };
     await this.catalog.write({ backups: [next] });
     return this.backupInfo(next);
   }

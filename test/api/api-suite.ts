@@ -295,6 +295,32 @@ describe('backups', () => {
     await copy.delete();
   });
 
+  it('makes a hot backup: HOT with its hot_to_standard_time in Get and List, which UpdateBackup moves; it restores; a copy of it is standard', async () => {
+    const created = await callUnary(raw.tableAdmin, 'CreateBackup', {
+      parent: CLUSTER, backupId: 'hot1', backup: { sourceTable: T('bk-raw'), expireTime: hours(70), backupType: 'HOT', hotToStandardTime: hours(30) },
+    });
+    expect(created.done).toBe(true);
+    const got = await callUnary(raw.tableAdmin, 'GetBackup', { name: B('hot1') });
+    expect(got).toMatchObject({ backupType: 'HOT', state: 'READY' });
+    expect(Number((got.hotToStandardTime as { seconds: string }).seconds)).toBe(Number(hours(30).seconds));
+    const listed = await callUnary(raw.tableAdmin, 'ListBackups', { parent: CLUSTER, filter: 'name:hot1' });
+    expect((listed.backups as Array<{ backupType: string }>).map((b) => b.backupType)).toEqual(['HOT']);
+    const moved = await callUnary(raw.tableAdmin, 'UpdateBackup', { backup: { name: B('hot1'), hotToStandardTime: hours(48) }, updateMask: { paths: ['hot_to_standard_time'] } });
+    expect(moved.backupType).toBe('HOT');
+    expect(Number((moved.hotToStandardTime as { seconds: string }).seconds)).toBe(Number(hours(48).seconds));
+    expect(Number((moved.expireTime as { seconds: string }).seconds)).toBe(Number(hours(70).seconds)); // untouched
+    // Without a time it stays hot; a copy is standard.
+    await callUnary(raw.tableAdmin, 'CreateBackup', { parent: CLUSTER, backupId: 'hot2', backup: { sourceTable: T('bk-raw'), expireTime: hours(7), backupType: 'HOT' } });
+    const hot2 = await callUnary(raw.tableAdmin, 'GetBackup', { name: B('hot2') });
+    expect(hot2.backupType).toBe('HOT');
+    expect(hot2.hotToStandardTime ?? null).toBeNull();
+    await callUnary(raw.tableAdmin, 'CopyBackup', { parent: CLUSTER, backupId: 'hot1-copy', sourceBackup: B('hot1'), expireTime: hours(7) });
+    expect((await callUnary(raw.tableAdmin, 'GetBackup', { name: B('hot1-copy') })).backupType).toBe('STANDARD');
+    await callUnary(raw.tableAdmin, 'RestoreTable', { parent: INSTANCE, tableId: 'from-hot', backup: B('hot1') });
+    await callUnary(raw.tableAdmin, 'DeleteTable', { name: T('from-hot') });
+    for (const id of ['hot1-copy', 'hot1', 'hot2']) await callUnary(raw.tableAdmin, 'DeleteBackup', { name: B(id) });
+  });
+
   it('copies a backup into another instance, where a table is restored from it; a copy cannot be copied', async () => {
     await backupRaw('bk-raw', 'tocopy');
     const other = 'projects/p/instances/j';
@@ -373,7 +399,9 @@ describe('backups', () => {
     ['an expire time outside Timestamp\'s range', () => backupRaw('bk-raw', 'x', { seconds: '999999999999999' }), 3, 'backup.expire_time.seconds'],
     ['a backup of an unknown table', () => backupRaw('nosuch', 'x'), 5, 'nosuch'],
     ['a backup of another instance\'s table', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: CLUSTER, backupId: 'x', backup: { sourceTable: 'projects/p/instances/j/tables/bk-raw', expireTime: hours(7) } }), 3, 'backup.source_table'],
-    ['a hot backup', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: CLUSTER, backupId: 'x', backup: { sourceTable: T('bk-raw'), expireTime: hours(7), backupType: 'HOT' } }), 12, 'backup.backup_type'],
+    ['a hot backup turning standard under 24 hours after its start', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: CLUSTER, backupId: 'x', backup: { sourceTable: T('bk-raw'), expireTime: hours(70), backupType: 'HOT', hotToStandardTime: hours(23) } }), 3, 'backup.hot_to_standard_time'],
+    ['an unknown backup type', () => callUnary(raw.tableAdmin, 'CreateBackup', { parent: CLUSTER, backupId: 'x', backup: { sourceTable: T('bk-raw'), expireTime: hours(7), backupType: 7 } }), 3, 'backup.backup_type'],
+    ['a standard backup given a hot_to_standard_time by UpdateBackup', async () => { await backupRaw('bk-raw', 'std'); try { return await callUnary(raw.tableAdmin, 'UpdateBackup', { backup: { name: B('std'), hotToStandardTime: hours(30) }, updateMask: { paths: ['hot_to_standard_time'] } }); } finally { await callUnary(raw.tableAdmin, 'DeleteBackup', { name: B('std') }); } }, 3, 'backup.hot_to_standard_time'],
     ['an existing backup id', async () => { await backupRaw('bk-raw', 'dup'); try { return await backupRaw('bk-raw', 'dup'); } finally { await callUnary(raw.tableAdmin, 'DeleteBackup', { name: B('dup') }); } }, 6, 'dup'],
     ['getting an unknown backup', () => callUnary(raw.tableAdmin, 'GetBackup', { name: B('nosuch') }), 5, 'nosuch'],
     ['deleting an unknown backup', () => callUnary(raw.tableAdmin, 'DeleteBackup', { name: B('nosuch') }), 5, 'nosuch'],

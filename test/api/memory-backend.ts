@@ -18,11 +18,11 @@ import { compileFilter } from '../../src/tablet/filter/compile-filter.js';
 import type { SubsetView } from '../../src/model/authorized-view.js';
 import { addView, checkFamilyDroppable, checkTableDeletable, getView, removeView, updateView, viewInfo, type ViewList } from '../../src/master/authorized-views.js';
 import type {
-  AdminBackend, AuthorizedViewInfo, AuthorizedViewName, BackupInfo, ColumnFamilyModification, DataBackend, ReadModifyWriteRule, ReadRowsOptions, TableInfo,
+  AdminBackend, AuthorizedViewInfo, AuthorizedViewName, BackupInfo, ColumnFamilyModification, HotBackup, DataBackend, ReadModifyWriteRule, ReadRowsOptions, TableInfo,
 } from '../../src/api/backend.js';
 import { formatInstanceName, formatTableName, type InstanceName, type TableName } from '../../src/api/table-name.js';
 import { formatBackupName, type BackupName } from '../../src/api/backup-name.js';
-import { checkBackupExpiry, MAX_COPY_RETENTION_MS } from '../../src/api/backup-expiry.js';
+import { checkBackupExpiry, checkHotToStandard, MAX_COPY_RETENTION_MS } from '../../src/api/backup-expiry.js';
 
 interface MemTable {
   name: TableName;
@@ -40,7 +40,9 @@ interface MemTable {
 
 /** A backup: a deep copy of the table's schema and rows when it was taken. */
 interface MemBackup {
+  /** Its type as created; what the API reports is view()'s (a hot backup turns standard at hotToStandardMs). */
   info: BackupInfo;
+  hot?: HotBackup;
   families: Map<string, GcRule>;
   aggregates: Map<string, Aggregator>;
   splits: Buffer[];
@@ -323,32 +325,46 @@ export class MemoryBackend implements DataBackend, AdminBackend {
     return true;
   }
 
-  async createBackup(name: BackupName, source: TableName, expireMs: number): Promise<BackupInfo> {
+  async createBackup(name: BackupName, source: TableName, expireMs: number, hot?: HotBackup): Promise<BackupInfo> {
     const id = formatBackupName(name);
     const t = this.table(source);
     if (this.backups.has(id)) throw new AlreadyExistsError(`backup "${id}" already exists`);
     const startMs = Math.floor(this.clock.nowMicros() / 1000);
     checkBackupExpiry(expireMs, startMs, 'backup.expire_time');
+    if (hot?.hotToStandardMs !== undefined) checkHotToStandard(hot.hotToStandardMs, startMs, 'backup.hot_to_standard_time');
     const rows = copyRows(t.rows);
-    const info: BackupInfo = { name: { ...name }, sourceTable: { ...source }, state: 'READY', startMs, endMs: startMs, expireMs, sizeBytes: 0 };
-    this.backups.set(id, { info, families: new Map(t.families), aggregates: new Map(t.aggregates), splits: [...t.splits], rows });
-    return { ...info };
+    const info: BackupInfo = { name: { ...name }, sourceTable: { ...source }, state: 'READY', startMs, endMs: startMs, expireMs, sizeBytes: 0, backupType: 'STANDARD' };
+    const b: MemBackup = { info, ...(hot ? { hot: { ...hot } } : {}), families: new Map(t.families), aggregates: new Map(t.aggregates), splits: [...t.splits], rows };
+    this.backups.set(id, b);
+    return this.view(b);
   }
 
   async getBackup(name: BackupName): Promise<BackupInfo> {
-    return { ...this.backup(name).info };
+    return this.view(this.backup(name));
   }
 
   async listBackups(instance: InstanceName): Promise<BackupInfo[]> {
     const prefix = formatInstanceName(instance) + '/clusters/';
-    return [...this.backups.entries()].filter(([id]) => id.startsWith(prefix)).map(([, b]) => ({ ...b.info }));
+    return [...this.backups.entries()].filter(([id]) => id.startsWith(prefix)).map(([, b]) => this.view(b));
   }
 
-  async updateBackup(name: BackupName, changes: { expireMs: number }): Promise<BackupInfo> {
+  async updateBackup(name: BackupName, changes: { expireMs?: number; hotToStandardMs?: number }): Promise<BackupInfo> {
     const b = this.backup(name);
-    checkBackupExpiry(changes.expireMs, b.info.startMs, 'backup.expire_time');
-    b.info = { ...b.info, expireMs: changes.expireMs };
-    return { ...b.info };
+    if (changes.expireMs !== undefined) checkBackupExpiry(changes.expireMs, b.info.startMs, 'backup.expire_time');
+    if (changes.hotToStandardMs !== undefined) {
+      if (this.view(b).backupType !== 'HOT') throw new InvalidArgumentError('backup.hot_to_standard_time: a standard backup (the field applies to hot backups only)');
+      checkHotToStandard(changes.hotToStandardMs, b.info.startMs, 'backup.hot_to_standard_time');
+      b.hot = { hotToStandardMs: changes.hotToStandardMs };
+    }
+    if (changes.expireMs !== undefined) b.info = { ...b.info, expireMs: changes.expireMs };
+    return this.view(b);
+  }
+
+  /** The backup as the API reports it now: hot until its hot_to_standard_time. */
+  private view(b: MemBackup): BackupInfo {
+    const now = Math.floor(this.clock.nowMicros() / 1000);
+    const hot = b.hot !== undefined && (b.hot.hotToStandardMs === undefined || now < b.hot.hotToStandardMs);
+    return hot ? { ...b.info, backupType: 'HOT', ...(b.hot!.hotToStandardMs !== undefined ? { hotToStandardMs: b.hot!.hotToStandardMs } : {}) } : { ...b.info };
   }
 
   async deleteBackup(name: BackupName): Promise<void> {
@@ -376,7 +392,7 @@ export class MemoryBackend implements DataBackend, AdminBackend {
     if (this.backups.has(id)) throw new AlreadyExistsError(`backup "${id}" already exists`);
     const startMs = Math.floor(this.clock.nowMicros() / 1000);
     checkBackupExpiry(expireMs, startMs, 'expire_time', MAX_COPY_RETENTION_MS);
-    const info: BackupInfo = { ...src.info, name: { ...name }, sourceBackup: { ...source }, startMs, endMs: startMs, expireMs };
+    const info: BackupInfo = { ...src.info, name: { ...name }, sourceBackup: { ...source }, startMs, endMs: startMs, expireMs, backupType: 'STANDARD' };
     this.backups.set(id, { info, families: new Map(src.families), aggregates: new Map(src.aggregates), splits: [...src.splits], rows: copyRows(src.rows) });
     return { ...info };
   }

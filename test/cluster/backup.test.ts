@@ -45,6 +45,40 @@ const flushAll = async (c: TestCluster) => { for (const s of c.servers) for (con
 const expected = (n: number, v = (i: number) => `v${i}`) => Array.from({ length: n }, (_, i): [string, string] => [key(i).toString(), v(i)]);
 
 describe('backups', () => {
+  it('a hot backup reports HOT until its hot_to_standard_time, STANDARD after; the time can move (24 hours after the start at the earliest); a copy is standard', async () => {
+    let now = 1_800_000_000_000;
+    const c = await startCluster({ now: () => now });
+    try {
+      await c.master.createTable(SRC, families, []);
+      await write(c, SRC, [row(1)]);
+      const start = now;
+      await expect(c.master.createBackup(BK, SRC, start + 7 * HOUR, { hotToStandardMs: start + 23 * HOUR })).rejects.toThrow(/^backup\.hot_to_standard_time: must be at least 24 hours after/);
+      const info = await c.master.createBackup(BK, SRC, start + 70 * HOUR, { hotToStandardMs: start + 30 * HOUR });
+      expect(info).toMatchObject({ backupType: 'HOT', hotToStandardMs: start + 30 * HOUR });
+      const stays: BackupName = { ...BK, backup: 'stays-hot' };
+      expect(await c.master.createBackup(stays, SRC, start + 70 * HOUR, {})).toMatchObject({ backupType: 'HOT' });
+      expect((await c.master.getBackup(stays)).hotToStandardMs).toBeUndefined();
+      const copy: BackupName = { ...BK, backup: 'copy' };
+      expect(await c.master.copyBackup(copy, BK, start + 10 * HOUR)).toMatchObject({ backupType: 'STANDARD' });
+      await expect(c.master.updateBackup(copy, { hotToStandardMs: start + 40 * HOUR })).rejects.toThrow(/^backup\.hot_to_standard_time: .* is a standard backup/);
+      await expect(c.master.updateBackup(BK, { hotToStandardMs: start + 20 * HOUR })).rejects.toThrow(/^backup\.hot_to_standard_time: must be at least 24 hours/);
+      expect(await c.master.updateBackup(BK, { hotToStandardMs: start + 48 * HOUR })).toMatchObject({ backupType: 'HOT', hotToStandardMs: start + 48 * HOUR, expireMs: start + 70 * HOUR });
+      now = start + 47 * HOUR;
+      expect((await c.master.getBackup(BK)).backupType).toBe('HOT');
+      now = start + 48 * HOUR;
+      const standard = await c.master.getBackup(BK);
+      expect(standard.backupType).toBe('STANDARD');
+      expect(standard.hotToStandardMs).toBeUndefined();
+      await expect(c.master.updateBackup(BK, { hotToStandardMs: start + 60 * HOUR })).rejects.toThrow(/is a standard backup/);
+      expect((await c.master.getBackup(stays)).backupType).toBe('HOT'); // no time set: hot until changed
+      // It restores as any backup does.
+      await c.master.restoreTable(DST, BK);
+      expect(await scan(c, DST)).toEqual([[key(1).toString(), 'v1']]);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('copies no SSTable, survives compaction, splits and the deletion of its table, and frees its files when deleted', async () => {
     const c = await startCluster({ servers: 2 });
     try {
