@@ -12,7 +12,7 @@ import type { KvIterator } from '../lsm/iterator/kv-iterator.js';
 import type { SstableRef } from '../lsm/manifest/manifest.js';
 import { newRangeIterator } from '../lsm/iterator/range-iterator.js';
 import { newMergingIterator } from '../lsm/iterator/merging-iterator.js';
-import { bloomHash, type BloomHash } from '../lsm/sstable/bloom-filter.js';
+import { bloomHash } from '../lsm/sstable/bloom-filter.js';
 
 export interface TableSource {
   ref: SstableRef;
@@ -33,8 +33,12 @@ export function versionIterator(
   v: TabletVersion, lower: Uint8Array | undefined, upper: Uint8Array | undefined, bloomKey?: Uint8Array,
 ): KvIterator {
   const children: KvIterator[] = [];
-  let hash: BloomHash | undefined; // computed once, only if some table needs it
   for (const m of v.memtables) if (m.count > 0) children.push(m.iterator());
+  // The tables whose key range meets [lower, upper) first, then their bloom filters in a loop of
+  // their own: each probe is a cache miss, and with nothing else between them the CPU has several
+  // in flight at once.
+  const inRange = candidates;
+  let n = 0;
   for (const t of v.tables) {
     const p = t.reader.properties;
     if (p.entryCount === 0) continue;
@@ -43,12 +47,26 @@ export function versionIterator(
     if (hi && compareBytes(p.smallestKey, hi) >= 0) continue;
     if (lo && compareBytes(p.largestKey, lo) < 0) continue;
     if (lo && hi && compareBytes(lo, hi) >= 0) continue;
-    if (bloomKey && !t.reader.mayContainHash((hash ??= bloomHash(bloomKey)))) continue;
+    inRange[n++] = t;
+  }
+  const found = n;
+  if (bloomKey && n > 0) {
+    const hash = bloomHash(bloomKey);
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (inRange[i]!.reader.mayContainHash(hash)) inRange[kept++] = inRange[i]!;
+    n = kept;
+  }
+  for (let i = 0; i < n; i++) {
+    const t = inRange[i]!;
     const it = t.reader.iterator();
     children.push(t.ref.start || t.ref.end ? newRangeIterator(it, t.ref.start, t.ref.end) : it);
   }
+  inRange.fill(undefined, 0, found);
   return children.length === 1 ? children[0]! : newMergingIterator(children);
 }
+
+/** versionIterator's scratch list (it is synchronous); cleared after each use so it holds no table. */
+const candidates: (TableSource | undefined)[] = [];
 
 function maxKey(a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined {
   if (!a) return b;
