@@ -13,6 +13,7 @@ import { startTabletServerProcess } from './tablet-server-process.js';
 import { clusterStatusText } from './cluster-status.js';
 import { bytes, duration, port } from './option-parsers.js';
 import { FILE_GC_OPTION_SPECS } from './file-gc-timer.js';
+import { SPLIT_SIZE_OPTION } from './serve-command.js';
 import { registerServerCommand } from './server-command.js';
 import { RemoteMaster } from '../rpc/master-grpc.js';
 import { ConfigError, parsers, type OptionSpec } from '../ops/config-options.js';
@@ -40,7 +41,7 @@ export const MASTER_OPTIONS: OptionSpec[] = [
   { flag: '--port <port>', description: 'port of the master and Bigtable API (0 = any free port)', env: 'TABULA_PORT', default: 8090, parse: port },
   { flag: '--lease-ms <ms>', description: 'tablet-server lease', env: 'TABULA_LEASE_MS', default: 10_000, parse: millis },
   { flag: '--tick-ms <ms>', description: 'how often leases are checked and tablets assigned', env: 'TABULA_TICK_MS', default: 500, parse: millis },
-  { flag: '--split-size <size>', description: 'split tablets larger than this (0 = never)', env: 'TABULA_SPLIT_SIZE', default: 256 << 20, defaultText: '256m', parse: bytes },
+  SPLIT_SIZE_OPTION,
   {
     flag: '--balance-ms <ms>', description: 'how often the balancer evens out tablets and bytes (0 = only on `tabula cluster balance`)', env: 'TABULA_BALANCE_MS',
     default: 30_000, parse: (v) => (v === '0' || v === 0 ? 0 : millis(v)),

@@ -99,7 +99,7 @@ export async function startMasterProcess(opts: MasterProcessOptions): Promise<Ru
     const stopTicks = cluster.start(opts.tickMs);
     const balancer = opts.balanceMs > 0 ? setInterval(() => void cluster.balance().catch(() => {}), opts.balanceMs) : undefined;
     balancer?.unref();
-    const stopSplits = opts.splitBytes > 0 ? master.startAutoSplit({ splitBytes: opts.splitBytes, intervalMs: Math.max(opts.tickMs, 1000) }) : () => {};
+    const stopSplits = opts.splitBytes > 0 ? master.startAutoSplit({ splitBytes: opts.splitBytes, intervalMs: Math.max(opts.tickMs, 1000) }) : async () => {};
     // Expired backups go, and deletions or creations a crash interrupted are finished.
     const stopBackupSweep = master.startBackupSweep(BACKUP_SWEEP_MS);
     // SSTables no manifest references any more (compacted, dropped tables, deleted backups).
@@ -116,7 +116,7 @@ export async function startMasterProcess(opts: MasterProcessOptions): Promise<Ru
         state = 'stopping';
         ops.health()?.setServing(false);
         stopTicks();
-        stopSplits();
+        await stopSplits();
         clearInterval(balancer);
         await shutdownInternalServer(server, o.drainTimeout); // stop accepting, drain running calls
         await stopBackupSweep();

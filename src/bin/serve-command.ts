@@ -7,10 +7,16 @@
 import type { Command } from 'commander';
 import { addOptions, ConfigError, resolveOptions, parsers, type OptionSpec } from '../ops/config-options.js';
 import { opsOptionSpecs, type OpsOptions } from '../ops/ops-options.js';
-import { serve } from './serve.js';
+import { DEFAULT_SPLIT_BYTES, serve } from './serve.js';
 import { runUntilSignal } from './server-command.js';
 import { bytes, duration, port } from './option-parsers.js';
 import { FILE_GC_OPTION_SPECS } from './file-gc-timer.js';
+
+/** `--split-size`, of `tabula serve` and `tabula master` (whichever runs the master). */
+export const SPLIT_SIZE_OPTION: OptionSpec = {
+  flag: '--split-size <size>', description: 'split tablets larger than this, by pointer (0 = never)', env: 'TABULA_SPLIT_SIZE',
+  default: DEFAULT_SPLIT_BYTES, defaultText: '256m', parse: bytes,
+};
 
 export const SERVE_OPTIONS: OptionSpec[] = [
   { flag: '--data <dir>', description: 'data directory', env: 'TABULA_DATA', default: './data', parse: parsers.string },
@@ -24,11 +30,12 @@ export const SERVE_OPTIONS: OptionSpec[] = [
   },
   { flag: '--no-wal-sync', description: 'do not fsync the write-ahead log (benchmarks only: acknowledged writes may be lost); config file key walSync: false', parse: parsers.boolean },
   { flag: '--no-read-worker', description: 'read SSTable blocks through libuv\'s threadpool instead of the read worker thread (which polls 50 µs after each batch of reads); config file key readWorker: false', parse: parsers.boolean },
+  SPLIT_SIZE_OPTION,
   ...FILE_GC_OPTION_SPECS,
   ...opsOptionSpecs({ bytes, duration }),
 ];
 
-type ServeCommandOptions = OpsOptions & { data: string; host: string; port: number; cache: number; tabletServers: number; walSync: boolean; readWorker: boolean; fileGcInterval: number; fileGcMinAge: number };
+type ServeCommandOptions = OpsOptions & { data: string; host: string; port: number; cache: number; tabletServers: number; walSync: boolean; readWorker: boolean; splitSize: number; fileGcInterval: number; fileGcMinAge: number };
 
 export function registerServeCommand(program: Command): void {
   const cmd = program.command('serve').description('run master, tablet servers and the Bigtable API in one process');
@@ -38,7 +45,7 @@ export function registerServeCommand(program: Command): void {
     try {
       const o = resolveOptions<ServeCommandOptions>(cmd, SERVE_OPTIONS);
       s = await serve({
-        data: o.data, host: o.host, port: o.port, cacheBytes: o.cache, tabletServers: o.tabletServers, walSync: o.walSync, readWorker: o.readWorker, ops: o,
+        data: o.data, host: o.host, port: o.port, cacheBytes: o.cache, tabletServers: o.tabletServers, walSync: o.walSync, readWorker: o.readWorker, splitBytes: o.splitSize, ops: o,
         fileGc: { intervalMs: o.fileGcInterval, minAgeMs: o.fileGcMinAge },
         onMetricsListening: (p) => process.stdout.write(`tabula metrics on ${o.metricsHost ?? o.host}:${p} (/metrics /healthz /readyz)\n`),
       });

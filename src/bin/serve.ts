@@ -23,6 +23,9 @@ import { openEmbeddedCluster, type EmbeddedCluster } from './embedded-cluster.js
 
 const log = logger('serve');
 
+/** Default split size: as a cluster master's --split-size. */
+export const DEFAULT_SPLIT_BYTES = 256 << 20;
+
 export interface ServeOptions {
   data: string;
   host: string;
@@ -37,6 +40,10 @@ export interface ServeOptions {
   tabletServers?: number;
   /** With more than one tablet server, how often the master balances them (ms; default 30000, 0 = only at start-up). */
   balanceMs?: number;
+  /** Tablets whose data passes this many bytes are split (by pointer; default 256 MiB, 0 = never). */
+  splitBytes?: number;
+  /** How often tablet sizes are checked for splitting (ms; default 5000). */
+  splitCheckMs?: number;
   /** false = do not fsync the WAL (benchmarks only; acknowledged writes may be lost). */
   walSync?: boolean;
   /** false = read SSTable blocks through libuv's threadpool, not the read worker thread (storage/read-worker.ts). Default true. */
@@ -112,6 +119,9 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
 
     // Expired backups go, and deletions or creations a crash interrupted are finished.
     const stopBackupSweep = master.startBackupSweep(BACKUP_SWEEP_MS);
+    // Tablets past the split size are split by pointer, as a cluster's master does.
+    const splitBytes = opts.splitBytes ?? DEFAULT_SPLIT_BYTES;
+    const stopSplits = splitBytes > 0 ? master.startAutoSplit({ splitBytes, intervalMs: opts.splitCheckMs ?? 5000 }) : async () => {};
 
     // SSTables no manifest references any more (compacted, dropped tables, deleted backups) are deleted in the background.
     const stopFileGc = startFileGc(storage, opts.fileGc ?? FILE_GC_DEFAULTS);
@@ -128,6 +138,7 @@ export async function serve(opts: ServeOptions): Promise<EmbeddedServer> {
         ops.health()?.setServing(false);
         clearInterval(balancer);
         await api.close(); // stop accepting, drain running calls (bounded by drainTimeout)
+        await stopSplits();
         await stopBackupSweep();
         await stopFileGc();
         await balancing; // a move in progress finishes before the servers close

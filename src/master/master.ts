@@ -407,28 +407,31 @@ export class Master implements AdminBackend {
 
   /**
    * Splits every tablet whose data passed `splitBytes`, checking every
-   * `intervalMs`. Returns a stop function.
+   * `intervalMs`. Returns a stop function, which resolves once a round in
+   * progress has finished (a split is not left half done by a shutdown).
    */
-  startAutoSplit(opts: { splitBytes: number; intervalMs: number }): () => void {
-    let running = false;
+  startAutoSplit(opts: { splitBytes: number; intervalMs: number }): () => Promise<void> {
+    let round: Promise<void> | undefined;
+    let stopped = false;
     const tick = async () => {
-      if (running) return;
-      running = true;
-      try {
-        for (const s of this.servers.values()) {
-          for (const st of await s.tabletStats()) {
-            if (st.bytes > opts.splitBytes && this.catalog.tablet(st.id)) {
-              await this.splitTablet(st.id).catch((e) => log.warn({ tablet: st.id, err: String(e) }, 'auto split failed'));
-            }
+      for (const s of [...this.servers.values()]) {
+        for (const st of await s.tabletStats()) {
+          if (stopped) return;
+          if (st.bytes > opts.splitBytes && this.catalog.tablet(st.id)) {
+            await this.splitTablet(st.id).catch((e) => log.warn({ tablet: st.id, err: String(e) }, 'auto split failed'));
           }
         }
-      } finally {
-        running = false;
       }
     };
-    const timer = setInterval(() => void tick(), opts.intervalMs);
+    const timer = setInterval(() => {
+      round ??= tick().catch((e) => log.warn({ err: String(e) }, 'auto split round failed')).finally(() => { round = undefined; });
+    }, opts.intervalMs);
     timer.unref();
-    return () => clearInterval(timer);
+    return async () => {
+      stopped = true;
+      clearInterval(timer);
+      await round;
+    };
   }
 
   readonly counters = { splits: 0, moves: 0, recoveries: 0, backups: 0, restores: 0 };
