@@ -26,7 +26,7 @@
  */
 import { getSystemErrorName } from 'node:util';
 import { isMainThread, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
-import { copyBytes } from '../base/copy-shared.js';
+import { copyBytes } from '../base/copy-bytes.js';
 import { siblingModule, startWorker } from '../base/start-worker.js';
 import { C_DONE, C_HEAD, C_SLEEPING, REQUEST_FIELDS, newReadWorkerMemory, type ReadWorkerMemory } from './read-worker-memory.js';
 
@@ -44,6 +44,8 @@ export interface WorkerRead {
 interface Request {
   fd: number;
   into: Uint8Array;
+  /** into's buffer when it is shared memory (a target, read into directly); else undefined (via a slot). */
+  shared: SharedArrayBuffer | undefined;
   at: number;
   length: number;
   position: number;
@@ -109,7 +111,8 @@ export class ReadWorker {
     if (!(length >= 0 && length <= READ_WORKER_MAX_BYTES)) return Promise.reject(new RangeError(`read worker: length ${length}`));
     if (!(hashLength >= 0 && hashLength <= length)) return Promise.reject(new RangeError(`read worker: hash length ${hashLength} of ${length}`));
     return new Promise<WorkerRead>((resolve, reject) => {
-      const r: Request = { fd, into, at, length, position, hashLength, resolve, reject };
+      const shared = into.buffer instanceof SharedArrayBuffer ? into.buffer : undefined;
+      const r: Request = { fd, into, shared, at, length, position, hashLength, resolve, reject };
       if (this.inflight++ === 0) this.worker.ref();
       const slot = this.free.pop();
       if (slot === undefined) this.queued.push(r);
@@ -125,9 +128,8 @@ export class ReadWorker {
     requests[q + 1] = r.position;
     requests[q + 2] = r.length;
     requests[q + 3] = r.hashLength;
-    const shared = r.into.buffer instanceof SharedArrayBuffer ? r.into.buffer : undefined;
-    requests[q + 4] = shared ? this.targetId(shared) : -1;
-    requests[q + 5] = shared ? r.into.byteOffset + r.at : 0;
+    requests[q + 4] = r.shared ? this.targetId(r.shared) : -1;
+    requests[q + 5] = r.shared ? r.into.byteOffset + r.at : 0;
     submitted[this.head & this.mask] = slot;
     this.head = (this.head + 1) | 0;
     Atomics.store(ctrl, C_HEAD, this.head);
@@ -171,7 +173,7 @@ export class ReadWorker {
       const n = status[slot]!;
       const hash = n >= 0 && r.hashLength > 0 && n >= r.hashLength ? hashes[slot]! >>> 0 : undefined;
       // A read into shared memory went there directly; one into plain memory is copied out of the slot.
-      if (n >= 0 && !(r.into.buffer instanceof SharedArrayBuffer)) copyBytes(r.into, r.at, this.data, slot * slotBytes, n);
+      if (n >= 0 && r.shared === undefined) copyBytes(r.into, r.at, this.data, slot * slotBytes, n);
       const next = this.queued.shift();
       if (next) this.submit(slot, next);
       else this.free.push(slot);

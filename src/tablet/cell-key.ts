@@ -93,6 +93,13 @@ export function rowEndKey(row: Uint8Array): Buffer {
   return out;
 }
 
+/** rowEndKey from the row's rowPrefix (a copy with its terminator bumped), without escaping the row again. */
+export function rowEndOfPrefix(prefix: Uint8Array): Buffer {
+  const out = Buffer.from(prefix);
+  out[out.length - 1] = TERM + 1;
+  return out;
+}
+
 /** Length of the esc(...) component starting at pos (including its terminator). */
 function escComponentEnd(key: Uint8Array, pos: number): number {
   return escComponentEndIn(key, pos, key.length);

@@ -8,8 +8,8 @@ import { compareBytes, hasPrefix } from '../base/bytes.js';
 import type { Cell, Row } from '../model/cell.js';
 import type { KvIterator, MaybePromise } from '../lsm/iterator/kv-iterator.js';
 import { isPromise } from '../lsm/iterator/maybe-promise.js';
-import { copyBytes } from '../base/copy-shared.js';
-import { CellKeyView, bloomKeyOf, rowEndKey, rowOfCellKey, rowPrefix } from './cell-key.js';
+import { copyBytes } from '../base/copy-bytes.js';
+import { CellKeyView, bloomKeyOf, rowEndOfPrefix, rowOfCellKey, rowPrefix } from './cell-key.js';
 import { Visibility, type SchemaLookup } from './visibility.js';
 import type { Drops } from './drops.js';
 import { versionIterator, type TabletVersion } from './tablet-version.js';
@@ -82,7 +82,7 @@ export function readRow(ctx: ReadContext, row: Buffer): MaybePromise<Row | undef
   const prefix = rowPrefix(row);
   // Bounded above too: a table whose keys all sort after the row is skipped by its key range, not
   // by a bloom probe (a cache miss each, and now and then a false positive's block read).
-  const it = versionIterator(ctx.version, prefix, rowEndKey(row), prefix);
+  const it = versionIterator(ctx.version, prefix, rowEndOfPrefix(prefix), prefix);
   const toRow = (cells: Cell[]): Row | undefined => (cells.length ? { key: row, cells } : undefined);
   const rest = (): MaybePromise<Row | undefined> => {
     const cells = readRowAt(it, prefix, new Visibility(ctx.schema, ctx.snapshotSeq, ctx.nowMicros, ctx.drops), new CellKeyView());

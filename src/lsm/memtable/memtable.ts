@@ -24,7 +24,7 @@
  *   thread and 13% of a random one's.)
  */
 import { compareRanges } from '../../base/bytes.js';
-import { copyBytes } from '../../base/copy-shared.js';
+import { copyBytes } from '../../base/copy-bytes.js';
 import { FailedPreconditionError } from '../../base/errors.js';
 import { varintLength, writeVarint } from '../../base/varint.js';
 import type { KvIterator } from '../iterator/kv-iterator.js';

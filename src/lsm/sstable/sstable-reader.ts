@@ -23,7 +23,7 @@ import { readPropertiesBlock, type StoredProperties } from './table-properties.j
 import { newSstableIterator, type DataBlockSource, type RecyclableIterator } from './sstable-iterator.js';
 import { ReadaheadBlocks } from './readahead-blocks.js';
 import { SortedKeys } from './sorted-keys.js';
-import { copyBytes } from '../../base/copy-shared.js';
+import { copyBytes } from '../../base/copy-bytes.js';
 
 /**
  * What the builder stored (smallestKey and largestKey are empty for an empty

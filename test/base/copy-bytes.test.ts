@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyBytes } from '../../src/base/copy-shared.js';
+import { copyBytes } from '../../src/base/copy-bytes.js';
 
 /** Shared memory filled with a byte pattern that differs at every offset mod 251. */
 function sharedSource(size: number): Uint8Array {
