@@ -28,7 +28,7 @@ export interface RouteEntry {
 
 export interface RouteSource {
   /** Tablets of a table sorted by start row; NotFoundError for an unknown table. */
-  locate(table: string): RouteEntry[] | Promise<RouteEntry[]>;
+  locate(table: string): readonly RouteEntry[] | Promise<readonly RouteEntry[]>;
   /** Forgets cached routes (after a request hit a tablet that moved). */
   invalidate?(): void;
 }
@@ -38,7 +38,7 @@ export interface ServerDirectory {
 }
 
 /** Index of the tablet holding `row` (tablets sorted, covering the key space). */
-function tabletIndexOf(tablets: RouteEntry[], row: Buffer): number {
+function tabletIndexOf(tablets: readonly RouteEntry[], row: Buffer): number {
   let lo = 0;
   let hi = tablets.length - 1;
   while (lo < hi) {
@@ -115,7 +115,7 @@ export class Router implements DataBackend {
     }
   }
 
-  private async tablets(table: TableName): Promise<RouteEntry[]> {
+  private async tablets(table: TableName): Promise<readonly RouteEntry[]> {
     try {
       return await this.routes.locate(formatTableName(table));
     } catch (e) {
@@ -196,11 +196,15 @@ export class Router implements DataBackend {
     let giveUp = Date.now() + RETRY_DEADLINE_MS;
     for (let attempt = 0; ; attempt++) {
       const ts = await this.tablets(table);
-      const order = opts.reversed ? [...ts].reverse() : ts;
+      // Only the tablets from the first range's start to the last range's end (a table may have thousands).
+      const end = ranges.at(-1)?.end;
+      const from = ranges.length ? tabletIndexOf(ts, ranges[0]!.start) : 0;
+      const to = ranges.length && end !== undefined ? tabletIndexOf(ts, end) : ts.length - 1;
       /** The last row delivered since `ranges` was last clipped. */
       let last: Buffer | undefined;
       try {
-        for (const t of order) {
+        for (let i = opts.reversed ? to : from; opts.reversed ? i >= from : i <= to; i += opts.reversed ? -1 : 1) {
+          const t = ts[i]!;
           const hi = t.endRow.length ? t.endRow : undefined;
           const parts: KeyRange[] = [];
           for (const r of ranges) {

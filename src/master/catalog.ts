@@ -92,6 +92,10 @@ export class Catalog {
   private readonly tables = new Map<string, TableRecord>();
   private readonly tablets = new Map<string, TabletRecord>();
   private readonly backups = new Map<string, BackupRecord>();
+  /** tabletsOf's answers by table, built on demand; every write drops them (writes are structural changes: rare). */
+  private byTable: Map<string, readonly TabletRecord[]> | undefined;
+  /** Bumped by every write, so a caller can cache what it derives from the catalog. */
+  version = 0;
 
   private constructor(private readonly db: Level<string, CatalogValue>) {}
 
@@ -123,11 +127,22 @@ export class Catalog {
     return [...this.tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Tablets of a table sorted by start row. */
-  tabletsOf(table: string): TabletRecord[] {
-    return [...this.tablets.values()]
-      .filter((t) => t.table === table)
-      .sort((a, b) => compareBytes(Buffer.from(a.startRow, 'base64'), Buffer.from(b.startRow, 'base64')));
+  /**
+   * Tablets of a table sorted by start row. Every point read of the embedded
+   * server routes through here (Master.locate), so the answer is kept until
+   * the next write instead of filtering and sorting every tablet each time.
+   */
+  tabletsOf(table: string): readonly TabletRecord[] {
+    if (this.byTable === undefined) {
+      const byTable = new Map<string, Array<{ t: TabletRecord; start: Buffer }>>();
+      for (const t of this.tablets.values()) {
+        let list = byTable.get(t.table);
+        if (!list) byTable.set(t.table, (list = []));
+        list.push({ t, start: Buffer.from(t.startRow, 'base64') });
+      }
+      this.byTable = new Map([...byTable].map(([name, list]) => [name, list.sort((a, b) => compareBytes(a.start, b.start)).map((e) => e.t)]));
+    }
+    return this.byTable.get(table) ?? [];
   }
 
   allTablets(): TabletRecord[] {
@@ -151,6 +166,8 @@ export class Catalog {
     for (const n of change.deleteTables ?? []) ops.push({ type: 'del', key: `table:${n}` });
     for (const id of change.deleteTablets ?? []) ops.push({ type: 'del', key: `tablet:${id}` });
     await this.db.batch(ops, { sync: true });
+    this.byTable = undefined;
+    this.version++;
     for (const t of change.tables ?? []) this.tables.set(t.name, t);
     for (const t of change.tablets ?? []) this.tablets.set(t.id, t);
     for (const n of change.deleteTables ?? []) this.tables.delete(n);

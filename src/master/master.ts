@@ -226,13 +226,28 @@ export class Master implements AdminBackend {
     return !!t.server && this.servers.has(t.server);
   }
 
-  /** Where each tablet of a table is served, sorted by start row. NotFoundError for an unknown table. */
-  locate(table: string): TabletLocation[] {
+  /**
+   * Where each tablet of a table is served, sorted by start row. NotFoundError
+   * for an unknown table. The embedded server routes every request through
+   * here: answers are kept (shared, not to be modified) until the catalog changes.
+   */
+  locate(table: string): readonly TabletLocation[] {
     if (!this.catalog.table(table)) throw new NotFoundError(`table "${table}" not found`);
-    return this.catalog.tabletsOf(table).map((t) => ({
-      id: t.id, startRow: Buffer.from(t.startRow, 'base64'), endRow: Buffer.from(t.endRow, 'base64'), server: t.server ?? '', epoch: t.epoch,
-    }));
+    if (this.locatedVersion !== this.catalog.version) {
+      this.located.clear();
+      this.locatedVersion = this.catalog.version;
+    }
+    let at = this.located.get(table);
+    if (at === undefined) {
+      at = this.catalog.tabletsOf(table).map((t) => ({
+        id: t.id, startRow: Buffer.from(t.startRow, 'base64'), endRow: Buffer.from(t.endRow, 'base64'), server: t.server ?? '', epoch: t.epoch,
+      }));
+      this.located.set(table, at);
+    }
+    return at;
   }
+  private readonly located = new Map<string, readonly TabletLocation[]>();
+  private locatedVersion = -1;
 
   // ---- structural changes: split, move, compact ----------------------------------------
 
