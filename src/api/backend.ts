@@ -79,6 +79,12 @@ export interface DataBackend {
   readRows(table: TableName, rowSet: RowSet, opts: ReadRowsOptions): AsyncIterable<Row>;
 
   /**
+   * Optional: ReadRows of the single row `key` (undefined when it has no
+   * cells after `filter`), without a stream: a point read is most reads.
+   */
+  readRow?(table: TableName, key: Buffer, opts: Omit<ReadRowsOptions, 'reversed' | 'limit'>): Promise<Row | undefined>;
+
+  /**
    * CheckAndMutateRow: under the row lock, evaluates `predicate` on the row
    * (undefined = the row has any cell); applies trueMutations when it yields
    * a cell, else falseMutations. Returns whether the predicate matched.

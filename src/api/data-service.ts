@@ -163,13 +163,24 @@ export function dataServiceHandlers(backend: DataBackend, views?: ViewDirectory)
       lastSend = Date.now();
       if (!call.write(b)) await waitForDrain(call, signal);
     };
+    /** Sends the full responses the encoder holds (a row's large values fill several); false once the call is cancelled. */
+    const sendFull = async (): Promise<boolean> => {
+      for (let b = enc.takeResponse(); b !== undefined; b = enc.takeResponse()) {
+        await send(b);
+        if (signal.aborted) return false;
+      }
+      return true;
+    };
+    // A point read (most reads are) takes no stream from the backend.
+    const point = backend.readRow !== undefined && !view && rowSet.rowKeys.length === 1 && rowSet.rowRanges.length === 0;
     try {
-      for await (const row of backend.readRows(table, rowSet, opts)) {
+      if (point) {
+        const row = await backend.readRow!(table, rowSet.rowKeys[0]!, opts);
+        if (row) enc.addRow(row);
+        if (enc.hasResponse && !(await sendFull())) return;
+      } else for await (const row of backend.readRows(table, rowSet, opts)) {
         enc.addRow(row);
-        for (let b = enc.takeResponse(); b !== undefined; b = enc.takeResponse()) {
-          await send(b);
-          if (signal.aborted) return;
-        }
+        if (enc.hasResponse && !(await sendFull())) return;
         if (enc.pendingBytes > 0 && Date.now() - lastSend > MAX_BATCH_DELAY_MS) {
           await send(enc.flush()!);
           if (signal.aborted) return;

@@ -182,6 +182,18 @@ export class Router implements DataBackend {
     return results;
   }
 
+  /** A point read: routed straight to the row's tablet (re-routed while it is in transit). */
+  async readRow(table: TableName, key: Buffer, opts: Omit<ReadRowsOptions, 'reversed' | 'limit'>): Promise<Row | undefined> {
+    return this.retrying(async () => {
+      const t = await this.tabletFor(table, key);
+      const owner = this.owner(t);
+      const o = { reversed: false, filter: opts.filter, signal: opts.signal, stats: opts.stats };
+      if (owner.readRow) return owner.readRow(t.id, key, o);
+      for await (const batch of owner.readRows(t.id, [{ start: key, end: Buffer.from(keySuccessor(key)) }], o)) if (batch.length) return batch[0];
+      return undefined;
+    });
+  }
+
   /**
    * ReadRows across tablets in key order. When a tablet moves or splits
    * mid-scan the read re-routes and resumes after the last row delivered,

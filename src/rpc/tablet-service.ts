@@ -51,6 +51,12 @@ export interface TabletDataService {
   mutate(tabletId: string, rms: RowMutation[]): Promise<Array<TabulaError | undefined>>;
   /** Rows of `ranges` (sorted, disjoint, inside the tablet) after GC and filter, in batches. */
   readRows(tabletId: string, ranges: KeyRange[], opts: TabletReadOptions): AsyncIterable<Row[]>;
+  /**
+   * Optional: one row (inside the tablet) after GC and filter, or undefined
+   * when it has no cells left; what readRows of its point range yields,
+   * without a stream (a local server's point reads).
+   */
+  readRow?(tabletId: string, key: Buffer, opts: TabletReadOptions): Promise<Row | undefined>;
   checkAndMutate(tabletId: string, row: Buffer, predicate: RowFilter | undefined, trueMutations: Mutation[], falseMutations: Mutation[]): Promise<boolean>;
   readModifyWrite(tabletId: string, row: Buffer, rules: ReadModifyWriteRule[]): Promise<Row>;
   /** Sample row keys inside the tablet with byte offsets from its start, and its total size. */

@@ -15,7 +15,7 @@ import type { RowFilter } from '../model/row-filter.js';
 import type {
   ReadModifyWriteRule, TabletDescriptor, TabletReadOptions, TabletServerService, TabletStatsEntry,
 } from '../rpc/tablet-service.js';
-import { compileFilter } from '../tablet/filter/compile-filter.js';
+import { compileFilter, type CompiledFilter } from '../tablet/filter/compile-filter.js';
 import { checkAndMutate, readModifyWrite } from '../tablet/row-ops.js';
 import { copySnapshot, type Tablet } from '../tablet/tablet.js';
 import { TabletHost, type TabletHostOptions } from './tablet-host.js';
@@ -211,6 +211,13 @@ export class TabletServer implements TabletServerService {
     return results;
   }
 
+  async readRow(tabletId: string, key: Buffer, opts: TabletReadOptions): Promise<Row | undefined> {
+    const filter = compileFilter(opts.filter);
+    const t = this.tablet(tabletId);
+    if (opts.signal?.aborted || !t.containsRow(key)) return undefined;
+    return filteredRow(await t.readRow(key), filter, opts.stats);
+  }
+
   async *readRows(tabletId: string, ranges: KeyRange[], opts: TabletReadOptions): AsyncGenerator<Row[]> {
     const filter = compileFilter(opts.filter);
     const t = this.tablet(tabletId);
@@ -222,12 +229,9 @@ export class TabletServer implements TabletServerService {
         // Point read: bloom filters skip SSTables that cannot hold the row.
         if (opts.signal?.aborted) return;
         if (!t.containsRow(key)) continue; // split children share files: never read outside the tablet
-        const row = await t.readRow(key);
+        const row = filteredRow(await t.readRow(key), filter, opts.stats);
         if (!row) continue;
-        if (opts.stats) { opts.stats.rowsSeen++; opts.stats.cellsSeen += row.cells.length; }
-        const cells = filter.passesAll ? row.cells : filter.apply(row);
-        if (cells.length === 0) continue;
-        yield [cells === row.cells ? row : { key: row.key, cells }];
+        yield [row];
         if (--remaining <= 0) return;
         continue;
       }
@@ -278,4 +282,13 @@ export class TabletServer implements TabletServerService {
   async close(opts: { flush?: boolean } = {}): Promise<void> {
     await this.host.close(opts);
   }
+}
+
+/** `row` after `filter` (undefined when none of its cells pass), counted in `stats` as seen. */
+function filteredRow(row: Row | undefined, filter: CompiledFilter, stats: TabletReadOptions['stats']): Row | undefined {
+  if (!row) return undefined;
+  if (stats) { stats.rowsSeen++; stats.cellsSeen += row.cells.length; }
+  const cells = filter.passesAll ? row.cells : filter.apply(row);
+  if (cells.length === 0) return undefined;
+  return cells === row.cells ? row : { key: row.key, cells };
 }

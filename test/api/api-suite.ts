@@ -487,6 +487,37 @@ describe('raw gRPC', () => {
     });
   });
 
+  it('reads one row key as any read: request stats, filter, a missing row, a bad filter, a large value in several responses', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    await callUnary(raw.data, 'MutateRow', {
+      tableName: T('raw'), rowKey: Buffer.from('point'),
+      mutations: [
+        { setCell: { familyName: 'f', columnQualifier: Buffer.from('q'), timestampMicros: '1000', value: Buffer.from('a') } },
+        { setCell: { familyName: 'g', columnQualifier: Buffer.from('big'), timestampMicros: '1000', value: big } },
+      ],
+    });
+    const point = { rowKeys: [Buffer.from('point')] };
+    const responses = await callStream(raw.data, 'ReadRows', {
+      tableName: T('raw'), rows: point, requestStatsView: 'REQUEST_STATS_FULL', filter: { familyNameRegexFilter: 'f' },
+    });
+    const stats = responses.at(-1)!.requestStats as { fullReadStatsView: { readIterationStats: Record<string, string> } };
+    expect(stats.fullReadStatsView.readIterationStats).toMatchObject({
+      rowsSeenCount: '1', rowsReturnedCount: '1', cellsSeenCount: '2', cellsReturnedCount: '1',
+    });
+    const whole = await callStream(raw.data, 'ReadRows', { tableName: T('raw'), rows: point });
+    expect(whole.length).toBeGreaterThan(2); // the 3 MiB value comes in chunks over several responses
+    const [row] = await readRaw({ tableName: T('raw'), rows: point });
+    expect(row!.cells.map((c) => c.value.length)).toEqual([1, big.length]);
+    expect(Buffer.compare(row!.cells[1]!.value, big)).toBe(0);
+    expect(await readRaw({ tableName: T('raw'), rows: { rowKeys: [Buffer.from('absent')] } })).toEqual([]);
+    // A bad filter fails even where no row can match.
+    const err = await failure(callStream(raw.data, 'ReadRows', {
+      tableName: T('raw'), rows: { rowKeys: [Buffer.from('absent')] }, filter: { rowKeyRegexFilter: Buffer.from('(') },
+    }));
+    expect(err.code).toBe(3);
+    expect(err.details).toMatch(/filter/);
+  });
+
   it('checks consistency and pings', async () => {
     const { consistencyToken } = await callUnary(raw.tableAdmin, 'GenerateConsistencyToken', { name: T('raw') });
     const { consistent } = await callUnary(raw.tableAdmin, 'CheckConsistency', { name: T('raw'), consistencyToken });
