@@ -9,7 +9,7 @@
 import { compareBytes, keySuccessor } from '../base/bytes.js';
 import { Code, NotServingError, StorageError, TabulaError, asTabulaError, isNotServing } from '../base/errors.js';
 import type { Row } from '../model/cell.js';
-import { intersectRange, normalizeRowSet, type KeyRange } from '../model/key-range.js';
+import { clipAbove, clipBelow, normalizeRowSet, rangesWithin } from '../model/key-range.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowFilter } from '../model/row-filter.js';
 import type { RowSet } from '../model/row-set.js';
@@ -218,11 +218,7 @@ export class Router implements DataBackend {
         for (let i = opts.reversed ? to : from; opts.reversed ? i >= from : i <= to; i += opts.reversed ? -1 : 1) {
           const t = ts[i]!;
           const hi = t.endRow.length ? t.endRow : undefined;
-          const parts: KeyRange[] = [];
-          for (const r of ranges) {
-            const p = intersectRange(r, t.startRow, hi);
-            if (p) parts.push(p);
-          }
+          const parts = rangesWithin(ranges, t.startRow, hi);
           // The first tablet is always asked, so a bad filter fails even when no row can match.
           if (!parts.length && !first) continue;
           first = false;
@@ -288,15 +284,4 @@ export class Router implements DataBackend {
     out.push({ rowKey: Buffer.alloc(0), offsetBytes: base });
     return out;
   }
-}
-
-/** The parts of `ranges` strictly after `key` (or at/after it with `inclusive`). */
-function clipAbove(ranges: KeyRange[], key: Buffer, inclusive = false): KeyRange[] {
-  const lo = inclusive ? key : Buffer.from(keySuccessor(key));
-  return ranges.flatMap((r) => intersectRange(r, lo, undefined) ?? []);
-}
-
-/** The parts of `ranges` strictly before `key`. */
-function clipBelow(ranges: KeyRange[], key: Buffer): KeyRange[] {
-  return ranges.flatMap((r) => intersectRange(r, Buffer.alloc(0), key) ?? []);
 }

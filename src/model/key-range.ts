@@ -67,3 +67,50 @@ export function pointKey(r: KeyRange): Buffer | undefined {
   if (end === undefined || start.length === 0 || end.length !== start.length + 1 || end[start.length] !== 0) return undefined;
   return start.equals(end.subarray(0, start.length)) ? start : undefined;
 }
+
+// The functions below take ranges as normalizeRowSet leaves them, sorted and disjoint, so their
+// ends ascend too: a router reading many row keys over many tablets pays O(keys + tablets), not
+// their product.
+
+/** Index of the first range ending after `key` (or unbounded), by binary search. */
+function firstEndingAfter(ranges: readonly KeyRange[], key: Buffer): number {
+  let lo = 0;
+  let hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const end = ranges[mid]!.end;
+    if (end !== undefined && compareBytes(end, key) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The parts of `ranges` inside [lo, hi) (hi undefined = unbounded). */
+export function rangesWithin(ranges: readonly KeyRange[], lo: Buffer, hi: Buffer | undefined): KeyRange[] {
+  const out: KeyRange[] = [];
+  for (let i = firstEndingAfter(ranges, lo); i < ranges.length; i++) {
+    const r = ranges[i]!;
+    if (hi !== undefined && compareBytes(r.start, hi) >= 0) break;
+    const p = intersectRange(r, lo, hi);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+/** The parts of `ranges` strictly after `key` (or at/after it with `inclusive`). */
+export function clipAbove(ranges: KeyRange[], key: Buffer, inclusive = false): KeyRange[] {
+  const lo = inclusive ? key : Buffer.from(keySuccessor(key));
+  const out = ranges.slice(firstEndingAfter(ranges, lo));
+  const first = out[0];
+  if (first && compareBytes(first.start, lo) < 0) out[0] = intersectRange(first, lo, undefined)!;
+  return out;
+}
+
+/** The parts of `ranges` strictly before `key`. */
+export function clipBelow(ranges: KeyRange[], key: Buffer): KeyRange[] {
+  const end = firstEndingAfter(ranges, key); // every range before it ends at or before key
+  const out = ranges.slice(0, end);
+  const straddling = ranges[end];
+  if (straddling && compareBytes(straddling.start, key) < 0) out.push(intersectRange(straddling, straddling.start, key)!);
+  return out;
+}

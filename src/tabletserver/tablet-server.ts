@@ -223,6 +223,8 @@ export class TabletServer implements TabletServerService {
     const t = this.tablet(tabletId);
     let remaining = opts.limit ?? Infinity;
     const ordered = opts.reversed ? [...ranges].reverse() : ranges;
+    // Rows of point reads in a row (a multi-get), yielded together as a scan's are.
+    let points: Row[] = [];
     for (const range of ordered) {
       const key = pointKey(range);
       if (key) {
@@ -231,9 +233,17 @@ export class TabletServer implements TabletServerService {
         if (!t.containsRow(key)) continue; // split children share files: never read outside the tablet
         const row = filteredRow(await t.readRow(key), filter, opts.stats);
         if (!row) continue;
-        yield [row];
-        if (--remaining <= 0) return;
+        points.push(row);
+        if (--remaining <= 0) break;
+        if (points.length >= SCAN_BATCH_ROWS) {
+          yield points;
+          points = [];
+        }
         continue;
+      }
+      if (points.length) {
+        yield points;
+        points = [];
       }
       // Without a filter every non-empty row counts toward the limit, so the tablet can stop early.
       // With one, rows the filter empties do not count, so the tablet reads on in batches; a
@@ -249,17 +259,17 @@ export class TabletServer implements TabletServerService {
       for await (const batch of scan) {
         if (opts.signal?.aborted) return;
         const out: Row[] = [];
-        for (const row of batch) {
-          if (opts.stats) { opts.stats.rowsSeen++; opts.stats.cellsSeen += row.cells.length; }
-          const cells = filter.passesAll ? row.cells : filter.apply(row);
-          if (cells.length === 0) continue;
-          out.push(cells === row.cells ? row : { key: row.key, cells });
+        for (const r of batch) {
+          const row = filteredRow(r, filter, opts.stats);
+          if (!row) continue;
+          out.push(row);
           if (--remaining <= 0) break;
         }
         if (out.length) yield out;
         if (remaining <= 0) return;
       }
     }
+    if (points.length) yield points;
   }
 
   async checkAndMutate(tabletId: string, row: Buffer, predicate: RowFilter | undefined, trueMutations: Mutation[], falseMutations: Mutation[]): Promise<boolean> {

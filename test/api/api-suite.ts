@@ -518,6 +518,25 @@ describe('raw gRPC', () => {
     expect(err.details).toMatch(/filter/);
   });
 
+  it('reads hundreds of row keys and a range in one request, in key order, up to rows_limit', async () => {
+    await callUnary(raw.tableAdmin, 'CreateTable', { parent: INSTANCE, tableId: 'many', table: { columnFamilies: { f: {} } } });
+    const name = (i: number) => `r${String(i).padStart(3, '0')}`;
+    const entries = Array.from({ length: 600 }, (_, i) => ({
+      rowKey: Buffer.from(name(i)),
+      mutations: [{ setCell: { familyName: 'f', columnQualifier: Buffer.from('q'), timestampMicros: '1000', value: Buffer.from(String(i)) } }],
+    }));
+    await callStream(raw.data, 'MutateRows', { tableName: T('many'), entries });
+    // Every even row by key (listed backwards, one twice), the odd ones of [r550, r560) by range, and keys that do not exist.
+    const keys = [...Array.from({ length: 300 }, (_, i) => Buffer.from(name(598 - 2 * i))), Buffer.from(name(10)), Buffer.from('r9999'), Buffer.from('a')];
+    const rows = { rowKeys: keys, rowRanges: [{ startKeyClosed: Buffer.from(name(550)), endKeyOpen: Buffer.from(name(560)) }] };
+    const want = Array.from({ length: 600 }, (_, i) => i).filter((i) => i % 2 === 0 || (i >= 550 && i < 560)).map(name);
+    const all = await readRaw({ tableName: T('many'), rows });
+    expect(all.map((r) => r.key.toString())).toEqual(want);
+    expect(all.every((r) => r.cells[0]!.value.toString() === String(Number(r.key.toString().slice(1))))).toBe(true);
+    const limited = await readRaw({ tableName: T('many'), rows, rowsLimit: '280' });
+    expect(limited.map((r) => r.key.toString())).toEqual(want.slice(0, 280));
+  });
+
   it('checks consistency and pings', async () => {
     const { consistencyToken } = await callUnary(raw.tableAdmin, 'GenerateConsistencyToken', { name: T('raw') });
     const { consistent } = await callUnary(raw.tableAdmin, 'CheckConsistency', { name: T('raw'), consistencyToken });
