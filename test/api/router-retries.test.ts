@@ -296,6 +296,31 @@ describe('router retries against real tablet servers', () => {
   });
 
   for (const [name, make] of [['in-process', setup], ['over gRPC', setupGrpc]] as const) {
+    it(`${name}: point reads (readRow) find every row while its tablet splits under them`, async () => {
+      const { router } = await make();
+      const keys = Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i));
+      for (const k of keys) await router.mutateRow(TABLE, fixedTime(k, `v${k}`));
+      const signal = new AbortController().signal;
+      let reading = true;
+      let reads = 0;
+      const reader = (async () => {
+        while (reading) {
+          const k = keys[reads++ % keys.length]!;
+          const row = await router.readRow(TABLE, Buffer.from(k), { signal });
+          expect(row?.cells[0]?.value.toString()).toBe(`v${k}`);
+          if (reads % 8 === 0) await new Promise((r) => setImmediate(r)); // cached reads never leave the microtask queue
+        }
+      })();
+      for (const at of ['m', 'f', 't', 'c', 'p', 'x']) {
+        await cluster!.master.splitTableAt('projects/p/instances/i/tables/t', Buffer.from(at));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      reading = false;
+      await reader;
+      expect(cluster!.master.locate('projects/p/instances/i/tables/t').length).toBe(7);
+      expect(reads).toBeGreaterThan(6);
+    });
+
     it(`${name}: an increment whose lease check fails after the write is applied once and reported UNAVAILABLE`, async () => {
       const { fail, router, direct } = await make();
       await router.readModifyWriteRow(TABLE, ROW, inc);
