@@ -6,10 +6,10 @@
  * tablets; MutateRows is split per tablet and the per-entry results put back
  * in request order.
  */
-import { compareBytes, keySuccessor } from '../base/bytes.js';
+import { compareBytes } from '../base/bytes.js';
 import { Code, NotServingError, StorageError, TabulaError, asTabulaError, isNotServing } from '../base/errors.js';
 import type { Row } from '../model/cell.js';
-import { clipAbove, clipBelow, normalizeRowSet, rangesWithin } from '../model/key-range.js';
+import { clipAbove, clipBelow, normalizeRowSet, pointRange, rangesWithin } from '../model/key-range.js';
 import type { Mutation, RowMutation } from '../model/mutation.js';
 import type { RowFilter } from '../model/row-filter.js';
 import type { RowSet } from '../model/row-set.js';
@@ -189,7 +189,7 @@ export class Router implements DataBackend {
       const owner = this.owner(t);
       const o = { reversed: false, filter: opts.filter, signal: opts.signal, stats: opts.stats };
       if (owner.readRow) return owner.readRow(t.id, key, o);
-      for await (const batch of owner.readRows(t.id, [{ start: key, end: Buffer.from(keySuccessor(key)) }], o)) if (batch.length) return batch[0];
+      for await (const batch of owner.readRows(t.id, [pointRange(key)], o)) if (batch.length) return batch[0];
       return undefined;
     });
   }

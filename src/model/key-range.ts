@@ -25,7 +25,7 @@ export function isEmptyRange(r: KeyRange): boolean {
 /** The union of a RowSet's keys and ranges as sorted, disjoint, non-empty ranges. */
 export function normalizeRowSet(s: RowSet): KeyRange[] {
   const all: KeyRange[] = [
-    ...s.rowKeys.map((k) => ({ start: k, end: Buffer.from(keySuccessor(k)) })),
+    ...s.rowKeys.map(pointRange),
     ...s.rowRanges.map(fromRowRange),
   ].filter((r) => !isEmptyRange(r));
   all.sort((a, b) => compareBytes(a.start, b.start));
@@ -59,6 +59,11 @@ export function toRowRange(r: KeyRange): RowRange {
   if (r.start.length) out.start = { key: r.start, closed: true };
   if (r.end !== undefined) out.end = { key: r.end, closed: false };
   return out;
+}
+
+/** The range covering exactly row `key`: [key, key+0x00). pointKey is its inverse. */
+export function pointRange(key: Buffer): KeyRange {
+  return { start: key, end: Buffer.from(keySuccessor(key)) };
 }
 
 /** The single row key r covers ([k, k+0x00)), or undefined when r is not a point range. */
